@@ -1,0 +1,55 @@
+# The interface of the project: `make demo` and `make test` work on a fresh machine.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+SCALE  ?= 0.05
+SEED   ?= 42
+
+.PHONY: setup demo test test-fast run db-up db-down docs lint lock clean clean-all
+
+setup: $(STAMP)  ## create the virtualenv and install the pinned dependencies
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+demo: setup  ## generate the demo institution, then ingest, build, check it
+	$(BIN)/publics demo --scale $(SCALE) --seed $(SEED)
+
+run: setup  ## run the pipeline on your own extracts: make run INBOX=/path/to/files
+	$(BIN)/publics run $(INBOX)
+
+test: setup  ## every test: unit, integration (throwaway Postgres), dbt, Great Expectations
+	$(BIN)/python -m pytest
+
+test-fast: setup  ## unit tests only (no database)
+	$(BIN)/python -m pytest tests/unit
+
+db-up: setup
+	$(BIN)/publics db up
+
+db-down: setup
+	$(BIN)/publics db down
+
+docs: setup  ## dbt docs (catalog of models and columns) in target/
+	eval "$$($(BIN)/publics db env)" && $(BIN)/dbt docs generate
+
+lint: setup
+	$(BIN)/ruff check ingestion tests
+
+lock:  ## re-resolve the pinned set from pyproject's ranges
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet -e '.[test]' ruff
+	.lock-venv/bin/pip freeze --exclude-editable | sed '1i # Fully pinned, tested set of Python packages (pip freeze of a working environment).\n# Regenerate with: make lock   (installs pyproject ranges in a fresh venv and freezes them)' > requirements.lock
+	rm -rf .lock-venv
+
+clean:  ## stop the local cluster and remove build outputs (keeps the venv)
+	-$(BIN)/publics db down
+	rm -rf target logs .local
+
+clean-all: clean
+	rm -rf $(VENV)

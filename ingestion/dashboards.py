@@ -1,0 +1,151 @@
+"""Dashboards as code: one YAML definition per dashboard in `dashboards/`.
+
+A definition holds the workshop canvas, the filters (each bound to a column of the dataset) and
+the cards (a native SQL query on the marts, a display, a grid position). Card queries use
+Metabase's syntax for optional filters, `[[and {{season}}]]`; `runnable_sql` turns such a query
+into plain SQL (filters left out, or applied as equality / date-range conditions) so that every
+card can be checked against the real marts without Metabase.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from ingestion.db import ConnInfo, connect
+from ingestion.project import project_root
+
+GRID_WIDTH = 24  # Metabase's dashboard grid
+CANVAS_KEYS = ("objective", "audience", "kpis", "sources", "filters", "refresh")
+DISPLAYS = {"scalar", "bar", "line", "area", "pie", "table", "row", "combo", "map", "funnel"}
+OPTIONAL_CLAUSE = re.compile(r"\[\[(.*?)\]\]", re.S)
+TAG = re.compile(r"\{\{\s*(\w+)\s*\}\}")
+
+
+class DefinitionError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    path: Path
+    spec: dict
+
+    @property
+    def id(self) -> int:
+        return self.spec["id"]
+
+    @property
+    def title(self) -> str:
+        return self.spec["title"]
+
+    @property
+    def cards(self) -> list[dict]:
+        return self.spec["cards"]
+
+    @property
+    def filters(self) -> dict[str, dict]:
+        return {f["id"]: f for f in self.spec.get("filters", [])}
+
+
+def load(path: Path) -> Dashboard:
+    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    dashboard = Dashboard(path, spec)
+    validate(dashboard)
+    return dashboard
+
+
+def discover(folder: Path | None = None) -> list[Dashboard]:
+    folder = folder or project_root() / "dashboards"
+    return [load(p) for p in sorted(folder.glob("*.yml"))]
+
+
+def validate(d: Dashboard) -> None:
+    where = d.path.name
+    for key in ("id", "title", "canvas", "dataset", "cards"):
+        if key not in d.spec:
+            raise DefinitionError(f"{where}: missing `{key}`")
+    missing = [k for k in CANVAS_KEYS if not d.spec["canvas"].get(k)]
+    if missing:
+        raise DefinitionError(f"{where}: canvas lacks {', '.join(missing)}")
+    ids = [c["id"] for c in d.cards]
+    if len(ids) != len(set(ids)):
+        raise DefinitionError(f"{where}: duplicate card ids")
+    occupied: dict[tuple[int, int], str] = {}
+    for card in d.cards:
+        label = f"{where}, card {card['id']}"
+        if card.get("display") not in DISPLAYS:
+            raise DefinitionError(f"{label}: display must be one of {sorted(DISPLAYS)}")
+        for tag in TAG.findall(card["query"]):
+            if tag not in d.filters:
+                raise DefinitionError(f"{label}: query uses {{{{{tag}}}}} but the dashboard has no such filter")
+        pos = card["position"]
+        if pos["col"] < 0 or pos["col"] + pos["size_x"] > GRID_WIDTH:
+            raise DefinitionError(f"{label}: position outside the {GRID_WIDTH}-column grid")
+        for r in range(pos["row"], pos["row"] + pos["size_y"]):
+            for c in range(pos["col"], pos["col"] + pos["size_x"]):
+                if (r, c) in occupied:
+                    raise DefinitionError(f"{label}: overlaps card {occupied[(r, c)]}")
+                occupied[(r, c)] = card["id"]
+
+
+def runnable_sql(d: Dashboard, card: dict, values: dict[str, object] | None = None) -> tuple[str, list]:
+    """The card's query as plain SQL: an optional clause is kept, its tag replaced by a condition
+    on the filter's column, when a value is given for it; dropped otherwise."""
+    values = values or {}
+    params: list = []
+
+    def clause(match: re.Match) -> str:
+        body = match.group(1)
+        tags = TAG.findall(body)
+        if not all(t in values for t in tags):
+            return ""
+
+        def condition(tag_match: re.Match) -> str:
+            spec = d.filters[tag_match.group(1)]
+            value = values[tag_match.group(1)]
+            if spec["type"] == "date" and isinstance(value, (tuple, list)):
+                params.extend(value)
+                return f"{spec['column']} between %s and %s"
+            params.append(value)
+            return f"{spec['column']} = %s"
+
+        return TAG.sub(condition, body)
+
+    return OPTIONAL_CLAUSE.sub(clause, card["query"]), params
+
+
+@dataclass
+class CardCheck:
+    dashboard: str
+    card: str
+    ok: bool
+    rows: int
+    columns: list[str]
+    problem: str | None = None
+
+
+def check_cards(info: ConnInfo, dashboards: list[Dashboard] | None = None) -> list[CardCheck]:
+    """Run every card's query on the warehouse: it must run, return rows, with the declared columns."""
+    checks = []
+    with connect(info, autocommit=True) as conn:
+        for d in dashboards if dashboards is not None else discover():
+            for card in d.cards:
+                sql, params = runnable_sql(d, card)
+                try:
+                    cur = conn.execute(sql, params)
+                    rows = cur.fetchall()
+                    columns = [c.name for c in cur.description]
+                except Exception as exc:  # noqa: BLE001 — reported per card, the others still run
+                    checks.append(CardCheck(d.title, card["id"], False, 0, [], f"query failed: {exc}"))
+                    continue
+                problem = None
+                if columns != card["columns"]:
+                    problem = f"columns {columns} differ from the declared {card['columns']}"
+                elif not rows or all(v is None for v in rows[0]):
+                    problem = "no rows (or only nulls)"
+                checks.append(CardCheck(d.title, card["id"], problem is None, len(rows), columns, problem))
+    return checks

@@ -1,0 +1,324 @@
+"""The warehouse connection: `DATABASE_URL` when set, otherwise a local cluster the project starts.
+
+The embedded default is a throwaway PostgreSQL cluster under `<project>/.local/pg/`, listening
+on 127.0.0.1 only, started from the system PostgreSQL binaries (through `runuser -u postgres`
+when we run as root, since PostgreSQL refuses to run as root) or, where the machine has none,
+from the `pgserver` wheel. Starting is idempotent: a running cluster is reused.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import pwd
+import secrets
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
+
+import psycopg
+from psycopg import sql
+
+from ingestion.project import project_root
+
+DB_NAME = "publics"
+SUPERUSER = "publics"
+# One schema per layer, plus `restricted` for direct identifiers and `quality` for the
+# data-quality history. `raw` and `restricted` are closed to everyone but the owner.
+SCHEMAS = ("raw", "staging", "intermediate", "marts", "restricted", "quality")
+READER_ROLE = "publics_reader"  # what Metabase connects as: marts only
+
+
+class DatabaseError(RuntimeError):
+    """A problem the user can act on (message is shown as is, no traceback)."""
+
+
+@dataclass(frozen=True)
+class ConnInfo:
+    host: str
+    port: int
+    user: str
+    password: str
+    dbname: str
+
+    @classmethod
+    def from_url(cls, url: str) -> ConnInfo:
+        parts = urlsplit(url)
+        if parts.scheme not in ("postgres", "postgresql", "postgresql+psycopg"):
+            raise DatabaseError(f"DATABASE_URL must be a postgresql:// URL, got scheme {parts.scheme!r}")
+        return cls(
+            host=parts.hostname or "127.0.0.1",
+            port=parts.port or 5432,
+            user=unquote(parts.username or ""),
+            password=unquote(parts.password or ""),
+            dbname=(parts.path or "/").lstrip("/") or "postgres",
+        )
+
+    @property
+    def url(self) -> str:
+        auth = quote(self.user, safe="")
+        if self.password:
+            auth += ":" + quote(self.password, safe="")
+        return f"postgresql://{auth}@{self.host}:{self.port}/{quote(self.dbname, safe='')}"
+
+    def with_db(self, dbname: str) -> ConnInfo:
+        return ConnInfo(self.host, self.port, self.user, self.password, dbname)
+
+    def dbt_env(self) -> dict[str, str]:
+        """The variables `profiles.yml` reads."""
+        return {
+            "PUBLICS_DB_HOST": self.host,
+            "PUBLICS_DB_PORT": str(self.port),
+            "PUBLICS_DB_USER": self.user,
+            "PUBLICS_DB_PASSWORD": self.password,
+            "PUBLICS_DB_NAME": self.dbname,
+        }
+
+
+def connect(info: ConnInfo, **kwargs) -> psycopg.Connection:
+    try:
+        return psycopg.connect(
+            host=info.host, port=info.port, user=info.user, password=info.password,
+            dbname=info.dbname, connect_timeout=10, **kwargs,
+        )
+    except psycopg.OperationalError as exc:
+        raise DatabaseError(f"cannot connect to {info.host}:{info.port}/{info.dbname}: {exc}".strip()) from exc
+
+
+# --------------------------------------------------------------------------- local cluster
+
+
+def _find_bindir() -> tuple[Path, str]:
+    """PostgreSQL binaries: $PUBLICS_PG_BIN, the system's newest, or the pgserver wheel."""
+    env = os.environ.get("PUBLICS_PG_BIN")
+    if env:
+        return Path(env), "PUBLICS_PG_BIN"
+    candidates = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin"),
+        key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
+    )
+    for bindir in reversed(candidates):
+        if (bindir / "initdb").exists():
+            return bindir, "system"
+    pg_config = shutil.which("pg_config")
+    if pg_config:
+        out = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True).stdout.strip()
+        if out and (Path(out) / "initdb").exists():
+            return Path(out), "system"
+    try:  # the wheel ships its own PostgreSQL build
+        import pgserver  # type: ignore[import-not-found]
+
+        bindir = Path(pgserver.__file__).parent / "pginstall" / "bin"
+        if (bindir / "initdb").exists():
+            return bindir, "pgserver wheel"
+    except ImportError:
+        pass
+    raise DatabaseError(
+        "no PostgreSQL binaries found: install PostgreSQL (e.g. `apt-get install postgresql`), "
+        "`pip install pgserver`, set PUBLICS_PG_BIN, or point DATABASE_URL at a running server"
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class LocalCluster:
+    """A PostgreSQL cluster living in `root` (data, port, password, log)."""
+
+    root: Path
+
+    @property
+    def data(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def log(self) -> Path:
+        return self.root / "postgres.log"
+
+    def _read(self, name: str) -> str:
+        return (self.root / name).read_text().strip()
+
+    @property
+    def initialised(self) -> bool:
+        return (self.data / "PG_VERSION").exists() and (self.root / "port").exists()
+
+    @property
+    def info(self) -> ConnInfo:
+        return ConnInfo("127.0.0.1", int(self._read("port")), SUPERUSER, self._read("password"), DB_NAME)
+
+    # PostgreSQL refuses to run as root: run its tools as the `postgres` system user then.
+    def _as_owner(self) -> list[str]:
+        if os.geteuid() != 0:
+            return []
+        try:
+            pwd.getpwnam("postgres")
+        except KeyError as exc:
+            raise DatabaseError("running as root needs a `postgres` system user to own the cluster") from exc
+        return ["runuser", "-u", "postgres", "--"]
+
+    def _run(self, bindir: Path, tool: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        cmd = [*self._as_owner(), str(bindir / tool), *args]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if check and proc.returncode != 0:
+            raise DatabaseError(f"{tool} failed ({proc.returncode}): {proc.stderr.strip() or proc.stdout.strip()}")
+        return proc
+
+    def _chown(self, path: Path) -> None:
+        if os.geteuid() == 0:
+            pw = pwd.getpwnam("postgres")
+            os.chown(path, pw.pw_uid, pw.pw_gid)
+
+    @contextlib.contextmanager
+    def _lock(self) -> Iterator[None]:
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / ".lock", "w") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def running(self) -> bool:
+        if not self.initialised:
+            return False
+        bindir, _ = _find_bindir()
+        return self._run(bindir, "pg_ctl", "status", "-D", str(self.data), check=False).returncode == 0
+
+    def init(self) -> None:
+        bindir, _ = _find_bindir()
+        self.root.mkdir(parents=True, exist_ok=True)
+        if self.data.exists():
+            shutil.rmtree(self.data)  # a half-made cluster from an interrupted init
+        self.data.mkdir(mode=0o700)
+        self._chown(self.data)
+        password = secrets.token_urlsafe(18)
+        pwfile = self.root / "initdb.pw"
+        pwfile.write_text(password + "\n")
+        pwfile.chmod(0o600)
+        self._chown(pwfile)
+        try:
+            self._run(
+                bindir, "initdb", "-D", str(self.data), "-U", SUPERUSER, "--pwfile", str(pwfile),
+                "--auth=scram-sha-256", "--encoding=UTF8", "--locale=C.UTF-8", "--no-instructions",
+            )
+        finally:
+            pwfile.unlink(missing_ok=True)
+        port = int(os.environ.get("PUBLICS_PG_PORT") or _free_port())
+        (self.root / "password").write_text(password + "\n")
+        (self.root / "password").chmod(0o600)
+        (self.root / "port").write_text(f"{port}\n")
+        with open(self.data / "postgresql.auto.conf", "a") as conf:
+            conf.write(
+                f"listen_addresses = '127.0.0.1'\nport = {port}\nunix_socket_directories = ''\n"
+                # A throwaway analytics cluster: durability traded for speed.
+                "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
+                "shared_buffers = '256MB'\nwork_mem = '64MB'\nmaintenance_work_mem = '256MB'\n"
+                "max_wal_size = '2GB'\n"
+            )
+
+    def start(self) -> bool:
+        """Start the cluster (initialising it first if needed). Returns False if it was running."""
+        with self._lock():
+            if not self.initialised:
+                self.init()
+            if self.running():
+                return False
+            bindir, _ = _find_bindir()
+            if not self.log.exists():
+                self.log.touch()
+            self._chown(self.log)
+            self._run(bindir, "pg_ctl", "start", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60")
+            self._wait_ready()
+            self._ensure_database()
+            return True
+
+    def stop(self) -> bool:
+        with self._lock():
+            if not self.running():
+                return False
+            bindir, _ = _find_bindir()
+            self._run(bindir, "pg_ctl", "stop", "-D", str(self.data), "-m", "fast", "-w")
+            return True
+
+    def _wait_ready(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with connect(self.info.with_db("postgres")):
+                    return
+            except DatabaseError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+
+    def _ensure_database(self) -> None:
+        create_database(self.info.with_db("postgres"), DB_NAME)
+
+
+def create_database(admin: ConnInfo, name: str) -> None:
+    with connect(admin, autocommit=True) as conn:
+        exists = conn.execute("select 1 from pg_database where datname = %s", (name,)).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+
+
+def drop_database(admin: ConnInfo, name: str) -> None:
+    with connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+
+
+def local_cluster() -> LocalCluster:
+    return LocalCluster(project_root() / ".local" / "pg")
+
+
+def resolve(start: bool = True) -> tuple[ConnInfo, str]:
+    """The warehouse to use and where it comes from ("DATABASE_URL" or "local cluster")."""
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return ConnInfo.from_url(url), "DATABASE_URL"
+    cluster = local_cluster()
+    if start:
+        cluster.start()
+    elif not cluster.initialised:
+        raise DatabaseError("the local cluster does not exist yet: run `publics db up`")
+    return cluster.info, f"local cluster in {cluster.root}"
+
+
+def ensure_schemas(info: ConnInfo, reader_password: str | None = None) -> list[str]:
+    """Create the layer schemas and the read-only role Metabase uses. Idempotent."""
+    with connect(info, autocommit=True) as conn:
+        for schema in SCHEMAS:
+            conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(schema)))
+        for schema in ("raw", "restricted"):
+            conn.execute(sql.SQL("revoke all on schema {} from public").format(sql.Identifier(schema)))
+        has_role = conn.execute("select 1 from pg_roles where rolname = %s", (READER_ROLE,)).fetchone()
+        can_create_role = conn.execute(
+            "select rolsuper or rolcreaterole from pg_roles where rolname = current_user"
+        ).fetchone()[0]
+        if not has_role and can_create_role:
+            conn.execute(sql.SQL("create role {} nologin").format(sql.Identifier(READER_ROLE)))
+            has_role = True
+        if has_role:
+            if reader_password and can_create_role:
+                conn.execute(
+                    sql.SQL("alter role {} login password {}").format(
+                        sql.Identifier(READER_ROLE), sql.Literal(reader_password)
+                    )
+                )
+            role = sql.Identifier(READER_ROLE)
+            conn.execute(sql.SQL("grant usage on schema marts to {}").format(role))
+            conn.execute(sql.SQL("grant select on all tables in schema marts to {}").format(role))
+            conn.execute(
+                sql.SQL("alter default privileges in schema marts grant select on tables to {}").format(role)
+            )
+    return list(SCHEMAS)

@@ -1,0 +1,224 @@
+"""Great Expectations suites, declared in `expectations/**/*.yml`, run against the warehouse.
+
+A suite file names a table and lists expectations; each expectation has a TMNlab criterion
+(complétude, fiabilité, cohérence, minimisation) and a severity (critical fails `publics check`,
+warning is reported). Every result is appended to `quality.expectation_results` (history).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from ingestion.db import ConnInfo, connect
+from ingestion.project import project_root
+
+CRITERIA = ("complétude", "fiabilité", "cohérence", "minimisation")
+SEVERITIES = ("critical", "warning")
+# Keys of an expectation entry that are ours, not arguments of the GX expectation.
+OWN_KEYS = {"expect", "criterion", "severity", "why"}
+
+
+class SuiteError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class ExpectationSpec:
+    expect: str  # GX name without the prefix, e.g. "column_values_to_not_be_null"
+    kwargs: dict
+    criterion: str
+    severity: str
+    why: str
+
+    @property
+    def gx_class_name(self) -> str:
+        return "Expect" + "".join(part.capitalize() for part in self.expect.split("_"))
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str
+    path: Path
+    schema: str
+    table: str
+    description: str
+    expectations: tuple[ExpectationSpec, ...]
+
+
+def load_suite(path: Path) -> Suite:
+    doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    where = path.name
+    try:
+        schema, table = doc["table"].split(".", 1)
+    except (KeyError, ValueError):
+        raise SuiteError(f"{where}: `table` must be given as schema.table") from None
+    default_criterion = doc.get("criterion")
+    specs = []
+    for index, entry in enumerate(doc.get("expectations") or [], 1):
+        criterion = entry.get("criterion", default_criterion)
+        severity = entry.get("severity", "critical")
+        if criterion not in CRITERIA:
+            raise SuiteError(f"{where}, expectation {index}: criterion must be one of {', '.join(CRITERIA)}")
+        if severity not in SEVERITIES:
+            raise SuiteError(f"{where}, expectation {index}: severity must be critical or warning")
+        if "expect" not in entry:
+            raise SuiteError(f"{where}, expectation {index}: missing `expect`")
+        specs.append(
+            ExpectationSpec(
+                expect=entry["expect"],
+                kwargs={k: v for k, v in entry.items() if k not in OWN_KEYS},
+                criterion=criterion,
+                severity=severity,
+                why=entry.get("why", ""),
+            )
+        )
+    if not specs:
+        raise SuiteError(f"{where}: no expectations")
+    return Suite(doc.get("suite", path.stem), path, schema, table, doc.get("description", ""), tuple(specs))
+
+
+def discover_suites(folder: Path | None = None) -> list[Suite]:
+    folder = folder or project_root() / "expectations"
+    return [load_suite(p) for p in sorted(folder.rglob("*.yml"))]
+
+
+@dataclass
+class Result:
+    suite: str
+    table: str
+    spec: ExpectationSpec
+    success: bool
+    observed: dict
+
+    @property
+    def column(self) -> str | None:
+        return self.spec.kwargs.get("column")
+
+
+@dataclass
+class CheckOutcome:
+    run_id: str
+    results: list[Result] = field(default_factory=list)
+
+    @property
+    def critical_failures(self) -> int:
+        return sum(1 for r in self.results if not r.success and r.spec.severity == "critical")
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for r in self.results if not r.success and r.spec.severity == "warning")
+
+    @property
+    def summary(self) -> str:
+        passed = sum(r.success for r in self.results)
+        return (
+            f"{len(self.results)} expectation(s): {passed} passed, {self.critical_failures} critical "
+            f"failure(s), {self.warnings} warning(s)"
+        )
+
+
+def _gx_context():
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    return gx, context
+
+
+def ensure_history(info: ConnInfo) -> None:
+    with connect(info, autocommit=True) as conn:
+        conn.execute(
+            """
+            create schema if not exists quality;
+            create table if not exists quality.expectation_results (
+                run_id        uuid not null,
+                run_at        timestamptz not null default now(),
+                suite         text not null,
+                table_name    text not null,
+                expectation   text not null,
+                column_name   text,
+                kwargs        jsonb not null,
+                criterion     text not null,
+                severity      text not null,
+                success       boolean not null,
+                observed      jsonb,
+                why           text
+            )
+            """
+        )
+
+
+def run_checks(info: ConnInfo, printer: Callable[[str], None] = print,
+               suites: list[Suite] | None = None) -> CheckOutcome:
+    suites = suites if suites is not None else discover_suites()
+    gx, context = _gx_context()
+    datasource = context.data_sources.add_postgres(
+        name="warehouse", connection_string=info.url.replace("postgresql://", "postgresql+psycopg2://", 1)
+    )
+    outcome = CheckOutcome(run_id=str(uuid.uuid4()))
+    for suite in suites:
+        asset = datasource.add_table_asset(name=suite.name, table_name=suite.table, schema_name=suite.schema)
+        batch = asset.add_batch_definition_whole_table(f"{suite.name}_all")
+        gx_suite = context.suites.add(gx.ExpectationSuite(name=suite.name))
+        for index, spec in enumerate(suite.expectations):
+            cls = getattr(gx.expectations, spec.gx_class_name, None)
+            if cls is None:
+                raise SuiteError(f"{suite.path.name}: unknown expectation `{spec.expect}`")
+            gx_suite.add_expectation(cls(**spec.kwargs, meta={"index": index}))
+        validation = context.validation_definitions.add(
+            gx.ValidationDefinition(name=f"{suite.name}_validation", data=batch, suite=gx_suite)
+        )
+        run = validation.run(result_format="SUMMARY")
+        for r in run.results:
+            spec = suite.expectations[r.expectation_config.meta["index"]]
+            observed = {k: v for k, v in (r.result or {}).items() if k != "partial_unexpected_counts"}
+            if r.exception_info and r.exception_info.get("raised_exception"):
+                observed["exception"] = r.exception_info.get("exception_message")
+            outcome.results.append(Result(suite.name, f"{suite.schema}.{suite.table}", spec, bool(r.success), observed))
+    _store(info, outcome)
+    _print(outcome, printer)
+    return outcome
+
+
+def _store(info: ConnInfo, outcome: CheckOutcome) -> None:
+    ensure_history(info)
+    with connect(info) as conn, conn.cursor() as cur:
+        cur.executemany(
+            """insert into quality.expectation_results
+               (run_id, suite, table_name, expectation, column_name, kwargs, criterion, severity, success, observed, why)
+               values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+            [
+                (
+                    outcome.run_id, r.suite, r.table, r.spec.expect, r.column,
+                    json.dumps(r.spec.kwargs, default=str), r.spec.criterion, r.spec.severity, r.success,
+                    json.dumps(r.observed, default=str), r.spec.why,
+                )
+                for r in outcome.results
+            ],
+        )
+
+
+def _print(outcome: CheckOutcome, printer: Callable[[str], None]) -> None:
+    for criterion in CRITERIA:
+        items = [r for r in outcome.results if r.spec.criterion == criterion]
+        if not items:
+            continue
+        passed = sum(r.success for r in items)
+        printer(f"  {criterion:<13} {passed}/{len(items)} passed")
+        for r in items:
+            if not r.success:
+                mark = "✘ CRITICAL" if r.spec.severity == "critical" else "⚠ warning"
+                target = f"{r.table}.{r.column}" if r.column else r.table
+                observed = r.observed.get("observed_value", r.observed.get("unexpected_count", r.observed))
+                printer(f"      {mark} {r.spec.expect} on {target} (observed: {observed}) {r.spec.why}")

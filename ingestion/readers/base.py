@@ -1,0 +1,41 @@
+"""What every reader shares: the rejection value, header normalisation, the parsed-file shape."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class RejectedFile(Exception):
+    """A file that cannot be loaded as delivered: where and why, in words the user can act on."""
+
+    def __init__(self, path: Path, line: int | None, reason: str):
+        self.path, self.line, self.reason = Path(path), line, reason
+        where = f"{self.path.name}, line {line}" if line else self.path.name
+        super().__init__(f"{where}: {reason}")
+
+
+LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss"})
+
+
+def normalise_header(name: str) -> str:
+    """`Numéro de contact ` -> `numero_de_contact`: lower case, no accents, `_` for the rest."""
+    text = name.strip().lstrip("\ufeff").translate(LIGATURES)
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    text = re.sub(r"[^a-z0-9]+", "_", text).strip("_")
+    return text or "column"
+
+
+@dataclass
+class ParsedFile:
+    """A file accepted by its reader: its columns (normalised) and a generator of
+    `(line_number, values)` that may still raise RejectedFile while streaming."""
+
+    columns: list[str]
+    rows: Iterator[tuple[int, list[str | None]]]
+    encoding: str
+    drift: list[str] = field(default_factory=list)  # columns the contract does not know

@@ -1,0 +1,62 @@
+"""dbt, run in-process: `publics build` is `dbt seed` + `dbt run` + `dbt test` in DAG order."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from contextlib import contextmanager
+
+from ingestion.db import ConnInfo
+from ingestion.project import project_root
+
+
+class DbtFailed(RuntimeError):
+    pass
+
+
+@contextmanager
+def dbt_environment(info: ConnInfo):
+    """The variables profiles.yml reads, set for the duration of the dbt call."""
+    env = {**info.dbt_env(), "DBT_PROFILES_DIR": str(project_root())}
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def invoke(info: ConnInfo, args: list[str]):
+    from dbt.cli.main import dbtRunner
+
+    root = str(project_root())
+    with dbt_environment(info):
+        return dbtRunner().invoke([*args, "--project-dir", root, "--profiles-dir", root])
+
+
+def dbt_build(info: ConnInfo, select: list[str] | None = None) -> str:
+    res = invoke(info, ["build", *(["--select", *select] if select else [])])
+    if res.exception is not None:
+        raise DbtFailed(f"dbt could not run: {res.exception}")
+    counts: Counter[tuple[str, str]] = Counter()
+    failures = []
+    for r in res.result or []:
+        kind = r.node.resource_type.value if hasattr(r.node.resource_type, "value") else str(r.node.resource_type)
+        status = str(r.status.value if hasattr(r.status, "value") else r.status)
+        counts[(kind, status)] += 1
+        if status in ("error", "fail"):
+            failures.append(f"{kind} {r.node.name}: {(r.message or status).strip()}")
+    kinds = sorted({k for k, _ in counts})
+    parts = []
+    for kind in kinds:
+        statuses = {s: n for (k, s), n in counts.items() if k == kind}
+        parts.append(f"{sum(statuses.values())} {kind}(s) " + "/".join(f"{n} {s}" for s, n in sorted(statuses.items())))
+    summary = ", ".join(parts) or "nothing to build"
+    if not res.success:
+        detail = "\n    ".join(failures[:20]) or "see the dbt log above"
+        raise DbtFailed(f"{summary}\n    {detail}")
+    return summary

@@ -1,0 +1,47 @@
+{#- Typing of the values French exports deliver as text. Empty strings are nulls. -#}
+
+{#- "1 234,50" / "45,5" / "45.50" → numeric. A comma is the decimal mark whenever there is one
+    (then dots are thousands separators); spaces, including non-breaking ones, are dropped. -#}
+{% macro parse_decimal_fr(column, scale=2) -%}
+    {{ return(adapter.dispatch('parse_decimal_fr', 'publics')(column, scale)) }}
+{%- endmacro %}
+
+{% macro default__parse_decimal_fr(column, scale) -%}
+    cast(
+        case
+            when nullif(trim({{ column }}), '') is null then null
+            when {{ column }} like '%,%' then replace(replace(translate({{ column }}, ' ' || chr(160) || chr(8239), ''), '.', ''), ',', '.')
+            else translate({{ column }}, ' ' || chr(160) || chr(8239), '')
+        end
+    as numeric(14, {{ scale }}))
+{%- endmacro %}
+
+{#- "15/03/2026" → date. -#}
+{% macro parse_date_fr(column) -%}
+    {{ return(adapter.dispatch('parse_date_fr', 'publics')(column)) }}
+{%- endmacro %}
+
+{% macro default__parse_date_fr(column) -%}
+    to_date(nullif(trim({{ column }}), ''), 'DD/MM/YYYY')
+{%- endmacro %}
+
+{#- "15/03/2026 20:00:00" (or without seconds), a local wall-clock time of the institution
+    (var `local_timezone`) → timestamp with time zone. -#}
+{% macro parse_timestamp_fr(column) -%}
+    {{ return(adapter.dispatch('parse_timestamp_fr', 'publics')(column)) }}
+{%- endmacro %}
+
+{% macro default__parse_timestamp_fr(column) -%}
+    (to_timestamp(nullif(trim({{ column }}), ''), 'DD/MM/YYYY HH24:MI:SS')::timestamp
+        at time zone '{{ var("local_timezone", "Europe/Paris") }}')
+{%- endmacro %}
+
+{#- SecuTix amounts are integers in thousandths of the currency: 45500 → 45.50 €. -#}
+{% macro secutix_amount(column) -%}
+    cast(cast(nullif(trim({{ column }}), '') as numeric) / 1000 as numeric(12, 2))
+{%- endmacro %}
+
+{#- Text cleaned of padding; empty → null. -#}
+{% macro clean_text(column) -%}
+    nullif(trim({{ column }}), '')
+{%- endmacro %}

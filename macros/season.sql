@@ -1,0 +1,18 @@
+{#- The season (saison) a date belongs to: September → August, labelled `2025-26`.
+    The first month is the var `season_start_month` (9). -#}
+{% macro season_of(date_expr) -%}
+    {{ return(adapter.dispatch('season_of', 'publics')(date_expr)) }}
+{%- endmacro %}
+
+{% macro default__season_of(date_expr) -%}
+    {%- set start_year -%}
+        ({{ publics.date_part('year', date_expr) }} - case when {{ publics.date_part('month', date_expr) }} < {{ var('season_start_month', 9) }} then 1 else 0 end)
+    {%- endset -%}
+    case when {{ date_expr }} is not null then
+        {{ dbt.concat([
+            dbt.cast(dbt.cast(start_year, api.Column.translate_type('integer')), api.Column.translate_type('string')),
+            "'-'",
+            dbt.right(dbt.cast(dbt.cast(start_year ~ ' + 1', api.Column.translate_type('integer')), api.Column.translate_type('string')), '2')
+        ]) }}
+    end
+{%- endmacro %}

@@ -1,0 +1,49 @@
+with source as (
+    select * from {{ source('secutix', 'tickets') }}
+),
+
+typed as (
+    select
+        {{ clean_text('ticket_id') }} as ticket_id,
+        {{ clean_text('file_number') }} as order_id,
+        {{ clean_text('performance_id') }} as performance_id,
+        upper({{ clean_text('seat_category_code') }}) as seat_category_code,
+        upper({{ clean_text('audience_sub_category') }}) as tariff_code,
+        upper({{ clean_text('price_level') }}) as price_level,
+        {{ secutix_amount('price') }} as price_eur,
+        {{ parse_decimal_fr('vat_rate', 3) }} as vat_rate_pct,
+        upper({{ clean_text('ticket_state') }}) as ticket_state,
+        {{ clean_text('cultural_contact_number') }} as holder_contact_id,
+        {{ clean_text('barcode') }} as barcode,
+        {{ parse_timestamp_fr('last_update') }} as updated_at,
+        _source_file,
+        _row_number,
+        _loaded_at
+    from source
+),
+
+latest as (
+    {{ latest_record('typed', 'ticket_id', 'updated_at') }}
+),
+
+final as (
+    select
+        ticket_id,
+        order_id,
+        performance_id,
+        seat_category_code,
+        tariff_code,
+        price_level,
+        price_eur,
+        vat_rate_pct,
+        ticket_state,
+        ticket_state in ('CANCELLED', 'INVALIDATED') as is_cancelled,
+        holder_contact_id,
+        holder_contact_id is not null as has_known_holder,
+        barcode,
+        updated_at,
+        _source_file as source_file
+    from latest
+)
+
+select * from final

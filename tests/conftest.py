@@ -1,0 +1,70 @@
+"""Shared fixtures: the throwaway PostgreSQL cluster, fresh databases, the CLI as users run it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from ingestion import db
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+SHARED_REFERENCE = ROOT.parent / "shared" / "reference"
+PUBLICS = Path(sys.executable).parent / "publics"
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+
+    def __str__(self) -> str:  # shown by pytest when an assertion on it fails
+        return f"exit {self.code}\n{self.out}"
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path = ROOT, timeout: int = 900) -> CliResult:
+    """`publics …` in a subprocess, as a user would run it (stdout and stderr together)."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("PUBLICS_") and k != "DATABASE_URL"}
+    full_env.update(env or {})
+    proc = subprocess.run(
+        [str(PUBLICS), *args], cwd=cwd, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True, timeout=timeout,
+    )
+    return CliResult(proc.returncode, proc.stdout)
+
+
+@pytest.fixture(scope="session")
+def cluster() -> db.LocalCluster:
+    """The project's local cluster (the embedded default), started once for the whole run."""
+    if os.environ.get("DATABASE_URL"):
+        pytest.fail("unset DATABASE_URL: the tests start their own throwaway cluster")
+    cluster = db.local_cluster()
+    cluster.start()
+    return cluster
+
+
+@pytest.fixture
+def fresh_db(cluster: db.LocalCluster):
+    """A new, empty database on the throwaway cluster, dropped after the test."""
+    admin = cluster.info.with_db("postgres")
+    name = f"publics_test_{uuid.uuid4().hex[:10]}"
+    db.create_database(admin, name)
+    info = cluster.info.with_db(name)
+    db.ensure_schemas(info)
+    yield info
+    db.drop_database(admin, name)
+
+
+@pytest.fixture
+def query(fresh_db: db.ConnInfo):
+    """Run one SQL query on the fresh database and return its rows."""
+    def run(sql: str, params: tuple = ()) -> list[tuple]:
+        with db.connect(fresh_db, autocommit=True) as conn:
+            return conn.execute(sql, params).fetchall()
+    return run
