@@ -21,7 +21,7 @@ from ingestion.project import project_root
 GRID_WIDTH = 24  # Metabase's dashboard grid
 CANVAS_KEYS = ("objective", "audience", "kpis", "sources", "filters", "refresh")
 DISPLAYS = {"scalar", "bar", "line", "area", "pie", "table", "row", "combo", "map", "funnel"}
-OPTIONAL_CLAUSE = re.compile(r"\[\[(.*?)\]\]", re.S)
+OPTIONAL_CLAUSE = re.compile(r"\[\[(.*?)\]\]", re.DOTALL)
 TAG = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 
 

@@ -108,7 +108,7 @@ def _find_bindir() -> tuple[Path, str]:
             return bindir, "system"
     pg_config = shutil.which("pg_config")
     if pg_config:
-        out = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True).stdout.strip()
+        out = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, check=False).stdout.strip()
         if out and (Path(out) / "initdb").exists():
             return Path(out), "system"
     try:  # the wheel ships its own PostgreSQL build
@@ -168,7 +168,7 @@ class LocalCluster:
 
     def _run(self, bindir: Path, tool: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         cmd = [*self._as_owner(), str(bindir / tool), *args]
-        proc = subprocess.run(cmd, capture_output=True, text=True)
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if check and proc.returncode != 0:
             raise DatabaseError(f"{tool} failed ({proc.returncode}): {proc.stderr.strip() or proc.stdout.strip()}")
         return proc

@@ -34,7 +34,7 @@ def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path = ROOT, tim
     full_env.update(env or {})
     proc = subprocess.run(
         [str(PUBLICS), *args], cwd=cwd, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True, timeout=timeout,
+        text=True, timeout=timeout, check=False,
     )
     return CliResult(proc.returncode, proc.stdout)
 
@@ -66,5 +66,6 @@ def query(fresh_db: db.ConnInfo):
     """Run one SQL query on the fresh database and return its rows."""
     def run(sql: str, params: tuple = ()) -> list[tuple]:
         with db.connect(fresh_db, autocommit=True) as conn:
-            return conn.execute(sql, params).fetchall()
+            cur = conn.execute(sql, params)
+            return cur.fetchall() if cur.description else []
     return run

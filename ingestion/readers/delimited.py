@@ -52,7 +52,8 @@ def read_delimited(path: Path, entity: Entity, delimiter: str = ";") -> ParsedFi
     with open(path, "rb") as fh:
         head = fh.read(SNIFF_BYTES)
     encoding = detect_encoding(path, head)
-    text = open(path, encoding=encoding, newline="", errors="strict")
+    # Closed by the row generator when it ends (or here on a header problem).
+    text = open(path, encoding=encoding, newline="", errors="strict")  # noqa: SIM115
     reader = csv.reader(text, delimiter=delimiter, quotechar='"', strict=True)
     try:
         raw_header = next(reader)

@@ -48,7 +48,7 @@ def test_accents_survive_every_accepted_encoding(tmp_path: Path, encoding: str, 
 
 def test_empty_fields_become_nulls_and_quoted_separators_stay(tmp_path: Path) -> None:
     text = f'{HEADER}\r\nF1;;SOLDED;"DESK;2";;15/03/2026 20:31:00\r\n'
-    (line, values), = rows(write(tmp_path, text.encode("cp1252")))
+    (_line, values), = rows(write(tmp_path, text.encode("cp1252")))
     assert values[1] is None and values[4] is None
     assert values[3] == "DESK;2"
 
@@ -103,4 +103,4 @@ def test_schema_drift_is_reported_not_dropped(tmp_path: Path) -> None:
     text = HEADER + ";NEW_COLUMN\r\nF1;15/03/2026 20:30:00;SOLDED;DESK;45,50;15/03/2026 20:31:00;x\r\n"
     parsed = read_secutix_csv(write(tmp_path, text.encode()), ORDERS)
     assert parsed.drift == ["new_column"]
-    assert list(parsed.rows)[0][1][-1] == "x"
+    assert next(iter(parsed.rows))[1][-1] == "x"

@@ -1,0 +1,102 @@
+"""`publics db`: the embedded default cluster, idempotent start, stop, and DATABASE_URL."""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+
+from ingestion import db
+from tests.conftest import ROOT, run_cli
+
+
+@pytest.fixture
+def home():
+    """A project home of its own (PUBLICS_HOME) so the test owns the cluster it starts. It lives
+    under the project's .local/ because the `postgres` system user must be able to reach it."""
+    path = ROOT / ".local" / "test-homes" / uuid.uuid4().hex[:8]
+    path.mkdir(parents=True)
+    (path / "dbt_project.yml").write_text("name: test_home\n")
+    yield path
+    cluster = db.LocalCluster(path / ".local" / "pg")
+    if cluster.initialised:
+        cluster.stop()
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def postmasters_for(data_dir: Path) -> int:
+    """How many running postgres server processes serve this data directory."""
+    count = 0
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if cmdline and cmdline[0].endswith(b"postgres") and str(data_dir).encode() in cmdline:
+            count += 1
+    return count
+
+
+def test_db_up_twice_leaves_one_cluster_and_down_stops_it(home: Path) -> None:
+    env = {"PUBLICS_HOME": str(home)}
+    first = run_cli("db", "up", env=env)
+    assert first.code == 0, first
+    assert "local cluster started" in first.out
+    data = home / ".local" / "pg" / "data"
+    pid = (data / "postmaster.pid").read_text().split()[0]
+
+    second = run_cli("db", "up", env=env)
+    assert second.code == 0, second
+    assert "already running" in second.out
+    assert (data / "postmaster.pid").read_text().split()[0] == pid
+    assert postmasters_for(data) == 1
+
+    url = run_cli("db", "url", env=env).out.strip()
+    info = db.ConnInfo.from_url(url)
+    with db.connect(info) as conn:
+        schemas = {r[0] for r in conn.execute("select nspname from pg_namespace")}
+        listen = conn.execute("show listen_addresses").fetchone()[0]
+    assert set(db.SCHEMAS) <= schemas
+    assert listen == "127.0.0.1"
+
+    assert run_cli("db", "status", env=env).code == 0
+    down = run_cli("db", "down", env=env)
+    assert down.code == 0 and "stopped" in down.out, down
+    assert postmasters_for(data) == 0
+    assert run_cli("db", "status", env=env).code == 1
+    assert "was not running" in run_cli("db", "down", env=env).out
+
+
+def test_database_url_is_honoured(home: Path, fresh_db: db.ConnInfo, query) -> None:
+    query("drop schema marts cascade")
+    result = run_cli("db", "up", env={"PUBLICS_HOME": str(home), "DATABASE_URL": fresh_db.url})
+    assert result.code == 0, result
+    assert "DATABASE_URL" in result.out
+    assert not (home / ".local" / "pg").exists(), "no local cluster may be created when DATABASE_URL is set"
+    schemas = {r[0] for r in query("select nspname from pg_namespace")}
+    assert set(db.SCHEMAS) <= schemas
+    assert run_cli("db", "url", env={"DATABASE_URL": fresh_db.url}).out.strip() == fresh_db.url
+
+
+def test_unreachable_database_url_is_a_clear_error(home: Path) -> None:
+    result = run_cli("db", "up", env={"PUBLICS_HOME": str(home), "DATABASE_URL": "postgresql://x:y@127.0.0.1:1/nope"})
+    assert result.code == 1
+    assert "✘ database: cannot connect to 127.0.0.1:1/nope" in result.out
+    assert "Traceback" not in result.out
+
+
+def test_reader_role_sees_marts_only(fresh_db: db.ConnInfo, query) -> None:
+    query("create table marts.example (x int)")
+    query("create table restricted.identities (email text)")
+    privileges = dict(
+        query(
+            "select schema, has_schema_privilege(%s, schema, 'USAGE') from unnest(%s::text[]) as schema",
+            (db.READER_ROLE, list(db.SCHEMAS)),
+        )
+    )
+    assert privileges == {s: s == "marts" for s in db.SCHEMAS}
+    assert query("select has_table_privilege(%s, 'marts.example', 'SELECT')", (db.READER_ROLE,))[0][0]
