@@ -219,7 +219,8 @@ def run_pipeline(folder: Path, strict: bool = False, quarantine_dir: Path | None
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    return run_pipeline(Path(args.folder), strict=args.strict)
+    return run_pipeline(Path(args.folder), strict=args.strict,
+                        quarantine_dir=args.quarantine and Path(args.quarantine))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -257,6 +258,7 @@ def parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="ingest, build, check — stopping on the first failed step")
     r.add_argument("folder")
     r.add_argument("--strict", action="store_true", help="stop when any input file is rejected")
+    r.add_argument("--quarantine", help="where rejected files are copied (default .local/quarantine)")
     r.set_defaults(func=cmd_run)
 
     m = sub.add_parser("demo", help="generate the demo institution's files, then run the pipeline on them")

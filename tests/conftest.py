@@ -49,9 +49,7 @@ def cluster() -> db.LocalCluster:
     return cluster
 
 
-@pytest.fixture
-def fresh_db(cluster: db.LocalCluster):
-    """A new, empty database on the throwaway cluster, dropped after the test."""
+def _new_database(cluster: db.LocalCluster):
     admin = cluster.info.with_db("postgres")
     name = f"publics_test_{uuid.uuid4().hex[:10]}"
     db.create_database(admin, name)
@@ -62,10 +60,26 @@ def fresh_db(cluster: db.LocalCluster):
 
 
 @pytest.fixture
-def query(fresh_db: db.ConnInfo):
-    """Run one SQL query on the fresh database and return its rows."""
+def fresh_db(cluster: db.LocalCluster):
+    """A new, empty database on the throwaway cluster, dropped after the test."""
+    yield from _new_database(cluster)
+
+
+@pytest.fixture(scope="module")
+def module_db(cluster: db.LocalCluster):
+    """A new database shared by the tests of one module (for read-only tests of a costly build)."""
+    yield from _new_database(cluster)
+
+
+def querier(info: db.ConnInfo):
+    """A function running one SQL query on `info` and returning its rows."""
     def run(sql: str, params: tuple = ()) -> list[tuple]:
-        with db.connect(fresh_db, autocommit=True) as conn:
+        with db.connect(info, autocommit=True) as conn:
             cur = conn.execute(sql, params)
             return cur.fetchall() if cur.description else []
     return run
+
+
+@pytest.fixture
+def query(fresh_db: db.ConnInfo):
+    return querier(fresh_db)

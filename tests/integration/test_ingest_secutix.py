@@ -39,7 +39,7 @@ def raw_counts(query) -> dict[str, int]:
 def inbox(tmp_path: Path) -> Path:
     """The good files and every bad file in one delivery folder."""
     folder = tmp_path / "inbox"
-    shutil.copytree(GOOD, folder, ignore=shutil.ignore_patterns("*.md"))
+    shutil.copytree(GOOD, folder)
     for bad in BAD.glob("*.csv"):
         shutil.copy(bad, folder / bad.name)
     return folder

@@ -1,0 +1,126 @@
+"""The whole chain on the hand-made SecuTix fixtures, whose answers were computed by hand
+(tests/fixtures/secutix/README.md): raw → staging → fct_tickets → dashboard 15 → GX."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from ingestion import db, quality
+from ingestion.dashboards import check_cards, discover, runnable_sql
+from tests.conftest import FIXTURES, querier, run_cli
+
+GOOD = FIXTURES / "secutix" / "good"
+
+
+def build(info: db.ConnInfo, quarantine) -> object:
+    result = run_cli("run", str(GOOD), "--quarantine", str(quarantine), env={"DATABASE_URL": info.url})
+    assert result.code == 0, result
+    return result
+
+
+@pytest.fixture(scope="module")
+def shared(module_db: db.ConnInfo, tmp_path_factory):
+    """One build shared by the read-only tests below."""
+    return build(module_db, tmp_path_factory.mktemp("q")), module_db, querier(module_db)
+
+
+@pytest.fixture
+def built(fresh_db: db.ConnInfo, tmp_path):
+    """A build of its own, for the tests that damage it."""
+    return build(fresh_db, tmp_path / "q")
+
+
+def test_run_prints_every_step_with_what_it_did(shared) -> None:
+    out = shared[0].out
+    for line in ("✔ ingest", "6 file(s) loaded", "✔ build (dbt seed, run, test)", "unit_test(s) 5 pass",
+                 "✔ check (Great Expectations)", "0 critical failure(s)", "✔ dashboards", "pipeline finished in"):
+        assert line in out, line
+    assert "Traceback" not in out
+
+
+def test_dashboard_15_figures_equal_the_hand_computed_answers(shared) -> None:
+    query = shared[2]
+    total = query("select sum(tickets_sold), sum(revenue_eur), sum(tickets_unknown_holder), sum(tickets_cancelled) "
+                  "from marts.dash_15_sales_channels")
+    assert total == [(9, Decimal("285.00"), 3, 2)]
+    by_channel = dict(
+        (row[0], (row[1], row[2]))
+        for row in query("select sales_channel, sum(tickets_sold), sum(revenue_eur) from marts.dash_15_sales_channels "
+                         "where tickets_sold > 0 group by 1")
+    )
+    assert by_channel == {
+        "web": (3, Decimal("105.00")), "box_office": (2, Decimal("90.00")),
+        "reseller": (3, Decimal("90.00")), "administration": (1, Decimal("0.00")),
+    }
+    by_season = dict((r[0], r[1]) for r in query("select season, sum(revenue_eur) from marts.dash_15_sales_channels group by 1"))
+    assert by_season == {"2025-26": Decimal("270.00"), "2024-25": Decimal("15.00")}
+    assert query("select tickets_sold from marts.dim_performances where performance_id = 'P100'") == [(7,)]
+
+
+def test_cards_answer_and_filters_narrow_them(shared) -> None:
+    info = shared[1]
+    checks = check_cards(info)
+    assert checks and all(c.ok for c in checks), [c for c in checks if not c.ok]
+    d = next(d for d in discover() if d.id == 15)
+    card = next(c for c in d.cards if c["id"] == "online_share")
+    with db.connect(info) as conn:
+        share = conn.execute(*runnable_sql(d, card)).fetchone()[0]
+        share_2425 = conn.execute(*runnable_sql(d, card, {"season": "2024-25"})).fetchone()[0]
+    assert round(share, 4) == Decimal("0.3684")  # 105 / 285
+    assert share_2425 == 1  # the only 2024-25 sale was online
+
+
+def test_direct_identifiers_stay_in_the_restricted_schema(shared) -> None:
+    query = shared[2]
+    outside = query(
+        "select table_schema || '.' || table_name || '.' || column_name from information_schema.columns "
+        "where column_name in ('email', 'first_name', 'last_name', 'firstname', 'lastname', 'phone', "
+        "'mobile_phone', 'line1', 'address_line', 'comment') and table_schema not in ('raw', 'restricted', 'pg_catalog', 'information_schema')"
+    )
+    assert outside == []
+    assert query("select count(*) from restricted.restricted_contact_identities where email is not null") == [(5,)]
+
+
+def test_rerun_changes_nothing(built, fresh_db, query, tmp_path) -> None:
+    before = query("select count(*), sum(revenue_eur) from marts.fct_tickets")
+    again = run_cli("run", str(GOOD), "--quarantine", str(tmp_path / "q"), env={"DATABASE_URL": fresh_db.url})
+    assert again.code == 0, again
+    assert "0 file(s) loaded, 6 skipped" in again.out
+    assert query("select count(*), sum(revenue_eur) from marts.fct_tickets") == before
+    runs = query("select count(distinct run_id) from quality.expectation_results")
+    assert runs == [(2,)], "every check run is kept in the quality history"
+
+
+def test_a_critical_expectation_failure_fails_check(built, fresh_db, query) -> None:
+    query("update marts.dash_15_sales_channels set revenue_eur = -1 where sales_channel = 'web'")
+    result = run_cli("check", env={"DATABASE_URL": fresh_db.url})
+    assert result.code == 1, result
+    assert "✘ CRITICAL column_values_to_be_between on marts.dash_15_sales_channels.revenue_eur" in result.out
+    assert "✘ check failed: 1 critical expectation(s) failed" in result.out
+    failed = query("select expectation, severity from quality.expectation_results where not success")
+    assert failed == [("column_values_to_be_between", "critical")]
+
+
+def test_a_sensitive_column_in_the_dataset_fails_check(built, fresh_db, query) -> None:
+    query("alter table marts.dash_15_sales_channels add column email text")
+    outcome = quality.run_checks(fresh_db, printer=lambda _: None)
+    assert outcome.critical_failures == 1
+    assert [r.spec.expect for r in outcome.results if not r.success] == ["table_columns_to_match_set"]
+
+
+def test_a_broken_reconciliation_fails_the_build(built, fresh_db, query, tmp_path) -> None:
+    # An order total that disagrees with its tickets is caught by the dbt reconciliation test.
+    folder = tmp_path / "in"
+    folder.mkdir()
+    header = (GOOD / "secutix_orders_20260101.csv").read_text(encoding="cp1252").splitlines()[0]
+    (folder / "secutix_orders_20260201.csv").write_text(
+        header + "\r\nO1;10/12/2025 21:14:05;SOLDED;TICKETSHOP;WEB;Site web;1001;95,00;PAID;EUR;01/02/2026 10:00:00\r\n",
+        encoding="cp1252",
+    )
+    result = run_cli("run", str(folder), "--quarantine", str(tmp_path / "q"), env={"DATABASE_URL": fresh_db.url})
+    assert result.code == 1, result
+    assert "✘ build failed" in result.out
+    assert "equal_sums_fct_tickets_revenue_eur" in result.out
+    assert "✔ check" not in result.out, "the pipeline stops at the first failed step"
