@@ -45,16 +45,16 @@ def test_dashboard_15_figures_equal_the_hand_computed_answers(shared) -> None:
     total = query("select sum(tickets_sold), sum(revenue_eur), sum(tickets_unknown_holder), sum(tickets_cancelled) "
                   "from marts.dash_15_sales_channels")
     assert total == [(9, Decimal("285.00"), 3, 2)]
-    by_channel = dict(
-        (row[0], (row[1], row[2]))
+    by_channel = {
+        row[0]: (row[1], row[2])
         for row in query("select sales_channel, sum(tickets_sold), sum(revenue_eur) from marts.dash_15_sales_channels "
                          "where tickets_sold > 0 group by 1")
-    )
+    }
     assert by_channel == {
         "web": (3, Decimal("105.00")), "box_office": (2, Decimal("90.00")),
         "reseller": (3, Decimal("90.00")), "administration": (1, Decimal("0.00")),
     }
-    by_season = dict((r[0], r[1]) for r in query("select season, sum(revenue_eur) from marts.dash_15_sales_channels group by 1"))
+    by_season = {r[0]: r[1] for r in query("select season, sum(revenue_eur) from marts.dash_15_sales_channels group by 1")}
     assert by_season == {"2025-26": Decimal("270.00"), "2024-25": Decimal("15.00")}
     assert query("select tickets_sold from marts.dim_performances where performance_id = 'P100'") == [(7,)]
 
