@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import importlib.util
 import os
 import pwd
 import secrets
@@ -111,18 +112,23 @@ def _find_bindir() -> tuple[Path, str]:
         out = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, check=False).stdout.strip()
         if out and (Path(out) / "initdb").exists():
             return Path(out), "system"
-    try:  # the wheel ships its own PostgreSQL build
-        import pgserver  # type: ignore[import-not-found]
-
-        bindir = Path(pgserver.__file__).parent / "pginstall" / "bin"
-        if (bindir / "initdb").exists():
-            return bindir, "pgserver wheel"
-    except ImportError:
-        pass
+    bindir = pgserver_bindir()
+    if bindir:
+        return bindir, "pgserver wheel"
     raise DatabaseError(
         "no PostgreSQL binaries found: install PostgreSQL (e.g. `apt-get install postgresql`), "
         "`pip install pgserver`, set PUBLICS_PG_BIN, or point DATABASE_URL at a running server"
     )
+
+
+def pgserver_bindir() -> Path | None:
+    """The PostgreSQL build shipped in the `pgserver` wheel (located, not imported: importing it
+    starts its own machinery we do not use)."""
+    spec = importlib.util.find_spec("pgserver")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    bindir = Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+    return bindir if (bindir / "initdb").exists() else None
 
 
 def _free_port() -> int:

@@ -100,3 +100,20 @@ def test_reader_role_sees_marts_only(fresh_db: db.ConnInfo, query) -> None:
     )
     assert privileges == {s: s == "marts" for s in db.SCHEMAS}
     assert query("select has_table_privilege(%s, 'marts.example', 'SELECT')", (db.READER_ROLE,))[0][0]
+
+
+def test_the_pgserver_wheel_runs_the_cluster_where_the_machine_has_no_postgresql(home: Path) -> None:
+    """The fallback for machines without system binaries: the PostgreSQL shipped in the wheel."""
+    bindir = db.pgserver_bindir()
+    assert bindir is not None, "pgserver is in requirements.lock"
+    env = {"PUBLICS_HOME": str(home), "PUBLICS_PG_BIN": str(bindir)}
+    up = run_cli("db", "up", env=env)
+    assert up.code == 0, up
+    info = db.ConnInfo.from_url(run_cli("db", "url", env=env).out.strip())
+    with db.connect(info) as conn:
+        version = conn.execute("show server_version").fetchone()[0]
+    data = home / ".local" / "pg" / "data"
+    binary = Path(f"/proc/{(data / 'postmaster.pid').read_text().split()[0]}/exe").resolve()
+    assert binary == (bindir / "postgres").resolve(), binary
+    assert version.split(".")[0].isdigit()
+    assert run_cli("db", "down", env=env).code == 0
