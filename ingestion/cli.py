@@ -214,7 +214,9 @@ def run_pipeline(folder: Path, strict: bool = False, quarantine_dir: Path | None
     do_dashboards_check(info)
     say(f"pipeline finished in {time.monotonic() - t0:.1f} s"
         + (" — with rejected input files, see above" if code else ""))
-    say("  marts: schema `marts` (dashboard datasets: marts.dash_*); see README › What you get")
+    say("what you get (schema marts; connection: `publics db url`):")
+    for table, rows in db.table_counts(info, "marts"):
+        say(f"  marts.{table:<32} {rows:>10,} rows")
     return code
 
 

@@ -328,3 +328,15 @@ def ensure_schemas(info: ConnInfo, reader_password: str | None = None) -> list[s
                 sql.SQL("alter default privileges in schema marts grant select on tables to {}").format(role)
             )
     return list(SCHEMAS)
+
+
+def table_counts(info: ConnInfo, schema: str) -> list[tuple[str, int]]:
+    """Every table of a schema with its exact row count."""
+    with connect(info, autocommit=True) as conn:
+        tables = [r[0] for r in conn.execute(
+            "select table_name from information_schema.tables where table_schema = %s "
+            "and table_type = 'BASE TABLE' order by table_name", (schema,))]
+        return [
+            (t, conn.execute(sql.SQL("select count(*) from {}").format(sql.Identifier(schema, t))).fetchone()[0])
+            for t in tables
+        ]

@@ -18,7 +18,7 @@ import random
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 # --------------------------------------------------------------------------- fixed frame
 
@@ -383,14 +383,32 @@ def slug(text: str, sep: str = "") -> str:
     return sep.join("".join(out).split())
 
 
-def _weighted(rng: random.Random, pairs: dict) -> str:
-    keys = list(pairs)
-    return rng.choices(keys, weights=[pairs[k] for k in keys], k=1)[0]
+def _ri(rng: random.Random, a: int, b: int) -> int:
+    """Uniform integer in [a, b] (one C-level draw: much faster than randint)."""
+    return a + int(rng.random() * (b - a + 1))
+
+
+def _cum(weights) -> list[float]:
+    out, total = [], 0.0
+    for w in weights:
+        total += w
+        out.append(total)
+    return out
+
+
+def _pick(rng: random.Random, items, cum: list[float]):
+    """Weighted draw with precomputed cumulative weights."""
+    return items[min(bisect.bisect_right(cum, rng.random() * cum[-1]), len(items) - 1)]
 
 
 def scaled(n: float, scale: float, minimum: int = 1) -> int:
     return max(minimum, round(n * scale))
 
+
+SEGMENTS = ["prospect", "occasional", "regular", "subscriber"]
+SEGMENTS_CUM = _cum([0.10, 0.66, 0.20, 0.04])
+AGE_BANDS = [(18, 27), (28, 44), (45, 64), (65, 90)]
+AGE_BANDS_CUM = _cum([0.18, 0.20, 0.32, 0.30])
 
 # --------------------------------------------------------------------------- building
 
@@ -419,7 +437,7 @@ def _build_catalogue(world: World) -> None:
     product_id = 10_200_000
     performance_id = 10_400_000
     used_titles: dict[str, list[str]] = {g: list(t) for g, t in TITLES.items()}
-    for s_index, season in enumerate(world.seasons):
+    for season in world.seasons:
         s_start, _ = season_bounds(season)
         first_day = date(s_start.year, 9, 20)
         last_day = date(s_start.year + 1, 6, 30)
@@ -432,7 +450,7 @@ def _build_catalogue(world: World) -> None:
             left = counts[genre]
             while left > 0:
                 lo, hi = RUN_LENGTH[genre]
-                run = min(left, rng.randint(lo, hi))
+                run = min(left, _ri(rng, lo, hi))
                 productions.append((genre, run))
                 left -= run
         rng.shuffle(productions)
@@ -458,15 +476,14 @@ def _build_catalogue(world: World) -> None:
                 start = datetime.combine(day, _start_time(rng, genre, day))
                 lo, hi = DURATION_MIN[genre]
                 f_lo, f_hi = FILL_RATE[genre]
-                performance_id += rng.randint(1, 9)
+                performance_id += _ri(rng, 1, 9)
                 on_sale = datetime(s_start.year, 6, 20, 10, 0, 0)  # season opening of single sales
                 world.performances.append(Performance(
                     performance_id=performance_id, show=show, start=start,
-                    duration_min=rng.randint(lo, hi) // 5 * 5, capacity=VENUES[venue].capacity,
+                    duration_min=_ri(rng, lo, hi) // 5 * 5, capacity=VENUES[venue].capacity,
                     fill_rate=rng.uniform(f_lo, f_hi), on_sale=on_sale,
                 ))
                 idx += gap
-        del s_index
     world.performances.sort(key=lambda p: (p.start, p.performance_id))
 
 
@@ -490,9 +507,7 @@ def _free_day(days: list[date], idx: int, taken: set[date]) -> tuple[date, int]:
     raise RuntimeError("season calendar full")  # cannot happen at the sizes we generate
 
 
-def _start_time(rng: random.Random, genre: str, day: date):
-    from datetime import time
-
+def _start_time(rng: random.Random, genre: str, day: date) -> time:
     if genre == "jeune public":
         if day.weekday() in (5, 6):
             return time(rng.choice((11, 15)), 0)
@@ -508,7 +523,7 @@ def _start_time(rng: random.Random, genre: str, day: date):
 
 def _random_datetime(rng: random.Random, lo: datetime, hi: datetime) -> datetime:
     span = int((hi - lo).total_seconds())
-    return lo + timedelta(seconds=rng.randint(0, max(0, span)))
+    return lo + timedelta(seconds=_ri(rng, 0, max(0, span)))
 
 
 def _build_people(world: World) -> None:
@@ -518,7 +533,7 @@ def _build_people(world: World) -> None:
     n_seasons = len(world.seasons)
     season_starts = [season_bounds(s)[0] for s in world.seasons]
     zone_names = list(ZONES)
-    zone_weights = [ZONES[z][0] for z in zone_names]
+    zone_cum = _cum(ZONES[z][0] for z in zone_names)
     emails: set[str] = set()
 
     def unique_email(local: str, domain: str) -> str:
@@ -532,14 +547,14 @@ def _build_people(world: World) -> None:
         return candidate
 
     def address(rec: ContactRecord) -> None:
-        zone = rng.choices(zone_names, weights=zone_weights, k=1)[0]
+        zone = _pick(rng, zone_names, zone_cum)
         postcode, town, country = rng.choice(ZONES[zone][1])
         rec.zipcode, rec.town, rec.country_code = postcode, town, country
         rec.pref_lang = LANG_OF_COUNTRY.get(country, "fr")
-        rec.line1 = f"{rng.randint(1, 180)} {rng.choice(STREETS)}"
+        rec.line1 = f"{_ri(rng, 1, 180)} {rng.choice(STREETS)}"
 
     def phone(prefix: str) -> str:
-        digits = f"{prefix}{rng.randint(0, 99_999_999):08d}"
+        digits = f"{prefix}{_ri(rng, 0, 99_999_999):08d}"
         style = rng.random()
         if style < 0.6:
             return " ".join(digits[i:i + 2] for i in range(0, 10, 2))
@@ -555,19 +570,20 @@ def _build_people(world: World) -> None:
         return _random_datetime(rng, lo, datetime(limit_year, 4, 30, 20, 0))
 
     people = world.people
+    first_cum = _cum([0.55, 0.22, 0.23, 0.2, 0.2, 0.2][:n_seasons])
     # Individuals ----------------------------------------------------------
     for i in range(n_ind):
-        segment = _weighted(rng, {"prospect": 0.10, "occasional": 0.66, "regular": 0.20, "subscriber": 0.04})
+        segment = _pick(rng, SEGMENTS, SEGMENTS_CUM)
         woman = rng.random() < 0.58
         first = rng.choice(FIRST_NAMES_F if woman else FIRST_NAMES_M)
         last = rng.choice(LAST_NAMES)
-        age_band = _weighted(rng, {(18, 27): 0.18, (28, 44): 0.20, (45, 64): 0.32, (65, 90): 0.30})
-        age = rng.randint(*age_band)
-        birth = date(2025 - age, rng.randint(1, 12), rng.randint(1, 28))
+        age_band = _pick(rng, AGE_BANDS, AGE_BANDS_CUM)
+        age = _ri(rng, *age_band)
+        birth = date(2025 - age, _ri(rng, 1, 12), _ri(rng, 1, 28))
         if segment == "prospect":
             first_season, active = None, (False,) * n_seasons
         else:
-            first_season = rng.choices(range(n_seasons), weights=[0.55, 0.22, 0.23][:n_seasons], k=1)[0]
+            first_season = _pick(rng, range(n_seasons), first_cum)
             keep = {"occasional": 0.35, "regular": 0.75, "subscriber": 0.85}[segment]
             flags, on = [], False
             for s in range(n_seasons):
@@ -578,7 +594,7 @@ def _build_people(world: World) -> None:
                             firstname=first, lastname=last, birthdate=birth)
         address(rec)
         style = rng.random()
-        local = f"{first}.{last}" if style < 0.6 else (f"{first[0]}{last}" if style < 0.8 else f"{last}.{first}{rng.randint(1, 99)}")
+        local = f"{first}.{last}" if style < 0.6 else (f"{first[0]}{last}" if style < 0.8 else f"{last}.{first}{_ri(rng, 1, 99)}")
         rec.email = unique_email(local.replace(" ", ""), rng.choice(EMAIL_DOMAINS))
         if rng.random() < 0.55:
             rec.mobile_phone = phone(rng.choice(("06", "07")))
@@ -603,7 +619,7 @@ def _build_people(world: World) -> None:
         if rec.country_code != "FR":  # groups come from France
             rec.zipcode, rec.town, rec.country_code, rec.pref_lang = "75011", "Paris", "FR", "fr"
         if kind in ("Collège", "Lycée", "École élémentaire"):
-            rec.email = unique_email(f"ce.0{rng.randint(100000, 999999)}{rng.choice('abcdefgh')}", "ac-paris.fr")
+            rec.email = unique_email(f"ce.0{_ri(rng, 100000, 999999)}{rng.choice('abcdefgh')}", "ac-paris.fr")
             rec.firstname = rng.choice(FIRST_NAMES_F + FIRST_NAMES_M)  # the referent teacher
             rec.lastname = rng.choice(LAST_NAMES)
         else:
@@ -642,40 +658,37 @@ def _plant_contact_defects(world: World, rng: random.Random, individuals: list[P
         if rng.random() < 0.03:
             r.zipcode = ""
             r.defects += ("missing_zipcode",)
-        elif r.country_code == "FR" and r.zipcode.startswith("0") and rng.random() < 0.5:
+        elif r.country_code == "FR" and r.zipcode.startswith("0") and rng.random() < 0.15:
             r.zipcode = r.zipcode[1:]  # went through a spreadsheet
             r.defects += ("zipcode_lost_leading_zero",)
     # Sensitive free text typed at the box office.
-    for k, idx in enumerate(rng.sample(range(n), min(n, max(3, n // 300)))):
+    for k, idx in enumerate(rng.sample(range(n), min(n, max(3, n // 1000)))):
         individuals[idx].record.comment = SENSITIVE_COMMENTS[k % len(SENSITIVE_COMMENTS)]
         individuals[idx].record.defects += ("sensitive_comment",)
     # Duplicates: the same person created again (web account, box office…), e-mail in another case.
     buyers = [p for p in individuals if p.segment != "prospect" and p.record.email]
-    n_dup = min(len(buyers), max(3, n // 100))
+    n_dup = min(len(buyers), max(3, n // 250))
     for k, p in enumerate(rng.sample(buyers, n_dup)):
         copies = 2 if k == 0 else 1  # one person even has three accounts
         for _ in range(copies):
             src = p.record
             dup = ContactRecord(**{f: getattr(src, f) for f in src.__dataclass_fields__})
-            dup.defects = ("duplicate",)
+            dup.defects = tuple(d for d in src.defects if d != "sensitive_comment") + ("duplicate",)
             dup.comment = ""
             local, _, domain = src.email.partition("@")
-            variant = rng.random()
-            if variant < 0.4:
-                dup.email = f"{local.title()}@{domain}"
-            elif variant < 0.8:
-                dup.email = src.email.upper()
-            else:
-                dup.email = f"{local.capitalize()}@{domain.upper()}"
-            if dup.email == src.email:
-                dup.email = src.email.upper()
+            taken = {src.email} | {d.email for d in p.duplicates}
+            variants = [f"{local.title()}@{domain}", src.email.upper(), f"{local.capitalize()}@{domain.upper()}",
+                        f"{local}@{domain.upper()}", f"{local.upper()}@{domain}"]
+            start = _ri(rng, 0, len(variants) - 1)
+            dup.email = next(v for v in variants[start:] + variants[:start] if v not in taken)
             if rng.random() < 0.5:
                 dup.firstname = ascii_fold(dup.firstname)  # typed without accents
                 dup.lastname = dup.lastname.upper()
             if rng.random() < 0.5:
                 dup.mobile_phone = dup.phone = ""
-            if rng.random() < 0.3:
+            if rng.random() < 0.3 and dup.birthdate is not None:
                 dup.birthdate = None
+                dup.defects += ("missing_birthdate",)
             first_active = p.active.index(True)
             s_start = season_bounds(world.seasons[first_active])[0]
             lo = max(src.created, datetime(s_start.year, 5, 2))
@@ -763,6 +776,13 @@ ORDER_SIZE = {
     "ADMINISTRATION": ((1, 2), (0.3, 0.7)),
 }
 CANCEL_RATE = 0.015
+ORDER_SIZE_CUM = {k: (sizes, _cum(w)) for k, (sizes, w) in ORDER_SIZE.items()}
+_SEAT_CUM = {
+    (code, favour): ([c for c, _ in v.seat_categories],
+                     _cum(w * (1.6 if favour and i < 2 else 1.0) for i, (_, w) in enumerate(v.seat_categories)))
+    for code, v in VENUES.items() for favour in (False, True)
+}
+_WEB_HOURS_CUM = _cum([1, 1, 0, 0, 0, 0, 1, 2, 4, 6, 7, 7, 8, 8, 7, 6, 6, 6, 7, 9, 10, 9, 6, 3])
 
 
 def _mean_size(kind: str) -> float:
@@ -788,7 +808,7 @@ def simulate_orders(world: World) -> Iterator[Order]:
         return counter["ticket"]
 
     def barcode() -> str:
-        return f"{rng.randrange(10**14, 10**15)}"
+        return f"{10**14 + int(rng.random() * 9 * 10**14)}"
 
     individuals = [p for p in world.people if p.kind == "INDIVIDUAL"]
     structures = [p for p in world.people if p.kind == "STRUCTURE"]
@@ -810,7 +830,7 @@ def simulate_orders(world: World) -> Iterator[Order]:
             when = _random_datetime(rng, datetime(s_start.year, 5, 10, 9), datetime(s_start.year, 6, 15, 19))
             if person.record.created > when:
                 when = person.record.created + timedelta(hours=1)
-            k = min(len(eligible), rng.randint(4, 6))
+            k = min(len(eligible), _ri(rng, 4, 6))
             chosen = sorted(rng.sample(eligible, k), key=lambda p: p.start)
             seats = 2 if person.companion is not None and rng.random() < 0.7 else 1
             number = person.number_for(rng, when)
@@ -823,7 +843,7 @@ def simulate_orders(world: World) -> Iterator[Order]:
                 holders = [number] + ([_holder(rng, world, person, when)] if seats == 2 else [])
                 for h in holders:
                     tickets.append(Ticket(next_ticket(), perf, cat, "ABONNE", price, h, barcode(), "NOT_PRINTED",
-                                          printed_at=when + timedelta(days=rng.randint(20, 60), hours=rng.randint(0, 8))))
+                                          printed_at=when + timedelta(days=_ri(rng, 20, 60), hours=_ri(rng, 0, 8))))
                 sold[perf.performance_id] += seats
             if tickets:
                 order = Order(next_file(), season, "ST_RENEWAL", POINTS_OF_SALE["ST_RENEWAL"][0], number, when, tickets)
@@ -834,12 +854,12 @@ def simulate_orders(world: World) -> Iterator[Order]:
         for perf in perfs:
             mix = CHANNEL_MIX["jeune public" if perf.show.genre == "jeune public" else "default"]
             kinds = list(mix)
-            order_weights = [mix[k] / _mean_size(k) for k in kinds]
+            order_cum = _cum(mix[k] / _mean_size(k) for k in kinds)
             target = min(perf.capacity, int(perf.capacity * perf.fill_rate))
             while sold[perf.performance_id] < target:
-                kind = rng.choices(kinds, weights=order_weights, k=1)[0]
-                sizes, size_w = ORDER_SIZE[kind]
-                size = min(rng.choices(sizes, weights=size_w, k=1)[0], target - sold[perf.performance_id])
+                kind = _pick(rng, kinds, order_cum)
+                sizes, size_cum = ORDER_SIZE_CUM[kind]
+                size = min(_pick(rng, sizes, size_cum), target - sold[perf.performance_id])
                 order = _single_order(rng, world, perf, kind, size, season, buyers, groups, invitees,
                                       next_file, next_ticket, barcode)
                 if order is None:
@@ -851,9 +871,8 @@ def simulate_orders(world: World) -> Iterator[Order]:
 
 
 def _seat_category(rng: random.Random, perf: Performance, favour_good: bool = False) -> str:
-    cats = VENUES[perf.show.venue].seat_categories
-    weights = [w * (1.6 if favour_good and i < 2 else 1.0) for i, (_, w) in enumerate(cats)]
-    return rng.choices([c for c, _ in cats], weights=weights, k=1)[0]
+    codes, cum = _SEAT_CUM[(perf.show.venue, favour_good)]
+    return _pick(rng, codes, cum)
 
 
 def _companion(world: World, buyer: Person, when: datetime) -> Person | None:
@@ -880,9 +899,9 @@ def _single_order(rng, world, perf, kind, size, season, buyers, groups, invitees
         when = _random_datetime(rng, perf.on_sale, perf.on_sale + (start - perf.on_sale) * 0.6)
     else:
         lead = (start - perf.on_sale) * (1 - rng.betavariate(2.2, 1.3))
-        when = start - lead - timedelta(minutes=rng.randint(30, 180))
+        when = start - lead - timedelta(minutes=_ri(rng, 30, 180))
         if when < perf.on_sale:
-            when = perf.on_sale + timedelta(minutes=rng.randint(0, 600))
+            when = perf.on_sale + timedelta(minutes=_ri(rng, 0, 600))
     when = _business_hours(rng, when, kind)
     if when >= start:
         when = start - timedelta(minutes=45)
@@ -906,7 +925,7 @@ def _single_order(rng, world, perf, kind, size, season, buyers, groups, invitees
         for _ in range(size):
             tickets.append(Ticket(next_ticket(), perf, cat, "GROUPE", tariff_price_cents(genre, cat, "GROUPE"),
                                   buyer_no, barcode(), "NOT_PRINTED",
-                                  printed_at=start - timedelta(minutes=rng.randint(40, 90))))
+                                  printed_at=start - timedelta(minutes=_ri(rng, 40, 90))))
     elif kind == "ADMINISTRATION":
         originator = "ADMINISTRATION"
         guest = rng.choice(invitees)
@@ -916,7 +935,7 @@ def _single_order(rng, world, perf, kind, size, season, buyers, groups, invitees
         cat = VENUES[perf.show.venue].seat_categories[0][0]
         for _ in range(size):
             tickets.append(Ticket(next_ticket(), perf, cat, "EXONERE", 0, buyer_no, barcode(), "NOT_PRINTED",
-                                  printed_at=start - timedelta(minutes=rng.randint(30, 80))))
+                                  printed_at=start - timedelta(minutes=_ri(rng, 30, 80))))
     else:
         originator = kind
         return _individual_order(rng, world, perf, originator, size, season, buyers, next_file, next_ticket,
@@ -960,15 +979,13 @@ def _individual_order(rng, world, perf, originator, size, season, buyers, next_f
         age = holder.age_on(day) if holder is not None else None
         if age is not None and age < YOUNG_AGE_LIMIT and rng.random() < 0.85:
             tariff = "JEUNE"
-        elif age is not None and age >= 65 and rng.random() < 0.4:
-            tariff = "REDUIT"
-        elif rng.random() < 0.07:
-            tariff = "REDUIT"
+        elif (age is not None and age >= 65 and rng.random() < 0.4) or rng.random() < 0.07:
+            tariff = "REDUIT"  # seniors, job seekers…
         else:
             tariff = "PLEIN"
         printed = None
         if state == "NOT_PRINTED":
-            printed = perf.start - timedelta(minutes=rng.randint(30, 90))
+            printed = perf.start - timedelta(minutes=_ri(rng, 30, 90))
         tickets.append(Ticket(next_ticket(), perf, cat, tariff, tariff_price_cents(genre, cat, tariff),
                               holder_no, barcode(), state, printed_at=printed))
     pos = POINTS_OF_SALE[originator][0]
@@ -979,11 +996,10 @@ def _individual_order(rng, world, perf, originator, size, season, buyers, next_f
 
 def _business_hours(rng: random.Random, when: datetime, kind: str) -> datetime:
     if kind in ("DESK", "GROUP", "SALE", "ADMINISTRATION"):
-        hour = rng.randint(10, 18)
+        hour = _ri(rng, 10, 18)
     else:
-        hour = rng.choices(range(24), weights=[1, 1, 0, 0, 0, 0, 1, 2, 4, 6, 7, 7, 8, 8, 7, 6, 6, 6, 7, 9, 10, 9, 6, 3],
-                           k=1)[0]
-    return when.replace(hour=hour, minute=rng.randint(0, 59), second=rng.randint(0, 59))
+        hour = _pick(rng, range(24), _WEB_HOURS_CUM)
+    return when.replace(hour=hour, minute=_ri(rng, 0, 59), second=_ri(rng, 0, 59))
 
 
 def _finish(rng: random.Random, order: Order) -> None:
@@ -1003,6 +1019,6 @@ def _finish(rng: random.Random, order: Order) -> None:
         if t.printed_at is not None and t.printed_at <= order.order_date:
             t.printed_at = order.order_date + timedelta(minutes=1)
         if start.date() <= TODAY and rng.random() < 0.9:
-            t.controlled_at = start - timedelta(minutes=rng.randint(2, 50), seconds=rng.randint(0, 59))
+            t.controlled_at = start - timedelta(minutes=_ri(rng, 2, 50), seconds=_ri(rng, 0, 59))
             if t.printed_at is not None and t.printed_at >= t.controlled_at:
                 t.printed_at = t.controlled_at - timedelta(minutes=3)

@@ -1,0 +1,57 @@
+"""Deterministic demo institution, written in the native export formats of its sources.
+
+    from ingestion.demo import generate
+    summary = generate(Path("demo"), scale=0.05, seed=42)   # {file name: rows}
+
+Layout of `out_dir`:
+
+- `inbox/secutix/` — the SecuTix deliveries (`out_dir / INBOX` is the folder to ingest);
+- `truth/secutix_truth.json` — the planted truth (duplicates, expected revenue…), never ingested.
+
+Same seed and scale → byte-identical files (pure standard library, no clock: `world.TODAY`).
+Scale 1 is one season of a 1,000-seat house per season (≈ 200 performances, ≈ 170–180,000
+tickets); three seasons are generated. One module per source renders the shared `world`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ingestion.demo import secutix, truth
+from ingestion.demo.world import TODAY, build_world
+
+INBOX = "inbox"  # the delivered files to ingest, one sub-folder per source (the truth lies beside it)
+TRUTH = truth.FOLDER
+DEFAULT_SCALE = 0.05
+DEFAULT_SEED = 42
+
+__all__ = ["DEFAULT_SCALE", "DEFAULT_SEED", "INBOX", "TODAY", "TRUTH", "generate", "main"]
+
+
+def generate(out_dir: Path, scale: float = DEFAULT_SCALE, seed: int = DEFAULT_SEED) -> dict[str, int]:
+    """Write the demo files under `out_dir`; return {file name: data rows} (truth excluded)."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    world = build_world(seed=seed, scale=scale)
+    counts, secutix_truth = secutix.write(world, out_dir)
+    truth.write_truth(out_dir, "secutix", secutix_truth)
+    return counts
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+    import time
+
+    p = argparse.ArgumentParser(prog="python -m ingestion.demo", description=__doc__.split("\n\n")[0])
+    p.add_argument("--scale", type=float, default=DEFAULT_SCALE)
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    p.add_argument("--out", default="demo", help="output folder (default ./demo)")
+    args = p.parse_args(argv)
+    if args.scale <= 0:
+        p.error("--scale must be positive")
+    t0 = time.monotonic()
+    counts = generate(Path(args.out), scale=args.scale, seed=args.seed)
+    for name, n in counts.items():
+        print(f"{n:>10,}  {name}")
+    print(f"{sum(counts.values()):>10,}  rows in {len(counts)} files, {time.monotonic() - t0:.1f} s -> {args.out}")
+    return 0

@@ -1,0 +1,58 @@
+"""`publics demo` end to end, measured against the planted truth of the generator."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from ingestion.demo import truth as demo_truth
+from tests.conftest import querier, run_cli
+
+# The generator's SecuTix point-of-sale channel → our sales channel (seeds/secutix_order_originators.csv).
+CHANNELS = {"WEB": "web", "GUICHET": "box_office", "TELEPHONE": "phone", "REVENDEUR": "reseller",
+            "ABONNEMENT": "subscription", "ADMINISTRATION": "administration"}
+
+
+@pytest.fixture(scope="module")
+def demo(module_db, tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo")
+    env = {"DATABASE_URL": module_db.url}
+    result = run_cli("demo", "--scale", "0.02", "--seed", "7", "--out", str(out), env=env)
+    assert result.code == 0, result
+    return result, out, env, querier(module_db)
+
+
+def test_demo_prints_what_was_loaded_and_built(demo) -> None:
+    out = demo[0].out
+    for fragment in ("✔ demo generate", "6 file(s) loaded, 0 skipped, 0 rejected", "✔ build", "✔ check",
+                     "✔ dashboards", "what you get", "marts.dash_15_sales_channels", "marts.fct_tickets"):
+        assert fragment in out, fragment
+
+
+def test_marts_recover_the_planted_truth(demo) -> None:
+    _, out, _, query = demo
+    truth = demo_truth.read_truth(out, "secutix")
+    (tickets, revenue, unknown), = query(
+        "select sum(tickets_sold), sum(revenue_eur), sum(tickets_unknown_holder) from marts.dash_15_sales_channels")
+    print(f"\ndemo truth: revenue {truth['expected_revenue_eur']} €, tickets {truth['expected_tickets']}, "
+          f"unknown holder {truth['tickets_unknown_holder']}; marts: {revenue} €, {tickets}, {unknown}")
+    assert revenue == Decimal(truth["expected_revenue_eur"])  # to the cent
+    assert tickets == truth["expected_tickets"]
+    assert unknown == truth["tickets_unknown_holder"]
+    by_channel = dict(query("select sales_channel, sum(tickets_sold) from marts.dash_15_sales_channels group by 1"))
+    expected = {CHANNELS[code]: n for code, n in truth["tickets_by_sales_channel"].items()}
+    assert by_channel == expected
+    overfull = query("select count(*) from marts.dim_performances where tickets_sold > capacity")
+    assert overfull == [(0,)]
+
+
+def test_demo_twice_in_a_row_loads_nothing_twice(demo) -> None:
+    _, out, env, query = demo
+    before = query("select count(*), sum(revenue_eur) from marts.fct_tickets")
+    raw_before = query("select count(*) from raw.secutix_tickets")
+    again = run_cli("demo", "--scale", "0.02", "--seed", "7", "--out", str(out), env=env)
+    assert again.code == 0, again
+    assert "0 file(s) loaded, 6 skipped" in again.out
+    assert query("select count(*) from raw.secutix_tickets") == raw_before
+    assert query("select count(*), sum(revenue_eur) from marts.fct_tickets") == before
