@@ -24,7 +24,7 @@ from psycopg import sql
 
 from ingestion import contracts
 from ingestion.db import ConnInfo, connect
-from ingestion.readers import READERS, RejectedFile
+from ingestion.readers import RejectedFile, reader_for
 
 RAW = "raw"
 LEDGER = "load_ledger"
@@ -113,7 +113,9 @@ def ensure_ledger(conn: psycopg.Connection) -> None:
 def ensure_raw_table(conn: psycopg.Connection, entity: contracts.Entity, extra: list[str] = ()) -> None:
     """The raw table of an entity: every contract column as text, drift columns added on the fly."""
     table = sql.Identifier(RAW, entity.table)
-    cols = sql.SQL(", ").join(sql.SQL("{} text").format(sql.Identifier(c)) for c in entity.columns)
+    cols = sql.SQL(", ").join(
+        sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(entity.type_of(c))) for c in entity.columns
+    )
     conn.execute(
         sql.SQL(
             "create table if not exists {} ({}, _source_file text not null, _file_hash text not null, "
@@ -156,7 +158,7 @@ def _record(conn: psycopg.Connection, batch_id: str, result: FileResult, digest:
 
 def _copy_rows(conn: psycopg.Connection, entity: contracts.Entity, path: Path, digest: str,
                batch_id: str, progress: Callable[[str], None]) -> tuple[int, list[str]]:
-    parsed = READERS[entity.reader](path, entity)
+    parsed = reader_for(entity.reader)(path, entity)
     ensure_raw_table(conn, entity, parsed.drift)
     target = sql.SQL("copy {} ({}) from stdin").format(
         sql.Identifier(RAW, entity.table),

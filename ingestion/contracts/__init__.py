@@ -25,6 +25,13 @@ class Entity:
     key: tuple[str, ...]
     required: tuple[str, ...]
     optional: tuple[str, ...]
+    # Column → Postgres type for the few columns that are not text (e.g. a JSON record: jsonb).
+    types: tuple[tuple[str, str], ...] = ()
+    # Reader options from the contract (e.g. delimiter, encoding), passed to the reader as is.
+    options: tuple[tuple[str, object], ...] = ()
+
+    def type_of(self, column: str) -> str:
+        return dict(self.types).get(column, "text")
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -39,10 +46,16 @@ class Entity:
         return f"{self.source}/{self.name}"
 
 
+RAW_TYPES = {"text", "jsonb"}  # raw lands as delivered: text, or jsonb for nested records
+
+
 def _load(path: Path) -> list[Entity]:
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     entities = []
     for name, spec in doc["entities"].items():
+        bad = {t for t in (spec.get("types") or {}).values() if t not in RAW_TYPES}
+        if bad:
+            raise ValueError(f"{path.name}, {name}: raw column types must be among {sorted(RAW_TYPES)}, not {sorted(bad)}")
         entities.append(
             Entity(
                 source=doc["source"],
@@ -53,6 +66,8 @@ def _load(path: Path) -> list[Entity]:
                 key=tuple(spec.get("key", ())),
                 required=tuple(spec["required"]),
                 optional=tuple(spec.get("optional", ())),
+                types=tuple((spec.get("types") or {}).items()),
+                options=tuple({**(doc.get("options") or {}), **(spec.get("options") or {})}.items()),
             )
         )
     return entities

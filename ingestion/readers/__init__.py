@@ -1,15 +1,32 @@
-"""One reader per file format. A reader opens a file, checks its header against the entity's
-contract and yields its rows as lists of strings (a generator: memory stays bounded)."""
+"""One reader per file format. A reader opens a file, checks it against the entity's contract
+and yields its rows (a generator: memory stays bounded); see base.ParsedFile.
+
+A contract names its reader; the registry maps that name to "module:function" and imports the
+module on first use, so a format's dependencies (openpyxl…) load only when such a file comes.
+"""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 
 from ingestion.readers.base import ParsedFile, RejectedFile, normalise_header
-from ingestion.readers.delimited import read_secutix_csv
 
-READERS: dict[str, Callable] = {
-    "secutix_csv": read_secutix_csv,
+READERS: dict[str, str] = {
+    "secutix_csv": "ingestion.readers.delimited:read_secutix_csv",
+    "delimited": "ingestion.readers.delimited:read_delimited",
+    "ga4_ndjson": "ingestion.readers.ga4:read_ga4_ndjson",
+    "matomo_json": "ingestion.readers.matomo:read_matomo_json",
+    "xlsx": "ingestion.readers.spreadsheets:read_xlsx",
 }
 
-__all__ = ["READERS", "ParsedFile", "RejectedFile", "normalise_header"]
+
+def reader_for(name: str) -> Callable[..., ParsedFile]:
+    try:
+        module, function = READERS[name].split(":")
+    except KeyError:
+        raise KeyError(f"no reader named {name!r} (known: {', '.join(sorted(READERS))})") from None
+    return getattr(importlib.import_module(module), function)
+
+
+__all__ = ["READERS", "ParsedFile", "RejectedFile", "normalise_header", "reader_for"]

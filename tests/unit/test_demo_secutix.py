@@ -364,13 +364,13 @@ def test_the_project_reader_accepts_every_generated_file(inbox, generated):
     """What `publics ingest` will do with the demo inbox: every file recognised, read whole,
     in Windows-1252, without schema drift."""
     from ingestion.contracts import entity_for
-    from ingestion.readers import READERS
+    from ingestion.readers import reader_for
 
     _, summary, _ = generated
     for path in sorted(inbox.iterdir()):
         entity = entity_for(path)
         assert entity is not None and entity.source == "secutix", path.name
-        parsed = READERS[entity.reader](path, entity)
+        parsed = reader_for(entity.reader)(path, entity)
         assert parsed.drift == [], path.name
         # Pure-ASCII files (tickets, orders) read the same either way; accented ones are cp1252.
         assert parsed.encoding == ("cp1252" if any(b > 127 for b in path.read_bytes()) else "utf-8")
