@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksu
 SCALE  ?= 0.05
 SEED   ?= 42
 
-.PHONY: setup demo test test-fast run db-up db-down docs lint lock clean clean-all
+.PHONY: setup demo test test-fast run bench-ingest db-up db-down docs lint lock clean clean-all
 
 setup: $(STAMP)  ## create the virtualenv and install the pinned dependencies
 
@@ -28,6 +28,9 @@ test: setup  ## every test: unit, integration (throwaway Postgres), dbt, Great E
 
 test-fast: setup  ## unit tests only (no database)
 	$(BIN)/python -m pytest tests/unit
+
+bench-ingest: setup  ## ingestion benchmark: publics ingest vs bare COPY vs pandas to_sql (SCALE=1)
+	$(BIN)/publics bench ingest --scale $(SCALE)
 
 db-up: setup
 	$(BIN)/publics db up

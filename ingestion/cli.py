@@ -233,6 +233,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_pipeline(demo_inbox(out))
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from ingestion import bench
+
+    out = project_root() / ".local" / "bench" / f"scale-{args.scale:g}-seed-{args.seed}"
+    if not demo_inbox(out).exists():
+        do_generate(out, args.scale, args.seed)
+    info = warehouse()
+    with step(f"bench ingest (scale {args.scale:g})"):
+        bench.run(demo_inbox(out), info.with_db("postgres") if not os.environ.get("DATABASE_URL") else info, printer=say)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="publics", description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -262,6 +274,12 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--strict", action="store_true", help="stop when any input file is rejected")
     r.add_argument("--quarantine", help="where rejected files are copied (default .local/quarantine)")
     r.set_defaults(func=cmd_run)
+
+    be = sub.add_parser("bench", help="benchmarks (they measure, they do not pass or fail)")
+    be.add_argument("what", choices=["ingest"])
+    be.add_argument("--scale", type=float, default=1.0)
+    be.add_argument("--seed", type=int, default=42)
+    be.set_defaults(func=cmd_bench)
 
     m = sub.add_parser("demo", help="generate the demo institution's files, then run the pipeline on them")
     m.add_argument("demo_action", nargs="?", choices=["generate"], help="only generate the files")

@@ -12,6 +12,7 @@ Rules:
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import time
 import uuid
@@ -106,6 +107,8 @@ def ensure_ledger(conn: psycopg.Connection) -> None:
             finished_at   timestamptz not null default clock_timestamp()
         );
         create index if not exists load_ledger_hash_idx on {RAW}.{LEDGER} (file_hash, status);
+        -- Line numbers of rows COPY parses itself (restarted per file; one ingestion at a time).
+        create sequence if not exists {RAW}.load_row_seq;
         """
     )
 
@@ -125,6 +128,15 @@ def ensure_raw_table(conn: psycopg.Connection, entity: contracts.Entity, extra: 
     )
     for column in extra:
         conn.execute(sql.SQL("alter table {} add column if not exists {} text").format(table, sql.Identifier(column)))
+    # Delivery metadata as defaults, so that COPY can fill them while PostgreSQL parses the file.
+    conn.execute(
+        sql.SQL(
+            "alter table {t} alter column _source_file set default current_setting('publics.source_file', true), "
+            "alter column _file_hash set default current_setting('publics.file_hash', true), "
+            "alter column _batch_id set default cast(nullif(current_setting('publics.batch_id', true), '') as uuid), "
+            "alter column _row_number set default nextval({seq})"
+        ).format(t=table, seq=sql.Literal(f"{RAW}.load_row_seq"))
+    )
 
 
 def prepare(info: ConnInfo) -> None:
@@ -160,6 +172,9 @@ def _copy_rows(conn: psycopg.Connection, entity: contracts.Entity, path: Path, d
                batch_id: str, progress: Callable[[str], None]) -> tuple[int, list[str]]:
     parsed = reader_for(entity.reader)(path, entity)
     ensure_raw_table(conn, entity, parsed.drift)
+    if parsed.copy_source is not None:
+        parsed.rows.close()  # PostgreSQL reads the file itself
+        return _copy_file(conn, entity, parsed, digest, batch_id, progress), parsed.drift
     target = sql.SQL("copy {} ({}) from stdin").format(
         sql.Identifier(RAW, entity.table),
         sql.SQL(", ").join(sql.Identifier(c) for c in [*parsed.columns, *META_COLUMNS[:4]]),
@@ -175,6 +190,49 @@ def _copy_rows(conn: psycopg.Connection, entity: contracts.Entity, path: Path, d
                 progress(f"    … {path.name}: {rows:,} rows")
                 next_report = time.monotonic() + 5
     return rows, parsed.drift
+
+
+PG_ENCODINGS = {"cp1252": "WIN1252", "utf-8": "UTF8", "utf-8-sig": "UTF8", "latin-1": "LATIN1"}
+COPY_LINE = re.compile(r"line (\d+)")
+
+
+def _copy_file(conn: psycopg.Connection, entity: contracts.Entity, parsed, digest: str, batch_id: str,
+               progress: Callable[[str], None]) -> int:
+    """Stream a delimited file's bytes into COPY … FORMAT csv: PostgreSQL parses, converts the
+    encoding and checks every line; its complaint becomes a RejectedFile naming the line."""
+    src = parsed.copy_source
+    conn.execute(
+        "select set_config('publics.source_file', %s, true), set_config('publics.file_hash', %s, true), "
+        "set_config('publics.batch_id', %s, true), setval(%s, %s, false)",
+        (src.path.name, digest, batch_id, f"{RAW}.load_row_seq", src.first_line),
+    )
+    target = sql.SQL("copy {} ({}) from stdin with (format csv, delimiter {}, quote '\"', encoding {})").format(
+        sql.Identifier(RAW, entity.table),
+        sql.SQL(", ").join(sql.Identifier(c) for c in parsed.columns),
+        sql.Literal(src.delimiter),
+        sql.Literal(PG_ENCODINGS.get(src.encoding, src.encoding)),
+    )
+    sent, next_report = 0, time.monotonic() + 5
+    try:
+        with conn.cursor() as cur:
+            with cur.copy(target) as copy, open(src.path, "rb") as fh:
+                fh.seek(src.offset)
+                while chunk := fh.read(1 << 20):
+                    copy.write(chunk)
+                    sent += len(chunk)
+                    if time.monotonic() > next_report:
+                        progress(f"    … {src.path.name}: {sent / 1e6:,.0f} MB")
+                        next_report = time.monotonic() + 5
+            return cur.rowcount
+    except psycopg.errors.DataError as exc:
+        found = COPY_LINE.search(exc.diag.context or "")
+        line = src.first_line + int(found.group(1)) - 1 if found else None
+        reason = exc.diag.message_primary or str(exc)
+        if reason.startswith("missing data for column"):
+            reason += " (fewer fields than the header: truncated line?)"
+        elif reason.startswith("extra data after last expected column"):
+            reason += " (more fields than the header)"
+        raise RejectedFile(src.path, line, reason) from None
 
 
 def quarantine(path: Path, folder: Path, reason: str) -> Path:

@@ -30,6 +30,18 @@ def normalise_header(name: str) -> str:
     return text or "column"
 
 
+@dataclass(frozen=True)
+class CopySource:
+    """A delimited file PostgreSQL can parse itself (COPY … FORMAT csv), at COPY speed: its data
+    starts at byte `offset` (after the header) on physical line `first_line`."""
+
+    path: Path
+    offset: int
+    encoding: str  # Python codec name of the file
+    delimiter: str
+    first_line: int
+
+
 @dataclass
 class ParsedFile:
     """A file accepted by its reader: its columns (normalised) and a generator of
@@ -39,3 +51,6 @@ class ParsedFile:
     rows: Iterator[tuple[int, list[str | None]]]
     encoding: str
     drift: list[str] = field(default_factory=list)  # columns the contract does not know
+    # Set by readers of plain delimited files: the loader then streams the bytes straight into
+    # COPY and lets PostgreSQL check every line (the `rows` generator is not consumed).
+    copy_source: CopySource | None = None

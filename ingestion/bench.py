@@ -1,0 +1,148 @@
+"""Ingestion benchmark: the demo's delimited files loaded three ways into identical tables.
+
+    publics bench ingest --scale 1        (make bench-ingest SCALE=1)
+
+1. `publics ingest` — contracts, ledger, quarantine, delivery metadata, one transaction a file;
+2. bare `COPY … FROM STDIN (FORMAT csv)` of the same bytes into a table of the same data
+   columns — the limit;
+3. pandas `read_csv` + `to_sql` (chunks, multi-row INSERT) — what a spreadsheet-era analyst writes.
+
+Each way runs in a child process of its own (so its peak memory is its own) on a database of its
+own, on the same warehouse. The tables are compared afterwards (rows and a checksum of every
+data column); the report prints rows/s, MB/s, the ratio to bare COPY and the peak memory.
+A benchmark measures; it asserts nothing about time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from psycopg import sql
+
+from ingestion import contracts, db
+from ingestion.loader import discover
+from ingestion.readers import reader_for
+
+WAYS = ("publics ingest", "bare COPY", "pandas to_sql")
+
+
+def _files(inbox: Path) -> list[tuple[Path, contracts.Entity]]:
+    found = []
+    for path in discover(inbox):
+        entity = contracts.entity_for(path)
+        if entity is not None and entity.reader in ("secutix_csv", "delimited"):
+            found.append((path, entity))
+    return found
+
+
+def _one(way: str, inbox: Path, url: str) -> dict:
+    """Run one way in this process; return rows loaded."""
+    info = db.ConnInfo.from_url(url)
+    rows = 0
+    if way == "publics ingest":
+        from ingestion.loader import ingest
+
+        report = ingest(inbox, info, Path(os.environ.get("TMPDIR", "/tmp")) / "bench-quarantine", progress=lambda _: None)
+        rows = report.rows
+    elif way == "bare COPY":
+        from ingestion.loader import PG_ENCODINGS
+        from ingestion.readers.delimited import detect_encoding
+
+        with db.connect(info) as conn:
+            for path, entity in _files(inbox):
+                columns = reader_for(entity.reader)(path, entity).columns
+                with open(path, "rb") as fh:
+                    encoding = detect_encoding(path, fh.read(1 << 16))
+                table = sql.Identifier("raw", entity.table)
+                conn.execute(sql.SQL("create table if not exists {} ({})").format(
+                    table, sql.SQL(", ").join(sql.SQL("{} text").format(sql.Identifier(c)) for c in entity.columns)))
+                copy_sql = sql.SQL("copy {} ({}) from stdin with (format csv, delimiter ';', header true, encoding {})").format(
+                    table, sql.SQL(", ").join(map(sql.Identifier, columns)), sql.Literal(PG_ENCODINGS[encoding]))
+                with conn.cursor() as cur:
+                    with cur.copy(copy_sql) as copy, open(path, "rb") as fh:
+                        if encoding == "utf-8-sig":
+                            fh.seek(3)
+                        while chunk := fh.read(1 << 20):
+                            copy.write(chunk)
+                    rows += cur.rowcount
+                conn.commit()
+    elif way == "pandas to_sql":
+        import pandas as pd
+        from sqlalchemy import create_engine
+
+        from ingestion.readers.base import normalise_header
+        from ingestion.readers.delimited import detect_encoding
+
+        engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+        for path, entity in _files(inbox):
+            with open(path, "rb") as fh:
+                encoding = detect_encoding(path, fh.read(1 << 16))
+            frame = pd.read_csv(path, sep=";", dtype=str, encoding=encoding, keep_default_na=False, na_values=[""])
+            frame.columns = [normalise_header(c) for c in frame.columns]
+            frame.to_sql(entity.table, engine, schema="raw", if_exists="append", index=False,
+                         chunksize=10_000, method="multi")
+            rows += len(frame)
+        engine.dispose()
+    return {"rows": rows}
+
+
+def _checksums(info: db.ConnInfo, tables: list[contracts.Entity]) -> dict[str, tuple[int, str]]:
+    out = {}
+    with db.connect(info) as conn:
+        for entity in tables:
+            cols = sql.SQL(", ").join(
+                sql.SQL("coalesce({}, '')").format(sql.Identifier(c)) for c in entity.columns)
+            row = conn.execute(
+                sql.SQL("select count(*), md5(string_agg(r, chr(10) order by r)) from "
+                        "(select concat_ws('|', {}) as r from {}) t").format(cols, sql.Identifier("raw", entity.table))
+            ).fetchone()
+            out[entity.table] = (row[0], row[1])
+    return out
+
+
+def run(inbox: Path, admin: db.ConnInfo, printer=print) -> list[dict]:
+    size = sum(p.stat().st_size for p, _ in _files(inbox))
+    entities = sorted({e.table: e for _, e in _files(inbox)}.values(), key=lambda e: e.table)
+    results = []
+    sums = {}
+    for way in WAYS:
+        name = "bench_" + way.split()[0].lower().replace(" ", "_")
+        db.drop_database(admin, name)
+        db.create_database(admin, name)
+        info = admin.with_db(name)
+        db.ensure_schemas(info)
+        t0 = time.monotonic()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "ingestion.bench", "_one", way, str(inbox), info.url], stdout=subprocess.PIPE, text=True)
+        out = proc.stdout.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.monotonic() - t0
+        if status != 0:
+            raise RuntimeError(f"{way} failed (status {status})")
+        rows = json.loads(out.strip().splitlines()[-1])["rows"]
+        sums[way] = _checksums(info, entities)
+        results.append({"way": way, "rows": rows, "seconds": seconds, "rows_per_s": rows / seconds,
+                        "mb_per_s": size / 1e6 / seconds, "peak_mb": usage.ru_maxrss / 1024})
+        db.drop_database(admin, name)
+    limit = next(r for r in results if r["way"] == "bare COPY")["rows_per_s"]
+    printer(f"ingestion benchmark: {len(_files(inbox))} delimited files, {size / 1e6:,.1f} MB")
+    printer(f"  {'way':<16} {'rows':>10} {'seconds':>8} {'rows/s':>10} {'MB/s':>7} {'× COPY':>7} {'peak MB':>8}")
+    for r in results:
+        r["ratio_to_copy"] = r["rows_per_s"] / limit
+        printer(f"  {r['way']:<16} {r['rows']:>10,} {r['seconds']:>8.2f} {r['rows_per_s']:>10,.0f} "
+                f"{r['mb_per_s']:>7.1f} {r['ratio_to_copy']:>7.2f} {r['peak_mb']:>8.0f}")
+    reference = sums["bare COPY"]
+    same = all(s == reference for s in sums.values())
+    printer("  identical tables (rows and checksum of every data column): " + ("yes" if same else f"NO: {sums}"))
+    if not same:
+        raise RuntimeError("the three ways did not load the same rows")
+    return results
+
+
+if __name__ == "__main__" and len(sys.argv) == 5 and sys.argv[1] == "_one":
+    print(json.dumps(_one(sys.argv[2], Path(sys.argv[3]), sys.argv[4])))
