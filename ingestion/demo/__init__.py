@@ -6,6 +6,7 @@
 Layout of `out_dir`:
 
 - `inbox/secutix/` — the SecuTix deliveries (`out_dir / INBOX` is the folder to ingest);
+- `broken/secutix/` — damaged copies of some deliveries, for the error paths (never in the inbox);
 - `truth/secutix_truth.json` — the planted truth (duplicates, expected revenue…), never ingested.
 
 Same seed and scale → byte-identical files (pure standard library, no clock: `world.TODAY`).
@@ -17,11 +18,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ingestion.demo import secutix, truth
+from ingestion.demo import broken, secutix, truth
 from ingestion.demo.world import TODAY, build_world
 
 INBOX = "inbox"  # the delivered files to ingest, one sub-folder per source (the truth lies beside it)
 TRUTH = truth.FOLDER
+BROKEN = broken.FOLDER  # damaged deliveries, one sub-folder per source
 DEFAULT_SCALE = 0.05
 DEFAULT_SEED = 42
 
@@ -34,6 +36,7 @@ def generate(out_dir: Path, scale: float = DEFAULT_SCALE, seed: int = DEFAULT_SE
     out_dir.mkdir(parents=True, exist_ok=True)
     world = build_world(seed=seed, scale=scale)
     counts, secutix_truth = secutix.write(world, out_dir)
+    secutix_truth["broken_files"] = broken.write_broken(out_dir, "secutix", out_dir / secutix.FOLDER)
     truth.write_truth(out_dir, "secutix", secutix_truth)
     return counts
 

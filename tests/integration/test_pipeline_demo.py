@@ -56,3 +56,25 @@ def test_demo_twice_in_a_row_loads_nothing_twice(demo) -> None:
     assert "0 file(s) loaded, 6 skipped" in again.out
     assert query("select count(*) from raw.secutix_tickets") == raw_before
     assert query("select count(*), sum(revenue_eur) from marts.fct_tickets") == before
+
+
+def test_every_planted_broken_file_is_reported_and_quarantined(demo, tmp_path) -> None:
+    _, out, env, query = demo
+    planted = demo_truth.read_truth(out, "secutix")["broken_files"]
+    assert len(planted) >= 5
+    quarantine = tmp_path / "quarantine"
+    result = run_cli("ingest", str(out / "broken"), "--quarantine", str(quarantine), env=env)
+    assert result.code == 2, result
+    assert "Traceback" not in result.out
+    reported = [line for line in result.out.splitlines() if line.strip().startswith("✘")]
+    assert len(reported) == len(planted), result
+    for item in planted:
+        name = item["file"].rsplit("/", 1)[1]
+        line = next((r for r in reported if name in r), None)
+        assert line is not None, f"{name} not reported"
+        where = f"{name}, line {item['line']}:" if item["line"] else f"{name}:"
+        assert where in line and item["expected_problem"] in line, (line, item)
+        assert (quarantine / name).exists() and (quarantine / f"{name}.reason.txt").exists()
+    statuses = query("select status, count(*) from raw.load_ledger where file_name like %s group by 1",
+                     ("%\\_%",))
+    assert ("rejected", len(planted)) in statuses
