@@ -169,7 +169,10 @@ class LocalCluster:
         try:
             pwd.getpwnam("postgres")
         except KeyError as exc:
-            raise DatabaseError("running as root needs a `postgres` system user to own the cluster") from exc
+            raise DatabaseError(
+                "PostgreSQL does not run as root: create a `postgres` system user to own the cluster "
+                "(useradd --system postgres) or run as an ordinary user"
+            ) from exc
         return ["runuser", "-u", "postgres", "--"]
 
     def _run(self, bindir: Path, tool: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
