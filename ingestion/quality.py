@@ -169,7 +169,17 @@ def run_checks(info: ConnInfo, printer: Callable[[str], None] = print,
         name="warehouse", connection_string=info.url.replace("postgresql://", "postgresql+psycopg2://", 1)
     )
     outcome = CheckOutcome(run_id=str(uuid.uuid4()))
+    with connect(info, autocommit=True) as conn:
+        existing = {f"{r[0]}.{r[1]}" for r in conn.execute(
+            "select table_schema, table_name from information_schema.tables")}
     for suite in suites:
+        if f"{suite.schema}.{suite.table}" not in existing:
+            # A missing dataset is one critical failure, not a crash: nothing else can be measured.
+            missing = ExpectationSpec("table_to_exist", {}, "complétude", "critical",
+                                      "Le jeu de données doit exister : lancer `publics build`.")
+            outcome.results.append(Result(suite.name, f"{suite.schema}.{suite.table}", missing, False,
+                                          {"observed_value": "table absente"}))
+            continue
         asset = datasource.add_table_asset(name=suite.name, table_name=suite.table, schema_name=suite.schema)
         batch = asset.add_batch_definition_whole_table(f"{suite.name}_all")
         gx_suite = context.suites.add(gx.ExpectationSuite(name=suite.name))

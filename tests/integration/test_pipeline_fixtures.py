@@ -124,3 +124,13 @@ def test_a_broken_reconciliation_fails_the_build(built, fresh_db, query, tmp_pat
     assert "✘ build failed" in result.out
     assert "equal_sums_fct_tickets_revenue_eur" in result.out
     assert "✔ check" not in result.out, "the pipeline stops at the first failed step"
+
+
+def test_check_and_dashboards_before_any_build_fail_clearly(fresh_db) -> None:
+    env = {"DATABASE_URL": fresh_db.url}
+    check = run_cli("check", env=env)
+    assert check.code == 1, check
+    assert "✘ CRITICAL table_to_exist on marts.dash_15_sales_channels" in check.out
+    cards = run_cli("dashboards", "check", env=env)
+    assert cards.code == 1 and "card(s) do not answer" in cards.out, cards
+    assert "Traceback" not in check.out + cards.out
