@@ -17,6 +17,7 @@ READERS: dict[str, str] = {
     "delimited": "ingestion.readers.delimited:read_delimited",
     "ga4_ndjson": "ingestion.readers.ga4:read_ga4_ndjson",
     "matomo_json": "ingestion.readers.matomo:read_matomo_json",
+    "matomo_csv": "ingestion.readers.matomo:read_matomo_csv",
     "xlsx": "ingestion.readers.spreadsheets:read_xlsx",
 }
 

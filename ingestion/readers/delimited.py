@@ -1,70 +1,215 @@
-"""Delimited text exports (SecuTix flat files and their kin).
+"""Delimited text exports: SecuTix flat files, ad-platform reports, emailing and social exports.
 
-SecuTix writes `;`-separated files, Windows-1252 by default, UTF-8 (with or without BOM) when
-the institution asks for it. The encoding is detected from the bytes; a file in another
-encoding (UTF-16, binary) or with another separator is rejected with the line and the problem.
+`read_delimited(path, entity)` takes its settings from the contract (`entity.options`):
+
+- `delimiter`: `;` (default), `,`, `\\t` (or `tab`), or `auto`: the one of those three that splits
+  the header line into the most fields (ties: `;`, then `,`, then tab);
+- `encodings`: the accepted encodings, among `utf-8`, `utf-8-sig`, `cp1252`, `utf-16` (default:
+  `utf-8 utf-8-sig cp1252`). The encoding is detected from the bytes: a UTF-16 BOM means UTF-16
+  (rejected unless allowed), a UTF-8 BOM or valid UTF-8 means UTF-8, anything else Windows-1252;
+- `skip_lines`: preamble lines before the header (default 0), or `auto`: the header is the first
+  of the first 20 lines with the most fields (a title line and a date-range line above the
+  header, as in Google Ads UI reports, have fewer fields than the header);
+- `footer_prefixes`: a row whose first non-empty field starts with one of these strings (e.g.
+  `Total:`) is a summary line, not data: it and the lines after it are not loaded, and a data
+  line after it is rejected (data must not hide below a summary).
+
+A list option may be a YAML list or a whitespace-separated string. Values stay text exactly as
+delivered (decimal commas, `--` placeholders…): typing is dbt's job. Line numbers are physical
+lines of the file (preamble included). SecuTix writes `;`-separated files, Windows-1252 by
+default, UTF-8 (with or without BOM) when the institution asks for it; `read_secutix_csv` reads
+them with the defaults above.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import io
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from ingestion.contracts import Entity
 from ingestion.readers.base import ParsedFile, RejectedFile, normalise_header
 
 SNIFF_BYTES = 1 << 16
+DEFAULT_ENCODINGS = ("utf-8", "utf-8-sig", "cp1252")
+KNOWN_ENCODINGS = ("utf-8", "utf-8-sig", "cp1252", "utf-16")
+UTF8 = {"utf-8", "utf-8-sig"}
+DELIMITER_NAMES = {";": "semicolon", ",": "comma", "\t": "tab", "|": "pipe"}
+AUTO_DELIMITERS = (";", ",", "\t")
+MAX_PREAMBLE = 20
 
 
-def detect_encoding(path: Path, head: bytes) -> str:
+@dataclass(frozen=True)
+class DelimitedOptions:
+    delimiter: str = ";"  # or "auto"
+    encodings: tuple[str, ...] = DEFAULT_ENCODINGS
+    skip_lines: int | None = 0  # None: detected (skip_lines: auto)
+    footer_prefixes: tuple[str, ...] = ()
+
+
+def _as_list(value: object) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return tuple(value.split())
+    return tuple(str(v) for v in value)
+
+
+def options_of(entity: Entity) -> DelimitedOptions:
+    """The contract's reader options, checked (a wrong option is a contract bug: ValueError)."""
+    raw = dict(entity.options)
+    delimiter = str(raw.get("delimiter", ";"))
+    delimiter = {"tab": "\t", "\\t": "\t"}.get(delimiter, delimiter)
+    if delimiter != "auto" and delimiter not in AUTO_DELIMITERS:
+        raise ValueError(f"{entity.label}: delimiter must be ';', ',', '\\t' or auto, not {delimiter!r}")
+    encodings = _as_list(raw.get("encodings")) or DEFAULT_ENCODINGS
+    unknown = [e for e in encodings if e not in KNOWN_ENCODINGS]
+    if unknown:
+        raise ValueError(f"{entity.label}: encodings must be among {KNOWN_ENCODINGS}, not {unknown}")
+    skip = raw.get("skip_lines", 0)
+    if skip == "auto":
+        skip_lines = None
+    elif isinstance(skip, int) and not isinstance(skip, bool) and 0 <= skip <= MAX_PREAMBLE:
+        skip_lines = skip
+    else:
+        raise ValueError(f"{entity.label}: skip_lines must be auto or 0..{MAX_PREAMBLE}, not {skip!r}")
+    return DelimitedOptions(delimiter, encodings, skip_lines, _as_list(raw.get("footer_prefixes")))
+
+
+def _expected(encodings: tuple[str, ...]) -> str:
+    labels = []
+    if "cp1252" in encodings:
+        labels.append("Windows-1252")
+    if UTF8 & set(encodings):
+        labels.append("UTF-8")
+    if "utf-16" in encodings:
+        labels.append("UTF-16")
+    return " or ".join(labels)
+
+
+def _first_non_ascii(path: Path, size: int = 1 << 16) -> bytes | None:
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            if not chunk.isascii():
+                start = next(i for i, b in enumerate(chunk) if b > 127)
+                return chunk[max(0, start - 16): start + size]
+    return None
+
+
+def detect_encoding(path: Path, head: bytes, encodings: tuple[str, ...] = DEFAULT_ENCODINGS) -> str:
     if not head:
         raise RejectedFile(path, None, "empty file (0 bytes): no header row")
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        if "utf-16" in encodings:
+            return "utf-16"
         raise RejectedFile(
-            path, 1, "encoded in UTF-16: expected Windows-1252 or UTF-8 (re-export the file as CSV)"
+            path, 1, f"encoded in UTF-16: expected {_expected(encodings)} (re-export the file as CSV)"
         )
     nul = head.find(b"\x00")
     if nul >= 0:
         line = head.count(b"\n", 0, nul) + 1
         raise RejectedFile(path, line, "binary content (NUL byte): not a text export")
-    if head.startswith(codecs.BOM_UTF8):
+    utf8 = bool(UTF8 & set(encodings))
+    if head.startswith(codecs.BOM_UTF8) and utf8:
         return "utf-8-sig"
+    if head.isascii():
+        # An ASCII head says nothing: judge on the first stretch of the file that is not ASCII
+        # (a Windows-1252 export may have its first accent megabytes in).
+        head = _first_non_ascii(path) or head
     decoder = codecs.getincrementaldecoder("utf-8")()
     try:
         decoder.decode(head, final=False)  # a character cut at the sniff boundary is fine
-        return "utf-8"
-    except UnicodeDecodeError:
+        if utf8:
+            return "utf-8"
+    except UnicodeDecodeError as exc:
+        if "cp1252" not in encodings:
+            line = head.count(b"\n", 0, exc.start) + 1
+            raise RejectedFile(path, line, f"not valid UTF-8: expected {_expected(encodings)}") from None
+    if "cp1252" in encodings:
         return "cp1252"
+    raise RejectedFile(path, 1, f"unsupported encoding: expected {_expected(encodings)}")
+
+
+def _fields(line: str, delimiter: str) -> int:
+    line = line.rstrip("\r\n")
+    if not line.strip():
+        return 0
+    try:
+        return len(next(csv.reader([line], delimiter=delimiter, quotechar='"')))
+    except (csv.Error, StopIteration):
+        return 1
+
+
+def _best_delimiter(line: str, candidates: tuple[str, ...]) -> tuple[str, int]:
+    """The candidate splitting the line into the most fields (first one on a tie)."""
+    best = max(candidates, key=lambda d: (_fields(line, d), -candidates.index(d)))
+    return best, _fields(line, best)
+
+
+def _head_lines(head: bytes, encoding: str) -> list[str]:
+    text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(head, final=False)
+    stream = io.StringIO(text, newline="")
+    return [line for line in iter(stream.readline, "")][: MAX_PREAMBLE + 1]
+
+
+def _layout(head: bytes, encoding: str, opts: DelimitedOptions) -> tuple[int, str]:
+    """How many lines precede the header, and the delimiter."""
+    candidates = AUTO_DELIMITERS if opts.delimiter == "auto" else (opts.delimiter,)
+    if opts.skip_lines is not None and opts.delimiter != "auto":
+        return opts.skip_lines, opts.delimiter
+    lines = _head_lines(head, encoding)
+    if opts.skip_lines is not None:
+        header = lines[opts.skip_lines] if opts.skip_lines < len(lines) else ""
+        return opts.skip_lines, _best_delimiter(header, candidates)[0]
+    scored = [_best_delimiter(line, candidates) for line in lines[:MAX_PREAMBLE]]
+    if not scored:
+        return 0, candidates[0]
+    most = max(n for _d, n in scored)
+    index = next(i for i, (_d, n) in enumerate(scored) if n == most)
+    return index, scored[index][0]
 
 
 def _wrong_delimiter(header: list[str], delimiter: str) -> str | None:
     if len(header) != 1:
         return None
-    for other, label in ((",", "comma"), ("\t", "tab"), ("|", "pipe")):
-        if header[0].count(other) >= 1:
-            return f"wrong delimiter: expected '{delimiter}', the header is {label}-separated"
+    for other, label in DELIMITER_NAMES.items():
+        if other != delimiter and header[0].count(other) >= 1:
+            shown = "tab" if delimiter == "\t" else f"'{delimiter}'"
+            return f"wrong delimiter: expected {shown}, the header is {label}-separated"
     return None
 
 
-def read_delimited(path: Path, entity: Entity, delimiter: str = ";") -> ParsedFile:
+def read_delimited(path: Path, entity: Entity, delimiter: str | None = None) -> ParsedFile:
+    opts = options_of(entity)
+    if delimiter is not None:
+        opts = DelimitedOptions(delimiter, opts.encodings, opts.skip_lines, opts.footer_prefixes)
     with open(path, "rb") as fh:
         head = fh.read(SNIFF_BYTES)
-    encoding = detect_encoding(path, head)
+    encoding = detect_encoding(path, head, opts.encodings)
+    skip, sep = _layout(head, encoding, opts)
     # Closed by the row generator when it ends (or here on a header problem).
     text = open(path, encoding=encoding, newline="", errors="strict")  # noqa: SIM115
-    reader = csv.reader(text, delimiter=delimiter, quotechar='"', strict=True)
+    header_line = skip + 1
+    try:
+        for _ in range(skip):
+            text.readline()
+    except UnicodeDecodeError as exc:
+        text.close()
+        raise RejectedFile(path, 1, f"unreadable preamble ({encoding}): {exc.reason}") from None
+    reader = csv.reader(text, delimiter=sep, quotechar='"', strict=True)
     try:
         raw_header = next(reader)
     except StopIteration:
         text.close()
-        raise RejectedFile(path, 1, "no header row") from None
+        raise RejectedFile(path, header_line, "no header row") from None
     except (csv.Error, UnicodeDecodeError) as exc:
         text.close()
-        raise RejectedFile(path, 1, f"unreadable header ({encoding}): {exc}") from None
+        raise RejectedFile(path, header_line, f"unreadable header ({encoding}): {exc}") from None
 
-    problem = _wrong_delimiter(raw_header, delimiter)
+    problem = _wrong_delimiter(raw_header, sep) if opts.delimiter != "auto" else None
     columns = [normalise_header(h) for h in raw_header]
     if problem is None:
         duplicates = sorted({c for c in columns if columns.count(c) > 1})
@@ -73,12 +218,21 @@ def read_delimited(path: Path, entity: Entity, delimiter: str = ";") -> ParsedFi
             problem = f"duplicate column(s) in header: {', '.join(duplicates)}"
         elif missing:
             problem = f"missing required column(s): {', '.join(missing)}"
+            if opts.delimiter == "auto" and len(columns) == 1:
+                problem += " (the header has one field: not ';', ',' or tab-separated?)"
     if problem:
         text.close()
-        raise RejectedFile(path, 1, problem)
+        raise RejectedFile(path, header_line, problem)
+
+    footers = opts.footer_prefixes
+
+    def is_footer(values: list[str]) -> bool:
+        first = next((v.strip() for v in values if v.strip()), "")
+        return any(first.startswith(prefix) for prefix in footers)
 
     def rows() -> Iterator[tuple[int, list[str | None]]]:
         width = len(columns)
+        footer_at = None
         try:
             while True:
                 try:
@@ -87,19 +241,28 @@ def read_delimited(path: Path, entity: Entity, delimiter: str = ";") -> ParsedFi
                     return
                 except UnicodeDecodeError as exc:
                     raise RejectedFile(
-                        path, reader.line_num + 1, f"invalid bytes for {encoding}: {exc.reason}"
+                        path, skip + reader.line_num + 1, f"invalid bytes for {encoding}: {exc.reason}"
                     ) from None
                 except csv.Error as exc:
-                    raise RejectedFile(path, reader.line_num, f"malformed CSV: {exc}") from None
+                    raise RejectedFile(path, skip + reader.line_num, f"malformed CSV: {exc}") from None
+                line = skip + reader.line_num
                 if not values:  # blank line
                     continue
+                if footers and is_footer(values):
+                    footer_at = footer_at or line
+                    continue
+                if footer_at is not None:
+                    if not any(v.strip() for v in values):
+                        continue
+                    raise RejectedFile(
+                        path, line, f"data line after the summary line {footer_at} (a 'Total' row?)"
+                    )
                 if len(values) != width:
                     hint = " (truncated line?)" if len(values) < width else ""
                     raise RejectedFile(
-                        path, reader.line_num,
-                        f"{len(values)} fields where the header has {width}{hint}",
+                        path, line, f"{len(values)} fields where the header has {width}{hint}",
                     )
-                yield reader.line_num, [v if v != "" else None for v in values]
+                yield line, [v if v != "" else None for v in values]
         finally:
             text.close()
 
@@ -109,4 +272,3 @@ def read_delimited(path: Path, entity: Entity, delimiter: str = ";") -> ParsedFi
 
 def read_secutix_csv(path: Path, entity: Entity) -> ParsedFile:
     return read_delimited(path, entity, delimiter=";")
-

@@ -104,3 +104,12 @@ def test_schema_drift_is_reported_not_dropped(tmp_path: Path) -> None:
     parsed = read_secutix_csv(write(tmp_path, text.encode()), ORDERS)
     assert parsed.drift == ["new_column"]
     assert next(iter(parsed.rows))[1][-1] == "x"
+
+
+def test_a_cp1252_accent_far_after_an_ascii_head_is_read_as_cp1252(tmp_path: Path) -> None:
+    filler = "".join(f"F{i};15/03/2026 20:30:00;SOLDED;DESK;45,50;15/03/2026 20:31:00\r\n" for i in range(3000))
+    data = (HEADER + "\r\n" + filler + "F9;15/03/2026 20:30:00;SOLDED;Opéra;1;15/03/2026 20:31:00\r\n").encode("cp1252")
+    assert data[: 1 << 16].isascii()
+    parsed = read_secutix_csv(write(tmp_path, data), ORDERS)
+    assert parsed.encoding == "cp1252"
+    assert list(parsed.rows)[-1][1][3] == "Opéra"
