@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import codecs
+import gzip
 import os
 import subprocess
 import sys
@@ -17,6 +19,17 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
 SHARED_REFERENCE = ROOT.parent / "shared" / "reference"
 PUBLICS = Path(sys.executable).parent / "publics"
+
+
+def decoded_text(path: Path) -> str:
+    """The text of a delivered file (gzip, UTF-16 or UTF-8 with or without BOM), decoded by the
+    tests themselves, independently of the readers they check."""
+    data = path.read_bytes()
+    if data[:2] == b"\x1f\x8b":
+        data = gzip.decompress(data)
+    if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        return data.decode("utf-16")
+    return data.decode("utf-8-sig")
 
 
 @dataclass

@@ -5,9 +5,7 @@ quarantined, exit code 2, and nothing is loaded twice."""
 
 from __future__ import annotations
 
-import codecs
 import csv
-import gzip
 import io
 import json
 import shutil
@@ -15,23 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from ingestion.readers import READERS
-from tests.conftest import FIXTURES, SHARED_REFERENCE, run_cli
+from tests.conftest import FIXTURES, SHARED_REFERENCE, decoded_text, run_cli
 
 GA4 = FIXTURES / "ga4"
 MATOMO = FIXTURES / "matomo"
-# Matomo's CSV export needs the `matomo_csv` reader in ingestion/readers/__init__.py.
-CSV_READER = "matomo_csv" in READERS
-needs_csv_reader = pytest.mark.skipif(not CSV_READER, reason="matomo_csv not yet in READERS")
-
-
-def text_of(path: Path) -> str:
-    data = path.read_bytes()
-    if data[:2] == b"\x1f\x8b":
-        data = gzip.decompress(data)
-    if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
-        return data.decode("utf-16")
-    return data.decode("utf-8-sig")
+text_of = decoded_text
 
 
 def events_in(path: Path) -> int:
@@ -46,7 +32,7 @@ def visits_in(path: Path) -> int:
 
 
 def deliveries(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if CSV_READER or p.suffix != ".csv")
+    return sorted(folder.iterdir())
 
 
 @pytest.fixture
@@ -86,8 +72,7 @@ def test_web_deliveries_good_load_bad_rejected_nothing_twice(inbox, tmp_path, fr
         "matomo_visits_20240323_empty.json": "empty file",
         "matomo_visits_20240324_xml_saved_as_json.json": "line 1: XML, not JSON",
     }
-    if CSV_READER:
-        expected_messages["matomo_visits_20240325_missing_idvisit_column.csv"] = "line 1: missing required column"
+    expected_messages["matomo_visits_20240325_missing_idvisit_column.csv"] = "line 1: missing required column"
     for name, fragment in expected_messages.items():
         line = rejected_line(result.out, name)
         assert line is not None, f"{name} not reported as rejected:\n{result}"
@@ -99,8 +84,7 @@ def test_web_deliveries_good_load_bad_rejected_nothing_twice(inbox, tmp_path, fr
     good_visits = sum(visits_in(p) for p in (MATOMO / "good").glob("*json"))
     assert query("select count(*) from raw.ga4_events")[0][0] == good_events == 12
     assert query("select count(*) from raw.matomo_visits")[0][0] == good_visits == 5
-    if CSV_READER:
-        assert query("select count(*) from raw.matomo_visits_csv")[0][0] == 2
+    assert query("select count(*) from raw.matomo_visits_csv")[0][0] == 2
 
     # Raw as delivered: record is jsonb, nested arrays intact, INT64 kept as text.
     assert query(
@@ -149,8 +133,7 @@ def test_real_samples(tmp_path, fresh_db, query):
     folder = tmp_path / "inbox"
     folder.mkdir()
     samples = [*(reference / "ga4").glob("*.ndjson"), *(reference / "matomo").glob("*.xml")]
-    if CSV_READER:
-        samples += (reference / "matomo").glob("*.csv")
+    samples += (reference / "matomo").glob("*.csv")
     for path in samples:
         shutil.copy(path, folder / path.name)
 
@@ -173,15 +156,13 @@ def test_real_samples(tmp_path, fresh_db, query):
         "select event_name, count(*)::int, min(jsonb_array_length(record->'event_params')) "
         "from raw.ga4_events group by 1 order by 1"
     ) == [(name, len(sizes), min(sizes)) for name, sizes in sorted(by_name.items())]
-    if CSV_READER:
-        csv_path = next((reference / "matomo").glob("*.csv"))
-        assert query("select count(*) from raw.matomo_visits_csv")[0][0] == visits_in(csv_path) == 2
-        assert query(
-            "select id_visit, record->>'browserName' from raw.matomo_visits_csv order by id_visit"
-        ) == [("1", "Firefox"), ("2", "Firefox")]
+    csv_path = next((reference / "matomo").glob("*.csv"))
+    assert query("select count(*) from raw.matomo_visits_csv")[0][0] == visits_in(csv_path) == 2
+    assert query(
+        "select id_visit, record->>'browserName' from raw.matomo_visits_csv order by id_visit"
+    ) == [("1", "Firefox"), ("2", "Firefox")]
 
 
-@needs_csv_reader
 def test_matomo_csv_export_loads(tmp_path, fresh_db, query):
     folder = tmp_path / "inbox"
     folder.mkdir()

@@ -44,7 +44,7 @@ from ingestion.readers import RejectedFile
 from ingestion.readers import matomo as matomo_reader
 from ingestion.readers.ga4 import read_ga4_ndjson
 from ingestion.readers.matomo import matomo_key, read_matomo_csv, read_matomo_json, snake_case
-from tests.conftest import FIXTURES, SHARED_REFERENCE
+from tests.conftest import FIXTURES, SHARED_REFERENCE, decoded_text
 
 GA4 = FIXTURES / "ga4"
 MATOMO = FIXTURES / "matomo"
@@ -60,14 +60,7 @@ def reference(*parts: str) -> Path:
     return folder
 
 
-def decoded(path: Path) -> str:
-    """The text of a delivered file, computed here independently of the readers."""
-    data = path.read_bytes()
-    if data[:2] == b"\x1f\x8b":
-        data = gzip.decompress(data)
-    if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
-        return data.decode("utf-16")
-    return data.decode("utf-8-sig")
+decoded = decoded_text
 
 
 def non_blank_lines(path: Path) -> list[tuple[int, str]]:
