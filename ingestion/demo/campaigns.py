@@ -146,7 +146,7 @@ def build_campaigns(world: World) -> list[Campaign]:
     scale = world.scale
 
     def budget(cents: float) -> int:
-        return max(MIN_BUDGET_CENTS, int(round(cents * scale / 100.0)) * 100)
+        return max(MIN_BUDGET_CENTS, round(cents * scale / 100.0) * 100)
 
     def add(season, objective, show, slug, audience, platform, start, end, budget_cents):
         conforming = rng.random() >= 0.08
@@ -165,14 +165,14 @@ def build_campaigns(world: World) -> list[Campaign]:
                              start, end, budget_cents if platform != "mailchimp" else 0, conforming, platform_id))
 
     for season in world.seasons:
-        s_start, s_end = season_bounds(season)
+        s_start, _ = season_bounds(season)
         perfs = world.performances_of(season)
         by_show: dict[str, list] = {}
         for p in perfs:
             by_show.setdefault(p.show.code, []).append(p)
         # 1. Conquest campaigns for the big productions: Meta + Google Ads, 6 weeks before the
         #    first performance until the last one.
-        for code, runs in by_show.items():
+        for runs in by_show.values():
             show = runs[0].show
             if show.genre not in SHOW_BUDGET_CENTS:
                 continue
@@ -200,7 +200,6 @@ def build_campaigns(world: World) -> list[Campaign]:
             day = date(y, m, 1)
             day += timedelta(days=(3 - day.weekday()) % 7)
             add(season, "newsletter", None, MONTHS_FR[m - 1], "tous", "mailchimp", day, day, 0)
-        del s_end
     plan = [c for c in plan if c.start <= TODAY]
     plan.sort(key=lambda c: (c.start, c.key))
     return plan
@@ -226,8 +225,8 @@ def deliveries(world: World, campaign: Campaign) -> Iterator[Delivery]:
         spent += spend
         if day > TODAY:
             break
-        clicks = max(0, int(round(spend / (cpc * rng.uniform(0.8, 1.25)))))
-        impressions = max(clicks, int(round(clicks / (ctr * rng.uniform(0.8, 1.2))))) if spend else 0
+        clicks = max(0, round(spend / (cpc * rng.uniform(0.8, 1.25))))
+        impressions = max(clicks, round(clicks / (ctr * rng.uniform(0.8, 1.2)))) if spend else 0
         reach = max(clicks, int(impressions / (freq * rng.uniform(0.9, 1.1)))) if impressions else 0
         yield Delivery(campaign, day, impressions, reach, clicks, spend)
 

@@ -16,7 +16,9 @@
 
 A list option may be a YAML list or a whitespace-separated string. Values stay text exactly as
 delivered (decimal commas, `--` placeholders…): typing is dbt's job. Line numbers are physical
-lines of the file (preamble included). SecuTix writes `;`-separated files, Windows-1252 by
+lines of the file (preamble included); a record spanning lines (a quoted line break) is numbered
+by its first line. Plain files (one record per line, an encoding PostgreSQL converts, no summary
+lines) also carry a `copy_source`: the loader then lets COPY parse them (see loader.py). SecuTix writes `;`-separated files, Windows-1252 by
 default, UTF-8 (with or without BOM) when the institution asks for it; `read_secutix_csv` reads
 them with the defaults above.
 """
@@ -31,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingestion.contracts import Entity
-from ingestion.readers.base import ParsedFile, RejectedFile, normalise_header
+from ingestion.readers.base import CopySource, ParsedFile, RejectedFile, normalise_header
 
 SNIFF_BYTES = 1 << 16
 DEFAULT_ENCODINGS = ("utf-8", "utf-8-sig", "cp1252")
@@ -40,6 +42,7 @@ UTF8 = {"utf-8", "utf-8-sig"}
 DELIMITER_NAMES = {";": "semicolon", ",": "comma", "\t": "tab", "|": "pipe"}
 AUTO_DELIMITERS = (";", ",", "\t")
 MAX_PREAMBLE = 20
+COPY_ENCODINGS = {"utf-8", "utf-8-sig", "cp1252"}  # what PostgreSQL's COPY converts itself
 
 
 @dataclass(frozen=True)
@@ -235,6 +238,7 @@ def read_delimited(path: Path, entity: Entity, delimiter: str | None = None) -> 
         footer_at = None
         try:
             while True:
+                start = skip + reader.line_num + 1  # a record may span lines: it is named by its first
                 try:
                     values = next(reader)
                 except StopIteration:
@@ -245,7 +249,7 @@ def read_delimited(path: Path, entity: Entity, delimiter: str | None = None) -> 
                     ) from None
                 except csv.Error as exc:
                     raise RejectedFile(path, skip + reader.line_num, f"malformed CSV: {exc}") from None
-                line = skip + reader.line_num
+                line = start
                 if not values:  # blank line
                     continue
                 if footers and is_footer(values):
@@ -267,7 +271,23 @@ def read_delimited(path: Path, entity: Entity, delimiter: str | None = None) -> 
             text.close()
 
     drift = [c for c in columns if c not in entity.columns]
-    return ParsedFile(columns=columns, rows=rows(), encoding=encoding, drift=drift)
+    copy_source = None
+    if encoding in COPY_ENCODINGS and not footers:
+        offset = _data_offset(head, header_line)
+        if offset is not None:
+            copy_source = CopySource(path, offset, encoding, sep, header_line + 1)
+    return ParsedFile(columns=columns, rows=rows(), encoding=encoding, drift=drift, copy_source=copy_source)
+
+
+def _data_offset(head: bytes, header_line: int) -> int | None:
+    """Byte offset just after physical line `header_line`, if it ends within `head`."""
+    offset = 0
+    for _ in range(header_line):
+        end = head.find(b"\n", offset)
+        if end < 0:
+            return None
+        offset = end + 1
+    return offset
 
 
 def read_secutix_csv(path: Path, entity: Entity) -> ParsedFile:
