@@ -1,0 +1,30 @@
+"""Every raw table the ingestion lands is declared as a dbt source, in the schema it lands in,
+so staging models reach raw data only through `source()` (lineage, freshness, docs)."""
+
+from __future__ import annotations
+
+import yaml
+
+from ingestion import contracts
+from ingestion.loader import RAW
+from tests.conftest import ROOT
+
+
+def declared_sources() -> dict[str, tuple[str, str]]:
+    """raw table → (source name, schema) from models/**/_*__sources.yml."""
+    found = {}
+    for path in sorted((ROOT / "models").rglob("*sources.yml")):
+        for source in yaml.safe_load(path.read_text(encoding="utf-8")).get("sources", []):
+            for table in source["tables"]:
+                found[table.get("identifier", table["name"])] = (source["name"], source.get("schema"))
+    return found
+
+
+def test_every_contract_table_is_a_dbt_source_in_raw() -> None:
+    sources = declared_sources()
+    tables = {e.table: e.source for e in contracts.all_entities()}
+    missing = sorted(set(tables) - set(sources))
+    assert not missing, f"raw tables without a dbt source: {missing}"
+    for table, source in tables.items():
+        assert sources[table] == (source, RAW), f"{table}: declared as {sources[table]}, expected ({source}, raw)"
+    assert not set(sources) - set(tables), "a dbt source names a table no contract lands"
