@@ -99,3 +99,14 @@
 {% macro snowflake__regex_capture(expr, pattern, group) -%}
     regexp_substr({{ expr }}, '{{ pattern }}', 1, 1, 'e', {{ group }})
 {%- endmacro %}
+
+{#- `expr` with every match of `pattern` replaced by `replacement`. -#}
+{% macro regex_replace_all(expr, pattern, replacement) -%}
+    {{ return(adapter.dispatch('regex_replace_all', 'publics')(expr, pattern, replacement)) }}
+{%- endmacro %}
+{% macro default__regex_replace_all(expr, pattern, replacement) -%}
+    regexp_replace({{ expr }}, '{{ pattern }}', '{{ replacement }}', 'g')
+{%- endmacro %}
+{% macro bigquery__regex_replace_all(expr, pattern, replacement) -%}
+    regexp_replace({{ expr }}, r'{{ pattern }}', '{{ replacement }}')
+{%- endmacro %}

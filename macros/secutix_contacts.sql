@@ -18,6 +18,8 @@
             {{ clean_text('official_name') }} as structure_name,
             lower({{ clean_text('email') }}) as email,
             {{ pseudonymise('email') }} as email_key,
+            case when upper({{ clean_text('contact_type') }}) = 'INDIVIDUAL'
+                then {{ publics.name_key('lastname', 'firstname') }} end as name_key,
             {{ clean_text('phone') }} as phone,
             {{ clean_text('mobile_phone') }} as mobile_phone,
             {{ clean_text('line1') }} as address_line,

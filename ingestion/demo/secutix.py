@@ -270,10 +270,12 @@ def _write_contacts(world: World, folder: Path, truth: SecutixTruth) -> tuple[in
         "sensitive_comment": "COMMENT holds sensitive free text (health, family…): must never leave raw",
         "duplicate": "second CONTACT_NUMBER for a person already known (e-mail in another case, "
                      "sometimes name without accents or in capitals); see duplicate_contact_groups",
+        "duplicate_email_typo": "a duplicate whose e-mail domain was mistyped (gmial.com, orange.fe…): "
+                                "same name, not the same e-mail",
     }
-    listed = ("zipcode_lost_leading_zero", "sensitive_comment", "duplicate")
+    listed = ("zipcode_lost_leading_zero", "sensitive_comment", "duplicate", "duplicate_email_typo")
     out = []
-    for key in ("duplicate", "missing_email", "missing_zipcode", "zipcode_lost_leading_zero",
+    for key in ("duplicate", "duplicate_email_typo", "missing_email", "missing_zipcode", "zipcode_lost_leading_zero",
                 "missing_birthdate", "sensitive_comment"):
         numbers = defects.get(key, [])
         item = {"file": f"{FOLDER}/{name}", "defect": key, "what": what[key], "count": len(numbers)}

@@ -200,6 +200,10 @@ PROFESSIONS = ["Enseignant", "Étudiant", "Cadre", "Retraité", "Médecin", "Art
                "Fonctionnaire", "Architecte", "Chef d'entreprise"]
 EMAIL_DOMAINS = ["gmail.com", "orange.fr", "free.fr", "wanadoo.fr", "laposte.net", "hotmail.fr",
                  "yahoo.fr", "sfr.fr", "outlook.fr", "icloud.com", "protonmail.com"]
+# How each domain gets mistyped when an address is typed again by hand.
+EMAIL_TYPOS = {"gmail.com": "gmial.com", "orange.fr": "orange.fe", "free.fr": "fre.fr", "wanadoo.fr": "wanadoo.com",
+               "laposte.net": "laposte.fr", "hotmail.fr": "hotmial.fr", "yahoo.fr": "yaho.fr", "sfr.fr": "sfr.com",
+               "outlook.fr": "outlok.fr", "icloud.com": "iclould.com", "protonmail.com": "protonmail.fr"}
 STREETS = ["rue Victor-Hugo", "avenue Jean-Jaurès", "boulevard Saint-Michel", "rue de la Gaîté",
            "place de l'Église", "allée des Cèdres", "rue Émile-Zola", "rue du Faubourg-Saint-Honoré",
            "rue de la République", "avenue des Champs-Élysées", "rue Mouffetard", "quai de la Loire",
@@ -681,6 +685,10 @@ def _plant_contact_defects(world: World, rng: random.Random, individuals: list[P
                         f"{local}@{domain.upper()}", f"{local.upper()}@{domain}"]
             start = _ri(rng, 0, len(variants) - 1)
             dup.email = next(v for v in variants[start:] + variants[:start] if v not in taken)
+            typo = f"{local}@{EMAIL_TYPOS.get(domain, 'x' + domain)}"
+            if rng.random() < 0.2 and typo not in taken:
+                dup.email = typo  # the domain mistyped at the box office
+                dup.defects += ("duplicate_email_typo",)
             if rng.random() < 0.5:
                 dup.firstname = ascii_fold(dup.firstname)  # typed without accents
                 dup.lastname = dup.lastname.upper()

@@ -78,3 +78,25 @@ def test_every_planted_broken_file_is_reported_and_quarantined(demo, tmp_path) -
     statuses = query("select status, count(*) from raw.load_ledger where file_name like %s group by 1",
                      ("%\\_%",))
     assert ("rejected", len(planted)) in statuses
+
+
+def _pairs(groups) -> set[tuple[str, str]]:
+    return {(a, b) for g in groups for a in g for b in g if a < b}
+
+
+def test_identity_resolution_against_the_planted_duplicates(demo) -> None:
+    """Pairs of contacts put in one person by intermediate.int_identity__contacts, against the
+    planted duplicate groups (e-mail case variants, mistyped domains, names without accents)."""
+    _, out, _, query = demo
+    truth = demo_truth.read_truth(out, "secutix")
+    planted = _pairs(truth["duplicate_contact_groups"])
+    persons: dict[str, list[str]] = {}
+    for contact, person in query("select contact_id, person_contact_id from intermediate.int_identity__contacts"):
+        persons.setdefault(person, []).append(contact)
+    found = _pairs(persons.values())
+    right = len(found & planted)
+    precision, recall = right / len(found), right / len(planted)
+    typos = next(d for d in truth["defects"] if d["defect"] == "duplicate_email_typo")["count"]
+    print(f"\nidentity resolution: {len(planted)} planted duplicate pairs ({typos} with a mistyped domain), "
+          f"{len(found)} found, precision {precision:.3f}, recall {recall:.3f}")
+    assert precision >= 0.99 and recall >= 0.95

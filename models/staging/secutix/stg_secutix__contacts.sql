@@ -11,6 +11,7 @@ final as (
         birth_date,
         cast({{ publics.date_part('year', 'birth_date') }} as integer) as birth_year,
         email_key,
+        name_key,
         email is not null as has_email,
         coalesce(phone, mobile_phone) is not null as has_phone,
         postcode,
