@@ -95,7 +95,19 @@ def _one(way: str, inbox: Path, url: str) -> dict:
                          chunksize=60_000 // len(frame.columns), method="multi")  # ≤ 65,535 parameters
             rows += len(frame)
         engine.dispose()
-    return {"rows": rows}
+    return {"rows": rows, "peak_mb": _own_peak_mb()}
+
+
+def _own_peak_mb() -> float | None:
+    """This process's peak resident memory since it started (VmHWM: reset by exec, unlike
+    ru_maxrss, which would count the parent's memory the child was forked with)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
 
 
 def _checksums(info: db.ConnInfo, tables: list[contracts.Entity]) -> dict[str, tuple[int, str]]:
@@ -140,10 +152,12 @@ def run(inbox: Path, admin: db.ConnInfo, printer=print, workdir: Path | None = N
         seconds = time.monotonic() - t0
         if status != 0:
             raise RuntimeError(f"{way} failed (status {status})")
-        rows = json.loads(out.strip().splitlines()[-1])["rows"]
+        reported = json.loads(out.strip().splitlines()[-1])
+        rows = reported["rows"]
         sums[way] = _checksums(info, entities)
         results.append({"way": way, "rows": rows, "seconds": seconds, "rows_per_s": rows / seconds,
-                        "mb_per_s": size / 1e6 / seconds, "peak_mb": usage.ru_maxrss / 1024})
+                        "mb_per_s": size / 1e6 / seconds,
+                        "peak_mb": reported["peak_mb"] or usage.ru_maxrss / 1024})
         db.drop_database(admin, name)
     limit = next(r for r in results if r["way"] == "bare COPY")["rows_per_s"]
     shutil.rmtree(bench_inbox, ignore_errors=True)

@@ -45,3 +45,34 @@
 {% macro clean_text(column) -%}
     nullif(trim({{ column }}), '')
 {%- endmacro %}
+
+{#- A date written either way teams and tools write it: ISO (2026-03-14, possibly followed by a
+    time) or French (14/03/2026). Anything else → null (the quality checks count them). -#}
+{% macro parse_date_any(column) -%}
+    {{ return(adapter.dispatch('parse_date_any', 'publics')(column)) }}
+{%- endmacro %}
+
+{% macro default__parse_date_any(column) -%}
+    case
+        when trim({{ column }}) ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}' then to_date(substring(trim({{ column }}), 1, 10), 'YYYY-MM-DD')
+        when trim({{ column }}) ~ '^[0-9]{2}/[0-9]{2}/[0-9]{4}' then to_date(substring(trim({{ column }}), 1, 10), 'DD/MM/YYYY')
+    end
+{%- endmacro %}
+
+{#- An ISO 8601 timestamp with its offset (2026-03-03T09:00:00.000+01:00), as APIs write them. -#}
+{% macro parse_timestamp_iso(column) -%}
+    cast(nullif(trim({{ column }}), '') as {{ dbt.type_timestamp() }} with time zone)
+{%- endmacro %}
+
+{#- A count written with thousands separators ("3 200", "12 450") → integer. -#}
+{% macro parse_integer(column) -%}
+    cast({{ publics.parse_decimal_fr(column, 0) }} as {{ dbt.type_bigint() }})
+{%- endmacro %}
+
+{#- A yes/no cell as teams type it (oui, non, x, vrai, true, 1…) → boolean, null if empty or unknown. -#}
+{% macro parse_bool_fr(column) -%}
+    case
+        when lower(trim({{ column }})) in ('oui', 'o', 'yes', 'y', 'x', 'vrai', 'true', '1') then true
+        when lower(trim({{ column }})) in ('non', 'n', 'no', 'faux', 'false', '0') then false
+    end
+{%- endmacro %}
