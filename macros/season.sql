@@ -16,3 +16,13 @@
         ]) }}
     end
 {%- endmacro %}
+
+{#- The first day of a season label: `2025-26` → 2025-09-01 (var season_start_month). -#}
+{% macro season_start_date(season_expr) -%}
+    cast({{ dbt.concat(["substring(" ~ season_expr ~ ", 1, 4)", "'-" ~ '%02d' % var('season_start_month', 9) ~ "-01'"]) }} as date)
+{%- endmacro %}
+
+{#- The season before a season label: `2025-26` → `2024-25`. -#}
+{% macro previous_season(season_expr) -%}
+    {{ publics.season_of(dbt.dateadd('year', -1, publics.season_start_date(season_expr))) }}
+{%- endmacro %}

@@ -9,7 +9,7 @@ import pytest
 
 from ingestion import db, quality
 from ingestion.dashboards import check_cards, discover, runnable_sql
-from tests.conftest import FIXTURES, querier, run_cli
+from tests.conftest import FIXTURES, ROOT, querier, run_cli
 
 GOOD = FIXTURES / "secutix" / "good"
 
@@ -32,9 +32,19 @@ def built(fresh_db: db.ConnInfo, tmp_path):
     return build(fresh_db, tmp_path / "q")
 
 
+def declared_unit_tests() -> int:
+    """The dbt unit tests the project declares (models/**/*.yml)."""
+    import yaml
+
+    return sum(len((yaml.safe_load(p.read_text(encoding="utf-8")) or {}).get("unit_tests", []))
+               for p in (ROOT / "models").rglob("*.yml"))
+
+
 def test_run_prints_every_step_with_what_it_did(shared) -> None:
     out = shared[0].out
-    for line in ("✔ ingest", "6 file(s) loaded", "✔ build (dbt seed, run, test)", "unit_test(s) 5 pass",
+    unit_tests = declared_unit_tests()
+    assert unit_tests >= 10
+    for line in ("✔ ingest", "6 file(s) loaded", "✔ build (dbt seed, run, test)", f"unit_test(s) {unit_tests} pass",
                  "✔ check (Great Expectations)", "0 critical failure(s)", "✔ dashboards", "pipeline finished in"):
         assert line in out, line
     assert "Traceback" not in out

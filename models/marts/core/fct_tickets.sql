@@ -21,6 +21,10 @@ tariffs as (
     select * from {{ ref('tariff_categories') }}
 ),
 
+identities as (
+    select contact_id, person_key from {{ ref('int_identity__contacts') }}
+),
+
 joined as (
     select
         tickets.ticket_id,
@@ -43,14 +47,16 @@ joined as (
         coalesce(tariffs.tariff_category_label, 'Non renseigné') as tariff_category_label,
         tickets.price_eur,
         tickets.is_cancelled or coalesce(orders.is_cancelled, false) as is_cancelled,
-        orders.buyer_contact_id,
-        tickets.holder_contact_id,
+        buyers.person_key as buyer_person_key,
+        holders.person_key as holder_person_key,
         tickets.has_known_holder
     from tickets
     inner join orders on tickets.order_id = orders.order_id
     inner join performances on tickets.performance_id = performances.performance_id
     left join originators on orders.order_originator = originators.order_originator
     left join tariffs on tickets.tariff_code = tariffs.tariff_code
+    left join identities as buyers on orders.buyer_contact_id = buyers.contact_id
+    left join identities as holders on tickets.holder_contact_id = holders.contact_id
 ),
 
 final as (
@@ -76,8 +82,8 @@ final as (
         price_eur,
         cast(case when is_cancelled then 0 else price_eur end as numeric(12, 2)) as revenue_eur,
         is_cancelled,
-        buyer_contact_id,
-        holder_contact_id,
+        buyer_person_key,
+        holder_person_key,
         has_known_holder
     from joined
 )
