@@ -38,7 +38,8 @@ db-up: setup
 db-down: setup
 	$(BIN)/publics db down
 
-docs: setup  ## dbt docs (catalog of models and columns) in target/
+docs: setup  ## the French glossary (docs/glossaire.md) and dbt docs (catalog of models and columns) in target/
+	$(BIN)/publics glossary
 	eval "$$($(BIN)/publics db env)" && $(BIN)/dbt docs generate
 
 lint: setup

@@ -7,6 +7,7 @@
     publics dashboards check            run every dashboard card's query on the marts
     publics run <folder>                all of it, in order, stopping on the first failed step
     publics demo [generate]             generate the demo institution (then run on it)
+    publics glossary                    write docs/glossaire.md from the dbt docs and the seeds
 
 Exit codes: 0 success, 1 failure, 2 partial (some input files rejected, the rest loaded).
 """
@@ -233,6 +234,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_pipeline(demo_inbox(out))
 
 
+def cmd_glossary(args: argparse.Namespace) -> int:
+    from ingestion import glossary
+
+    path = glossary.write(project_root())
+    say(f"✔ glossary written to {path}")
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from ingestion import bench
 
@@ -274,6 +283,9 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--strict", action="store_true", help="stop when any input file is rejected")
     r.add_argument("--quarantine", help="where rejected files are copied (default .local/quarantine)")
     r.set_defaults(func=cmd_run)
+
+    g = sub.add_parser("glossary", help="write the French glossary (docs/glossaire.md) from the dbt docs and seeds")
+    g.set_defaults(func=cmd_glossary)
 
     be = sub.add_parser("bench", help="benchmarks (they measure, they do not pass or fail)")
     be.add_argument("what", choices=["ingest"])

@@ -1,0 +1,85 @@
+"""The French glossary of KPIs, statuses and segments, generated from the project itself.
+
+Every definition is written once, where the computation lives: the dbt docs blocks
+(`{% docs … %}` in models/**/*.md) and the nomenclature seeds (statuses, thresholds, channels,
+tariff categories, age bands, zones). `publics glossary` renders them as `docs/glossaire.md`;
+a test fails when that file is out of date, so the glossary can never drift from the code.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+DOCS_BLOCK = re.compile(r"{%-?\s*docs\s+(\w+)\s*-?%}(.*?){%-?\s*enddocs\s*-?%}", re.S)
+OUTPUT = Path("docs") / "glossaire.md"
+
+# (title, seed, columns shown: (header, column)…), in reading order
+SEED_TABLES = (
+    ("Statuts du cycle de vie", "lifecycle_statuses", (("Statut", "status_label"), ("Code", "status"), ("Règle", "rule"))),
+    ("Seuils des statuts et de conservation", "lifecycle_thresholds",
+     (("Seuil", "threshold"), ("Valeur", "value"), ("Signification", "description"))),
+    ("Tranches d'âge", "age_bands", (("Tranche", "age_band_label"), ("Âge min.", "min_age"), ("Âge max.", "max_age"))),
+    ("Zones géographiques (Île-de-France)", "geo_zones", (("Département", "departement"), ("Zone", "zone_label"))),
+    ("Catégories tarifaires", "tariff_categories", (("Code tarif", "tariff_code"), ("Catégorie", "tariff_category_label"))),
+    ("Canaux de vente", "secutix_order_originators",
+     (("Origine SecuTix", "order_originator"), ("Canal", "sales_channel_label"), ("En ligne", "is_online"))),
+    ("Canaux d'acquisition (regroupement GA4)", "channel_groups",
+     (("Canal GA4", "channel_group"), ("Libellé", "channel_group_label"), ("Payant", "is_paid"))),
+    ("Objectifs de campagne (convention de nommage)", "campaign_objectives",
+     (("Objectif", "objective"), ("Libellé", "objective_label"))),
+)
+SECTIONS = (  # docs blocks by name prefix
+    ("Indicateurs (KPI)", lambda name: name.startswith("kpi_")),
+    ("Notions", lambda name: not name.startswith("kpi_")),
+)
+
+
+def docs_blocks(root: Path) -> dict[str, str]:
+    """Every `{% docs name %}` block of the project: name → text (stripped)."""
+    blocks = {}
+    for path in sorted((root / "models").rglob("*.md")):
+        for name, text in DOCS_BLOCK.findall(path.read_text(encoding="utf-8")):
+            if name in blocks:
+                raise ValueError(f"docs block {name!r} defined twice ({path})")
+            blocks[name] = " ".join(line.strip() for line in text.strip().splitlines())
+    return blocks
+
+
+def _seed_rows(root: Path, seed: str) -> list[dict[str, str]]:
+    with open(root / "seeds" / f"{seed}.csv", encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _cell(value: str) -> str:
+    return {"true": "oui", "false": "non"}.get(value, value).replace("|", "\\|")
+
+
+def render(root: Path) -> str:
+    blocks = docs_blocks(root)
+    out = ["# Glossaire", "",
+           "Généré par `publics glossary` depuis les blocs de documentation dbt (`models/**/*.md`) et",
+           "les seeds de nomenclature : ne pas modifier à la main, modifier la source puis régénérer.", ""]
+    for title, keep in SECTIONS:
+        names = sorted(n for n in blocks if keep(n))
+        if not names:
+            continue
+        out += [f"## {title}", ""]
+        out += [f"- {blocks[n]} *(`{n}`)*" for n in names]
+        out.append("")
+    for title, seed, columns in SEED_TABLES:
+        rows = _seed_rows(root, seed)
+        out += [f"## {title}", "", f"Seed `{seed}` (modifiable par l'établissement).", "",
+                "| " + " | ".join(h for h, _ in columns) + " |",
+                "|" + "---|" * len(columns)]
+        out += ["| " + " | ".join(_cell(r[c]) for _, c in columns) + " |" for r in rows]
+        out.append("")
+    return "\n".join(out)
+
+
+def write(root: Path) -> Path:
+    target = root / OUTPUT
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(render(root), encoding="utf-8")
+    return target
