@@ -12,7 +12,7 @@ import csv
 import re
 from pathlib import Path
 
-DOCS_BLOCK = re.compile(r"{%-?\s*docs\s+(\w+)\s*-?%}(.*?){%-?\s*enddocs\s*-?%}", re.S)
+DOCS_BLOCK = re.compile(r"{%-?\s*docs\s+(\w+)\s*-?%}(.*?){%-?\s*enddocs\s*-?%}", re.DOTALL)
 OUTPUT = Path("docs") / "glossaire.md"
 
 # (title, seed, columns shown: (header, column)…), in reading order
