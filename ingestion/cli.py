@@ -99,9 +99,13 @@ def _print_ingest_summary(result) -> None:
 
 
 def do_build(info: db.ConnInfo, select: list[str] | None = None) -> None:
+    from ingestion.loader import prepare
+    from ingestion.quality import ensure_history
     from ingestion.transform import DbtFailed, dbt_build
 
     with step("build (dbt seed, run, test)") as report:
+        prepare(info)  # every raw table and the load ledger exist, even before a first ingestion
+        ensure_history(info)  # the quality history the quality marts read
         try:
             summary = dbt_build(info, select=select)
         except DbtFailed as exc:

@@ -232,5 +232,15 @@ def _print(outcome: CheckOutcome, printer: Callable[[str], None]) -> None:
             if not r.success:
                 mark = "✘ CRITICAL" if r.spec.severity == "critical" else "⚠ warning"
                 target = f"{r.table}.{r.column}" if r.column else r.table
-                observed = r.observed.get("observed_value", r.observed.get("unexpected_count", r.observed))
+                observed = _observed(r.observed)
                 printer(f"      {mark} {r.spec.expect} on {target} (observed: {observed}) {r.spec.why}")
+
+
+def _observed(result: dict) -> object:
+    """What to show of a result: the measured value, else the first failing values, else the count."""
+    if "observed_value" in result:
+        return result["observed_value"]
+    values = result.get("partial_unexpected_list")
+    if values:
+        return ", ".join(str(v) for v in values[:5]) + (" …" if len(values) > 5 else "")
+    return result.get("unexpected_count", result)

@@ -110,3 +110,15 @@
 {% macro bigquery__regex_replace_all(expr, pattern, replacement) -%}
     regexp_replace({{ expr }}, r'{{ pattern }}', '{{ replacement }}')
 {%- endmacro %}
+
+{#- Does `expr` match the regular expression held by the SQL expression `pattern_expr` (a
+    column of patterns, say)? -#}
+{% macro regex_matches_expr(expr, pattern_expr) -%}
+    {{ return(adapter.dispatch('regex_matches_expr', 'publics')(expr, pattern_expr)) }}
+{%- endmacro %}
+{% macro default__regex_matches_expr(expr, pattern_expr) -%}
+    ({{ expr }} ~ {{ pattern_expr }})
+{%- endmacro %}
+{% macro bigquery__regex_matches_expr(expr, pattern_expr) -%}
+    regexp_contains({{ expr }}, {{ pattern_expr }})
+{%- endmacro %}

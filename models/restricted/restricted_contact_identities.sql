@@ -13,6 +13,7 @@ final as (
         phone,
         mobile_phone,
         address_line,
+        birth_date,
         updated_at
     from latest
 )

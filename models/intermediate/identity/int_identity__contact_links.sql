@@ -6,10 +6,12 @@
       postcodes that do not contradict (equal, or one of them unknown) — individuals only;
     - manual: a pair the institution declared in the seed identity_manual_merges.
     Name and postcode alone are not a rule: homonyms living in the same postcode are common.
-    E-mails are read from the restricted schema and leave this model only as contact ids. -#}
+    E-mails and birth dates are read from the restricted schema and leave this model only as
+    contact ids. -#}
 with contacts as (
-    select contact_id, contact_type, name_key, birth_date, postcode
-    from {{ ref('stg_secutix__contacts') }}
+    select staged.contact_id, staged.contact_type, staged.name_key, identities.birth_date, staged.postcode
+    from {{ ref('stg_secutix__contacts') }} as staged
+    left join {{ ref('restricted_contact_identities') }} as identities on identities.contact_id = staged.contact_id
 ),
 
 emails as (

@@ -8,7 +8,6 @@ final as (
         contact_id,
         contact_type,
         title,
-        birth_date,
         cast({{ publics.date_part('year', 'birth_date') }} as integer) as birth_year,
         email_key,
         name_key,

@@ -1,0 +1,77 @@
+{#- The platform's quality figures, one row, one column per metric (shares between 0 and 1):
+    what the Great Expectations suite `quality_metrics` holds to its thresholds
+    (expectations/quality/quality_metrics.yml) and what dashboard 18 shows. Each metric is
+    computed here only. A metric with nothing to measure (no e-mail activity delivered yet…)
+    is null, not zero. -#}
+with persons as (
+    select * from {{ ref('dim_persons') }} where buyer_type <> 'groupe_relais'
+),
+
+identities as (
+    select * from {{ ref('int_identity__contacts') }}
+),
+
+orders as (
+    select * from {{ ref('fct_orders') }} where is_paid_order and not is_cancelled
+),
+
+tickets as (
+    select * from {{ ref('fct_tickets') }} where not is_cancelled
+),
+
+contact_emails as (
+    select distinct email_key from {{ ref('stg_secutix__contacts') }} where email_key is not null
+),
+
+recipients as (
+    select distinct email_key from {{ ref('stg_emailing__mailchimp_email_activity') }}
+),
+
+ad_campaigns as (
+    select distinct utm_campaign from {{ ref('int_marketing__ad_spend_daily') }} where spend_eur > 0
+),
+
+budget_campaigns as (
+    select distinct utm_campaign from {{ ref('stg_spreadsheets__campaign_budgets') }}
+),
+
+plan as (
+    select * from {{ ref('stg_spreadsheets__utm_plan') }}
+),
+
+raw_contacts as (
+    select * from {{ source('secutix', 'contacts') }}
+),
+
+share as (
+    select
+        (select avg(case when has_email then 1.0 else 0.0 end) from persons) as persons_with_email_share,
+        (select avg(case when geo_zone <> 'inconnue' then 1.0 else 0.0 end) from persons) as persons_with_postcode_share,
+        (select avg(case when birth_year is not null then 1.0 else 0.0 end) from persons) as persons_with_birth_year_share,
+        (select avg(case when buyer_person_key is not null then 1.0 else 0.0 end) from orders
+            where sales_channel not in ('reseller', 'resale')) as orders_with_buyer_share,
+        (select avg(case when has_known_holder then 1.0 else 0.0 end) from tickets) as tickets_with_known_holder_share,
+        (select avg(case when is_duplicate then 1.0 else 0.0 end) from identities) as duplicate_contact_rate,
+        (select avg(case when contact_emails.email_key is not null then 1.0 else 0.0 end)
+            from recipients left join contact_emails using (email_key)) as email_recipients_matched_share,
+        (select avg(case when ad_campaigns.utm_campaign in (select utm_campaign from plan) then 1.0 else 0.0 end)
+            from ad_campaigns) as ad_campaigns_in_utm_plan_share,
+        (select avg(case when budget_campaigns.utm_campaign in (select utm_campaign from plan) then 1.0 else 0.0 end)
+            from budget_campaigns) as budget_campaigns_in_utm_plan_share,
+        (select avg(case when is_conforming_name then 1.0 else 0.0 end) from plan) as utm_plan_conforming_share,
+        (select count(*) from raw_contacts
+            where upper(coalesce(trim(country_code), 'FR')) = 'FR' and trim(zipcode) ~ '^[0-9]{4}$') as raw_postcodes_missing_leading_zero,
+        (select count(*) from raw_contacts where nullif(trim(comment), '') is not null) as raw_free_text_comments
+)
+
+select
+    {% for column in ['persons_with_email_share', 'persons_with_postcode_share', 'persons_with_birth_year_share',
+                      'orders_with_buyer_share', 'tickets_with_known_holder_share', 'duplicate_contact_rate',
+                      'email_recipients_matched_share', 'ad_campaigns_in_utm_plan_share',
+                      'budget_campaigns_in_utm_plan_share', 'utm_plan_conforming_share'] %}
+    cast({{ column }} as numeric(6, 4)) as {{ column }},
+    {% endfor %}
+    raw_postcodes_missing_leading_zero,
+    raw_free_text_comments,
+    {{ dbt.current_timestamp() }} as measured_at
+from share
