@@ -161,10 +161,23 @@ def ensure_history(info: ConnInfo) -> None:
         )
 
 
+def data_docs_dir() -> Path:
+    """Where the GX Data Docs site is written (a static site: open its index.html)."""
+    return Path(os.environ.get("PUBLICS_DATA_DOCS_DIR") or project_root() / "target" / "gx_data_docs")
+
+
 def run_checks(info: ConnInfo, printer: Callable[[str], None] = print,
-               suites: list[Suite] | None = None) -> CheckOutcome:
+               suites: list[Suite] | None = None, docs_dir: Path | None = None) -> CheckOutcome:
+    """Validate every suite in one GX checkpoint, store the results in the history table, and
+    rebuild the GX Data Docs site (`docs_dir`, default `data_docs_dir()`)."""
     suites = suites if suites is not None else discover_suites()
     gx, context = _gx_context()
+    docs_dir = Path(docs_dir or data_docs_dir())
+    context.add_data_docs_site("publics", {
+        "class_name": "SiteBuilder",
+        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+    })
     datasource = context.data_sources.add_postgres(
         name="warehouse", connection_string=info.url.replace("postgresql://", "postgresql+psycopg2://", 1)
     )
@@ -172,6 +185,7 @@ def run_checks(info: ConnInfo, printer: Callable[[str], None] = print,
     with connect(info, autocommit=True) as conn:
         existing = {f"{r[0]}.{r[1]}" for r in conn.execute(
             "select table_schema, table_name from information_schema.tables")}
+    validations, by_name = [], {}
     for suite in suites:
         if f"{suite.schema}.{suite.table}" not in existing:
             # A missing dataset is one critical failure, not a crash: nothing else can be measured.
@@ -188,18 +202,27 @@ def run_checks(info: ConnInfo, printer: Callable[[str], None] = print,
             if cls is None:
                 raise SuiteError(f"{suite.path.name}: unknown expectation `{spec.expect}`")
             gx_suite.add_expectation(cls(**spec.kwargs, meta={"index": index}))
-        validation = context.validation_definitions.add(
-            gx.ValidationDefinition(name=f"{suite.name}_validation", data=batch, suite=gx_suite)
-        )
-        run = validation.run(result_format="SUMMARY")
-        for r in run.results:
-            spec = suite.expectations[r.expectation_config.meta["index"]]
-            observed = {k: v for k, v in (r.result or {}).items() if k != "partial_unexpected_counts"}
-            if r.exception_info and r.exception_info.get("raised_exception"):
-                observed["exception"] = r.exception_info.get("exception_message")
-            outcome.results.append(Result(suite.name, f"{suite.schema}.{suite.table}", spec, bool(r.success), observed))
+        validations.append(context.validation_definitions.add(
+            gx.ValidationDefinition(name=f"{suite.name}_validation", data=batch, suite=gx_suite)))
+        by_name[suite.name] = suite
+    if validations:
+        checkpoint = context.checkpoints.add(gx.Checkpoint(
+            name="publics_check", validation_definitions=validations, result_format="SUMMARY",
+            actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=["publics"])],
+        ))
+        for run in checkpoint.run().run_results.values():
+            suite = by_name[run.suite_name]
+            for r in run.results:
+                spec = suite.expectations[r.expectation_config.meta["index"]]
+                observed = {k: v for k, v in (r.result or {}).items() if k != "partial_unexpected_counts"}
+                if r.exception_info and r.exception_info.get("raised_exception"):
+                    observed["exception"] = r.exception_info.get("exception_message")
+                outcome.results.append(
+                    Result(suite.name, f"{suite.schema}.{suite.table}", spec, bool(r.success), observed))
     _store(info, outcome)
     _print(outcome, printer)
+    if validations:
+        printer(f"  Data Docs (Great Expectations): {docs_dir / 'index.html'}")
     return outcome
 
 

@@ -1,0 +1,74 @@
+"""`publics ingest` on the demo's marketing deliveries (ads.py, social.py, spreadsheets.py) against
+the throwaway Postgres: every good file lands whole (row counts = what the generator says it
+wrote, spend = the deliveries), every planted broken file is rejected with its expected problem."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingestion.demo import ads, social, spreadsheets
+from ingestion.demo.campaigns import build_campaigns, deliveries
+from ingestion.demo.world import build_world
+from tests.conftest import run_cli
+
+SCALE, SEED = 0.02, 11
+TABLE_OF = {"meta_ads_insights": "meta_ads_insights", "google_ads_campaigns": "google_ads_campaigns",
+            "social_insights": "social_posts", "budgets_campagnes": "spreadsheet_campaign_budgets",
+            "plan_utm": "spreadsheet_utm_plan", "invitations": "spreadsheet_invitations"}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo_marketing")
+    world = build_world(seed=SEED, scale=SCALE)
+    counts, planted = {}, []
+    for module in (ads, social, spreadsheets):
+        written, _ = module.write(world, out)
+        counts.update(written)
+        planted += module.write_broken(out)
+    return out, world, counts, planted
+
+
+def ingest(folder, quarantine, db):
+    return run_cli("ingest", str(folder), "--quarantine", str(quarantine), env={"DATABASE_URL": db.url})
+
+
+def test_generated_inbox_loads_whole(demo, tmp_path, fresh_db, query):
+    out, world, counts, _ = demo
+    result = ingest(out / "inbox", tmp_path / "quarantine", fresh_db)
+    assert result.code == 0, result
+    assert "REJECTED" not in result.out and "not in the contract" not in result.out, result
+
+    expected = dict.fromkeys(TABLE_OF.values(), 0)
+    for name, n in counts.items():
+        expected[next(t for prefix, t in TABLE_OF.items() if name.startswith(prefix))] += n
+    got = {t: query(f"select count(*) from raw.{t}")[0][0] for t in expected}
+    print(f"\nraw rows: {got}")
+    assert got == expected and all(n > 0 for n in got.values())
+    per_file = dict(query("select file_name, rows_loaded from raw.load_ledger where status = 'loaded'"))
+    assert per_file == counts
+
+    # Google cost lands as integer micros; its total is the Google deliveries'.
+    plan = [c for c in build_campaigns(world) if c.platform == "google_ads"]
+    cents = sum(d.spend_cents for c in plan for d in deliveries(world, c))
+    (micros,) = query("select sum(metrics_cost_micros::bigint) from raw.google_ads_campaigns")[0]
+    assert micros == cents * ads.MICROS_PER_CENT
+
+
+def test_every_planted_broken_file_is_rejected_with_its_problem(demo, tmp_path, fresh_db, query):
+    out, _, _, planted = demo
+    assert {item["file"].split("/")[1] for item in planted} == {"ads", "social", "spreadsheets"}
+    quarantine = tmp_path / "quarantine"
+    result = ingest(out / "broken", quarantine, fresh_db)
+    assert result.code == 2, result
+    assert "Traceback" not in result.out
+    reported = [line for line in result.out.splitlines() if line.strip().startswith("✘")]
+    assert len(reported) == len(planted), result
+    for item in planted:
+        name = item["file"].rsplit("/", 1)[1]
+        line = next((r for r in reported if name in r), None)
+        assert line is not None, f"{name} not reported:\n{result}"
+        where = f"{name}, line {item['line']}:" if item["line"] else f"{name}:"
+        assert where in line and item["expected_problem"] in line, (line, item)
+        assert (quarantine / name).exists()
+    assert query("select count(*) from raw.load_ledger where status = 'rejected'") == [(len(planted),)]
