@@ -5,9 +5,11 @@
 
 Layout of `out_dir`:
 
-- `inbox/secutix/` — the SecuTix deliveries (`out_dir / INBOX` is the folder to ingest);
-- `broken/secutix/` — damaged copies of some deliveries, for the error paths (never in the inbox);
-- `truth/secutix_truth.json` — the planted truth (duplicates, expected revenue…), never ingested.
+- `inbox/<source>/` — the deliveries of each source (`out_dir / INBOX` is the folder to ingest):
+  secutix, ads, social, spreadsheets (and the web and emailing sources when generated);
+- `broken/<source>/` — damaged copies of some deliveries, for the error paths (never in the inbox);
+- `truth/<source>_truth.json` — the planted truth of each source (duplicates, expected revenue,
+  campaigns and spend, invitations, broken files…), never ingested.
 
 Same seed and scale → byte-identical files (pure standard library, no clock: `world.TODAY`).
 Scale 1 is one season of a 1,000-seat house per season (≈ 200 performances, ≈ 170–180,000
@@ -18,8 +20,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ingestion.demo import broken, secutix, truth
+from ingestion.demo import ads, broken, secutix, social, spreadsheets, truth
 from ingestion.demo.world import TODAY, build_world
+
+# Sources rendered from the world besides SecuTix, each with `write(world, out) -> (counts, truth)`
+# and `write_broken(out) -> [broken file]`, in generation order.
+MARKETING_SOURCES = (ads, social, spreadsheets)
 
 INBOX = "inbox"  # the delivered files to ingest, one sub-folder per source (the truth lies beside it)
 TRUTH = truth.FOLDER
@@ -27,7 +33,8 @@ BROKEN = broken.FOLDER  # damaged deliveries, one sub-folder per source
 DEFAULT_SCALE = 0.05
 DEFAULT_SEED = 42
 
-__all__ = ["DEFAULT_SCALE", "DEFAULT_SEED", "INBOX", "TODAY", "TRUTH", "generate", "main"]
+__all__ = ["DEFAULT_SCALE", "DEFAULT_SEED", "INBOX", "SOURCES", "TODAY", "TRUTH", "generate", "main"]
+SOURCES = ("secutix", *(m.SOURCE for m in MARKETING_SOURCES))  # every truth document written
 
 
 def generate(out_dir: Path, scale: float = DEFAULT_SCALE, seed: int = DEFAULT_SEED) -> dict[str, int]:
@@ -38,6 +45,11 @@ def generate(out_dir: Path, scale: float = DEFAULT_SCALE, seed: int = DEFAULT_SE
     counts, secutix_truth = secutix.write(world, out_dir)
     secutix_truth["broken_files"] = broken.write_broken(out_dir, "secutix", out_dir / secutix.FOLDER)
     truth.write_truth(out_dir, "secutix", secutix_truth)
+    for module in MARKETING_SOURCES:
+        source_counts, document = module.write(world, out_dir)
+        document["broken_files"] = module.write_broken(out_dir)
+        truth.write_truth(out_dir, module.SOURCE, document)
+        counts.update(source_counts)
     return counts
 
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from ingestion.demo import INBOX, SOURCES
 from ingestion.demo import truth as demo_truth
 from tests.conftest import querier, run_cli
 
@@ -23,11 +24,21 @@ def demo(module_db, tmp_path_factory):
     return result, out, env, querier(module_db)
 
 
+def inbox_files(out) -> int:
+    return sum(1 for p in (out / INBOX).rglob("*") if p.is_file())
+
+
+def planted_broken_files(out) -> list[dict]:
+    return [item for source in SOURCES for item in demo_truth.read_truth(out, source)["broken_files"]]
+
+
 def test_demo_prints_what_was_loaded_and_built(demo) -> None:
-    out = demo[0].out
-    for fragment in ("✔ demo generate", "6 file(s) loaded, 0 skipped, 0 rejected", "✔ build", "✔ check",
+    result, out = demo[0], demo[1]
+    files = inbox_files(out)
+    assert files > 50  # SecuTix, ads, social and the teams' workbooks
+    for fragment in ("✔ demo generate", f"{files} file(s) loaded, 0 skipped, 0 rejected", "✔ build", "✔ check",
                      "✔ dashboards", "what you get", "marts.dash_15_sales_channels", "marts.fct_tickets"):
-        assert fragment in out, fragment
+        assert fragment in result.out, fragment
 
 
 def test_marts_recover_the_planted_truth(demo) -> None:
@@ -53,15 +64,16 @@ def test_demo_twice_in_a_row_loads_nothing_twice(demo) -> None:
     raw_before = query("select count(*) from raw.secutix_tickets")
     again = run_cli("demo", "--scale", "0.02", "--seed", "7", "--out", str(out), env=env)
     assert again.code == 0, again
-    assert "0 file(s) loaded, 6 skipped" in again.out
+    assert f"0 file(s) loaded, {inbox_files(out)} skipped" in again.out
     assert query("select count(*) from raw.secutix_tickets") == raw_before
     assert query("select count(*), sum(revenue_eur) from marts.fct_tickets") == before
 
 
 def test_every_planted_broken_file_is_reported_and_quarantined(demo, tmp_path) -> None:
     _, out, env, query = demo
-    planted = demo_truth.read_truth(out, "secutix")["broken_files"]
-    assert len(planted) >= 5
+    planted = planted_broken_files(out)
+    assert {item["file"].split("/")[1] for item in planted} == set(SOURCES)  # every source plants some
+    assert len(planted) >= 15
     quarantine = tmp_path / "quarantine"
     result = run_cli("ingest", str(out / "broken"), "--quarantine", str(quarantine), env=env)
     assert result.code == 2, result
