@@ -43,6 +43,10 @@ raw_contacts as (
     select * from {{ source('secutix', 'contacts') }}
 ),
 
+invitations as (
+    select * from {{ ref('stg_spreadsheets__invitations') }}
+),
+
 share as (
     select
         (select avg(case when has_email then 1.0 else 0.0 end) from persons) as persons_with_email_share,
@@ -59,6 +63,12 @@ share as (
         (select avg(case when budget_campaigns.utm_campaign in (select utm_campaign from plan) then 1.0 else 0.0 end)
             from budget_campaigns) as budget_campaigns_in_utm_plan_share,
         (select avg(case when is_conforming_name then 1.0 else 0.0 end) from plan) as utm_plan_conforming_share,
+        (select avg(case when email_key is not null then 1.0 else 0.0 end) from invitations) as invitations_with_email_share,
+        (select avg(case when contact_emails.email_key is not null then 1.0 else 0.0 end)
+            from (select distinct email_key from invitations where email_key is not null) as invited
+            left join contact_emails using (email_key)) as invitations_matched_share,
+        (select count(*) from {{ source('secutix', 'performances') }} where nullif(trim(season_code), '') is null)
+            as raw_performances_without_season,
         (select count(*) from raw_contacts
             where upper(coalesce(trim(country_code), 'FR')) = 'FR' and trim(zipcode) ~ '^[0-9]{4}$') as raw_postcodes_missing_leading_zero,
         (select count(*) from raw_contacts where nullif(trim(comment), '') is not null) as raw_free_text_comments
@@ -68,10 +78,12 @@ select
     {% for column in ['persons_with_email_share', 'persons_with_postcode_share', 'persons_with_birth_year_share',
                       'orders_with_buyer_share', 'tickets_with_known_holder_share', 'duplicate_contact_rate',
                       'email_recipients_matched_share', 'ad_campaigns_in_utm_plan_share',
-                      'budget_campaigns_in_utm_plan_share', 'utm_plan_conforming_share'] %}
+                      'budget_campaigns_in_utm_plan_share', 'utm_plan_conforming_share',
+                      'invitations_with_email_share', 'invitations_matched_share'] %}
     cast({{ column }} as numeric(6, 4)) as {{ column }},
     {% endfor %}
     raw_postcodes_missing_leading_zero,
     raw_free_text_comments,
+    raw_performances_without_season,
     {{ dbt.current_timestamp() }} as measured_at
 from share
