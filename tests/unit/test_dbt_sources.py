@@ -9,7 +9,6 @@ from ingestion import contracts
 from ingestion.loader import RAW
 from tests.conftest import ROOT
 
-
 # Sources that are the platform's own tables (load ledger, quality history), not deliveries.
 PLATFORM_SOURCES = {"ingestion", "quality"}
 
