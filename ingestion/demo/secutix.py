@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from ingestion.demo.loyalty import LoyaltyTruth
 from ingestion.demo.world import EXPORT_TIME, VENUES, Order, Ticket, World, simulate_orders
 
 FOLDER = "inbox/secutix"  # out_dir/inbox/<source>/: every source delivers into the inbox
@@ -151,9 +152,11 @@ def write(world: World, out_dir: Path) -> tuple[dict[str, int], dict]:
             handles[(entity, d.stamp)] = (fh, w)
             counts[name] = 0
     first, second = DELIVERIES
+    loyalty = LoyaltyTruth(world)
     try:
         for order in simulate_orders(world):
             _deliver(order, first, second, handles, names, counts, truth, touch_rng)
+            loyalty.add(order)
     finally:
         for fh, _ in handles.values():
             fh.close()
@@ -166,7 +169,9 @@ def write(world: World, out_dir: Path) -> tuple[dict[str, int], dict]:
     for entity in ("contacts", "performances", "orders", "tickets"):
         for name in sorted(n for n in counts if n.startswith(f"secutix_{entity}_")):
             ordered[name] = counts[name]
-    return ordered, _truth_document(world, truth, contact_defects + perf_defects, names)
+    document = _truth_document(world, truth, contact_defects + perf_defects, names)
+    document["loyalty"] = loyalty.document()
+    return ordered, document
 
 
 def _order_row(order: Order, state: str, last: datetime) -> list[str]:

@@ -161,3 +161,23 @@ def test_every_planted_defect_is_caught_or_absorbed(demo) -> None:
     print(f"\n{len([d for d in planted if d in CAUGHT_BY])} planted defect classes flagged by an expectation, "
           f"{len([d for d in planted if d in ABSORBED])} absorbed by ingestion or staging")
     assert not missed, f"planted but not flagged: {missed}"
+
+
+def test_loyalty_dataset_equals_the_planted_truth(demo) -> None:
+    """Dashboard 3's counts (first-time attendees, subscriber renewal by tenure…) equal the
+    world's, counted on its people: identity resolution, statuses and the dataset agree."""
+    _, out, _, query = demo
+    truth = demo_truth.read_truth(out, "secutix")["loyalty"]
+    columns = ["attendees", "subscribers", "first_time_attendees", "first_year_subscribers_previous_season",
+               "first_year_subscribers_renewed", "long_time_subscribers_previous_season",
+               "long_time_subscribers_renewed"]
+    rows = query(f"select season, {', '.join(f'sum({c})' for c in columns)} "
+                 "from marts.dash_03_audiences_loyalty group by season order by season")
+    for season, *values in rows:
+        got = dict(zip(columns, values))
+        expected = {c: truth[season].get(c, 0) for c in columns}
+        assert got == expected, season
+    last = truth[max(truth)]
+    print(f"\nloyalty {max(truth)}: first-time share {last['first_time_share']:.1%}, renewal "
+          f"{last['first_year_subscribers_renewed']}/{last['first_year_subscribers_previous_season']} first-year, "
+          f"{last['long_time_subscribers_renewed']}/{last['long_time_subscribers_previous_season']} long-time")

@@ -384,3 +384,13 @@ def test_the_project_reader_accepts_every_generated_file(inbox, generated):
         # Pure-ASCII files (tickets, orders) read the same either way; accented ones are cp1252.
         assert parsed.encoding == ("cp1252" if any(b > 127 for b in path.read_bytes()) else "utf-8")
         assert sum(1 for _ in parsed.rows) == summary[path.name]
+
+
+def test_loyalty_falls_in_the_ranges_the_arts_sector_reports(truth):
+    """First-time attendees are 40–55 % of a season's audience; first-year subscribers renew
+    far less often than long-time ones (about half vs 80–90 %)."""
+    last = truth["loyalty"][max(truth["loyalty"])]
+    assert 0.40 <= last["first_time_share"] <= 0.55, last
+    first_year = last["first_year_subscribers_renewed"] / last["first_year_subscribers_previous_season"]
+    long_time = last["long_time_subscribers_renewed"] / last["long_time_subscribers_previous_season"]
+    assert first_year <= 0.65 and long_time >= 0.75 and long_time - first_year >= 0.2, (first_year, long_time)

@@ -10,10 +10,10 @@ orders as (
 ),
 
 attendance as (
-    select buyer_person_key as person_key, season, performance_id, tariff_category
+    select buyer_person_key as person_key, season, performance_id
     from tickets where buyer_person_key is not null
     union
-    select holder_person_key, season, performance_id, tariff_category
+    select holder_person_key, season, performance_id
     from tickets where holder_person_key is not null
 ),
 
@@ -21,8 +21,7 @@ attended as (
     select
         person_key,
         season,
-        count(distinct performance_id) as performances_attended,
-        max(case when tariff_category = 'abonne' then 1 else 0 end) = 1 as held_subscription_ticket
+        count(distinct performance_id) as performances_attended
     from attendance
     group by person_key, season
 ),
@@ -49,7 +48,8 @@ select
     coalesce(bought.paid_orders, 0) as paid_orders,
     coalesce(bought.tickets_bought, 0) as tickets_bought,
     cast(coalesce(bought.revenue_eur, 0) as numeric(12, 2)) as revenue_eur,
-    coalesce(bought.bought_subscription, false) or coalesce(attended.held_subscription_ticket, false) as is_subscriber,
+    -- a subscriber bought a subscription for the season (a companion holding one of its seats is not)
+    coalesce(bought.bought_subscription, false) as is_subscriber,
     bought.first_paid_order_date,
     bought.last_paid_order_date
 from attended

@@ -63,7 +63,8 @@ history as (
         max(case when activity.season = grid.season and activity.is_subscriber then 1 else 0 end) = 1 as is_subscriber,
         cast(max(case when activity.season = grid.season then activity.revenue_eur end) as numeric(12, 2)) as revenue_in_season,
         min(case when activity.first_paid_order_date <= grid.evaluated_on then activity.first_paid_order_date end) as first_purchase_date,
-        max(case when activity.last_paid_order_date <= grid.evaluated_on then activity.last_paid_order_date end) as last_purchase_date
+        max(case when activity.last_paid_order_date <= grid.evaluated_on then activity.last_paid_order_date end) as last_purchase_date,
+        min(case when activity.performances_attended > 0 then activity.season end) as first_attended_season
     from grid
     left join activity on activity.person_key = grid.person_key and activity.season <= grid.season
     group by grid.person_key, grid.season, grid.evaluated_on
@@ -100,6 +101,6 @@ select
     coalesce(classified.revenue_in_season, 0) as revenue_in_season_eur,
     classified.first_purchase_date,
     classified.last_purchase_date,
-    {{ publics.season_of('classified.first_purchase_date') }} = classified.season as is_first_season
+    coalesce(classified.first_attended_season = classified.season, false) as is_first_season
 from classified
 left join {{ ref('lifecycle_statuses') }} as statuses on statuses.status = classified.status

@@ -1,0 +1,236 @@
+{#- Web sessions of both analytics tools in one table (`tool`): GA4 sessions rebuilt from the
+    events (one per user_pseudo_id + ga_session_id; events without either cannot be grouped and
+    are left out), Matomo visits as they are. Each carries its traffic source as GA4 reads it —
+    source / medium / campaign, canonical (alias seeds), the campaign name parsed by the naming
+    convention, the default channel group (macro channel_group with the ga4_source_categories
+    seed) and its French label (channel_groups seed) — and its purchases (int_web__transactions,
+    so that session revenue and transaction revenue reconcile).
+    GA4: the traffic source is that of the session's first event carrying one (a UTM, a Google
+    Ads click id); '(direct)' is not one, so a session opened without and tagged later takes the
+    tag; none → (direct) / (none). A tag missing one of its parts (a campaign without source)
+    reads '(not set)' there, as in GA4, so that it is not taken for direct traffic.
+    Matomo: the campaign's source / medium for a campaign visit; a search engine, social network
+    or website referrer becomes source = its name (canonical), medium = organic / social /
+    referral, as GA4 does for the same visit; a direct entry is (direct) / (none). -#}
+with events as (
+    select * from {{ ref('stg_ga4__events') }}
+    where user_pseudo_id is not null and ga_session_id is not null
+),
+
+visits as (
+    select * from {{ ref('stg_matomo__visits') }}
+),
+
+transactions as (
+    select * from {{ ref('int_web__transactions') }}
+),
+
+source_categories as (
+    select * from {{ ref('ga4_source_categories') }}
+),
+
+channel_groups as (
+    select * from {{ ref('channel_groups') }}
+),
+
+ga4_numbered as (
+    select
+        events.*,
+        (coalesce(utm_source, utm_medium, utm_campaign) is not null or has_gclid)
+            and utm_source is distinct from '(direct)' as carries_traffic_source,
+        row_number() over (
+            partition by user_pseudo_id, ga_session_id
+            order by event_at, event_bundle_sequence_id, event_key
+        ) as event_number
+    from events
+),
+
+-- The events that make the session: its first carrying a traffic source, its first with a page,
+-- its last with a user_id (the visitor logged in last, who buys).
+ga4_marked as (
+    select
+        ga4_numbered.*,
+        min(case when carries_traffic_source then event_number end)
+            over (partition by user_pseudo_id, ga_session_id) as source_event_number,
+        min(case when page_location is not null then event_number end)
+            over (partition by user_pseudo_id, ga_session_id) as landing_event_number,
+        max(case when user_id is not null then event_number end)
+            over (partition by user_pseudo_id, ga_session_id) as user_event_number
+    from ga4_numbered
+),
+
+ga4_grouped as (
+    select
+        user_pseudo_id,
+        ga_session_id,
+        min(event_at) as started_at,
+        max(event_at) as ended_at,
+        max(case when event_number = user_event_number then user_id end) as user_id,
+        max(case when event_number = landing_event_number then page_location end) as landing_page_url,
+        max(source_event_number) as source_event_number,
+        max(case when event_number = source_event_number then utm_source end) as tagged_source,
+        max(case when event_number = source_event_number then utm_medium end) as tagged_medium,
+        max(case when event_number = source_event_number then utm_campaign end) as tagged_campaign,
+        max(case when event_number = source_event_number and has_gclid then 1 else 0 end) = 1 as has_gclid,
+        max(case when event_number = 1 then device_category end) as device_category,
+        max(case when event_number = 1 then country end) as country,
+        max(case when event_number = 1 then city end) as city,
+        count(case when event_name = 'page_view' then 1 end) as pageviews
+    from ga4_marked
+    group by user_pseudo_id, ga_session_id
+),
+
+ga4_sessions as (
+    select
+        'ga4' as tool,
+        {{ publics.surrogate_key(["'ga4'", 'user_pseudo_id', 'ga_session_id']) }} as session_key,
+        cast(ga_session_id as {{ dbt.type_string() }}) as session_id,
+        user_pseudo_id as visitor_id,
+        user_id,
+        started_at,
+        ended_at,
+        landing_page_url,
+        -- a Google Ads click (gclid) without UTM is google / cpc for GA4
+        case when source_event_number is null then '(direct)'
+            else coalesce(tagged_source, case when has_gclid then 'google' end, '(not set)') end as source,
+        case when source_event_number is null then '(none)'
+            else coalesce(tagged_medium, case when has_gclid then 'cpc' end, '(not set)') end as medium,
+        tagged_campaign as campaign,
+        device_category,
+        country,
+        city,
+        cast(pageviews as {{ dbt.type_int() }}) as pageviews
+    from ga4_grouped
+),
+
+matomo_sessions as (
+    select
+        'matomo' as tool,
+        {{ publics.surrogate_key(["'matomo'", 'site_id', 'visit_id']) }} as session_key,
+        visit_id as session_id,
+        visitor_id,
+        user_id,
+        first_action_at as started_at,
+        last_action_at as ended_at,
+        landing_page_url,
+        case
+            when referrer_type = 'campaign' then coalesce(campaign_source, '(not set)')
+            when referrer_type in ('search', 'social', 'website') then coalesce(referrer_source, '(not set)')
+            else '(direct)'
+        end as source,
+        case referrer_type
+            when 'campaign' then coalesce(campaign_medium, '(not set)')
+            when 'search' then 'organic'
+            when 'social' then 'social'
+            when 'website' then 'referral'
+            else '(none)'
+        end as medium,
+        case when referrer_type = 'campaign' then campaign_name end as campaign,
+        -- Matomo's device types in GA4's device categories
+        case lower(device_type)
+            when 'desktop' then 'desktop'
+            when 'smartphone' then 'mobile'
+            when 'phablet' then 'mobile'
+            when 'feature phone' then 'mobile'
+            when 'tablet' then 'tablet'
+            when 'tv' then 'smart tv'
+            else lower(device_type)
+        end as device_category,
+        country,
+        city,
+        pageviews
+    from visits
+),
+
+unioned as (
+    select * from ga4_sessions
+    union all
+    select * from matomo_sessions
+),
+
+session_transactions as (
+    select
+        session_key,
+        count(*) as transactions,
+        {{ dbt.listagg('transaction_id', "', '", 'order by purchased_at, transaction_id') }} as transaction_ids,
+        sum(revenue) as revenue
+    from transactions
+    where session_key is not null
+    group by session_key
+),
+
+classified as (
+    select
+        unioned.session_key,
+        unioned.tool,
+        unioned.session_id,
+        unioned.visitor_id,
+        unioned.user_id,
+        unioned.started_at,
+        unioned.ended_at,
+        cast(unioned.started_at at time zone '{{ var("local_timezone") }}' as date) as session_date,
+        {{ season_of("cast(unioned.started_at at time zone '" ~ var("local_timezone") ~ "' as date)") }} as season,
+        cast({{ dbt.datediff('unioned.started_at', 'unioned.ended_at', 'second') }} as {{ dbt.type_int() }}) as duration_s,
+        -- the page without its query string (UTM, click ids, anything a form may have put there)
+        {{ dbt.split_part(dbt.split_part('unioned.landing_page_url', "'?'", 1), "'#'", 1) }} as landing_page,
+        unioned.source,
+        unioned.medium,
+        unioned.campaign,
+        {{ campaign_part('unioned.campaign', 'season') }} as campaign_season,
+        {{ campaign_part('unioned.campaign', 'objective') }} as campaign_objective,
+        {{ campaign_part('unioned.campaign', 'show') }} as campaign_show,
+        {{ campaign_part('unioned.campaign', 'audience') }} as campaign_audience,
+        case when unioned.campaign is not null then {{ campaign_is_conforming('unioned.campaign') }} end as is_campaign_conforming,
+        source_categories.source_category,
+        {{ channel_group('unioned.source', 'unioned.medium', 'unioned.campaign', 'source_categories.source_category') }} as channel_group,
+        unioned.device_category,
+        unioned.country,
+        unioned.city,
+        unioned.pageviews,
+        cast(coalesce(session_transactions.transactions, 0) as {{ dbt.type_int() }}) as transactions,
+        session_transactions.transaction_ids,
+        cast(session_transactions.revenue as numeric(12, 2)) as revenue,
+        coalesce(session_transactions.transactions, 0) > 0 as has_purchase
+    from unioned
+    left join source_categories on source_categories.source = unioned.source
+    left join session_transactions on session_transactions.session_key = unioned.session_key
+),
+
+final as (
+    select
+        classified.session_key,
+        classified.tool,
+        classified.session_id,
+        classified.visitor_id,
+        classified.user_id,
+        classified.started_at,
+        classified.ended_at,
+        classified.session_date,
+        classified.season,
+        classified.duration_s,
+        classified.landing_page,
+        classified.source,
+        classified.medium,
+        classified.campaign,
+        classified.campaign_season,
+        classified.campaign_objective,
+        classified.campaign_show,
+        classified.campaign_audience,
+        classified.is_campaign_conforming,
+        classified.source_category,
+        classified.channel_group,
+        channel_groups.channel_group_label,
+        channel_groups.is_paid as is_paid_channel,
+        classified.device_category,
+        classified.country,
+        classified.city,
+        classified.pageviews,
+        classified.transactions,
+        classified.transaction_ids,
+        classified.revenue,
+        classified.has_purchase
+    from classified
+    left join channel_groups on channel_groups.channel_group = classified.channel_group
+)
+
+select * from final

@@ -1,0 +1,218 @@
+{#- GA4 events of the BigQuery export, one row per event (the latest delivery of an event sent
+    again: intraday then daily table, overlapping extracts), typed and flattened from `record`.
+    INT64 values arrive as JSON strings; timestamps are microseconds since the epoch (UTC).
+    The UTM of an event: GA4's own `collected_traffic_source` (manual_*), else the utm_*
+    parameters of the page URL, else the older `source`/`medium`/`campaign` event parameters —
+    the three fields always from the same origin, never mixed. Reading jsonb is PostgreSQL's
+    (`->`, `->>`, jsonb_array_elements): the flattening is the adapter-specific part of the
+    project, the rest goes through dbt's cross-database macros. -#}
+
+{#- An event parameter's value as text, whichever of its typed fields is filled
+    (ga_session_id is usually int_value, sometimes string_value when sent by a server container). -#}
+{%- set param_value -%}
+    coalesce(param -> 'value' ->> 'string_value', param -> 'value' ->> 'int_value',
+             param -> 'value' ->> 'double_value', param -> 'value' ->> 'float_value')
+{%- endset -%}
+{%- set params = ['ga_session_id', 'ga_session_number', 'page_location', 'page_referrer', 'page_title',
+                  'source', 'medium', 'campaign', 'term', 'content', 'transaction_id', 'value', 'currency'] -%}
+{%- set integer_pattern = '^[0-9]+$' -%}
+{%- set decimal_pattern = '^-?[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?$' -%}
+
+with source as (
+    select * from {{ source('ga4', 'events') }}
+),
+
+-- Flattened before the latest version is chosen: ranking the narrow typed rows is much cheaper
+-- than sorting whole events (and the rare re-delivered duplicate costs one more flattening).
+flattened as (
+    select
+        source.user_pseudo_id,
+        source.event_timestamp,
+        source.event_name,
+        source.event_bundle_sequence_id,
+        source.event_date,
+        source.user_id,
+        source.stream_id,
+        source.platform,
+        source.record -> 'collected_traffic_source' as collected,
+        source.record -> 'ecommerce' as ecommerce,
+        source.record -> 'device' ->> 'category' as device_category_raw,
+        source.record -> 'geo' ->> 'country' as country_raw,
+        source.record -> 'geo' ->> 'city' as city_raw,
+        {%- for name in params %}
+        event_params.param_{{ name }},
+        {%- endfor %}
+        source._source_file,
+        source._row_number,
+        source._loaded_at
+    from source
+    left join lateral (
+        select
+            {%- for name in params %}
+            max(case when param ->> 'key' = '{{ name }}' then {{ param_value }} end) as param_{{ name }}{{ ',' if not loop.last }}
+            {%- endfor %}
+        from jsonb_array_elements(
+            case when jsonb_typeof(source.record -> 'event_params') = 'array' then source.record -> 'event_params' else '[]'::jsonb end
+        ) as event_params_array(param)
+    ) as event_params on true
+),
+
+-- Materialised (PostgreSQL 12+): computed once per event. Inlined, the UTM expressions below
+-- would be expanded again at every reference (regular expressions on the URL evaluated dozens
+-- of times per row) and the whole `record` carried through the joins and the ranking.
+typed as materialized (
+    select
+        {{ publics.surrogate_key(['user_pseudo_id', 'event_timestamp', 'event_name', 'event_bundle_sequence_id']) }} as event_key,
+        case when {{ publics.regex_matches('event_timestamp', integer_pattern) }} then
+            {{ dbt.dateadd('microsecond', 'cast(event_timestamp as ' ~ dbt.type_bigint() ~ ')', "cast('1970-01-01 00:00:00+00' as timestamp with time zone)") }}
+        end as event_at,
+        to_date(event_date, 'YYYYMMDD') as event_date,
+        lower(trim(event_name)) as event_name,
+        case when {{ publics.regex_matches('event_bundle_sequence_id', integer_pattern) }}
+            then cast(event_bundle_sequence_id as {{ dbt.type_bigint() }}) end as event_bundle_sequence_id,
+        {{ clean_text('user_pseudo_id') }} as user_pseudo_id,
+        {{ clean_text('user_id') }} as user_id,
+        case when {{ publics.regex_matches('trim(param_ga_session_id)', integer_pattern) }}
+            then cast(trim(param_ga_session_id) as {{ dbt.type_bigint() }}) end as ga_session_id,
+        case when {{ publics.regex_matches('trim(param_ga_session_number)', integer_pattern) }}
+            then cast(trim(param_ga_session_number) as {{ dbt.type_int() }}) end as ga_session_number,
+        {{ clean_text('param_page_location') }} as page_location,
+        {{ clean_text('param_page_referrer') }} as page_referrer,
+        {{ clean_text('param_page_title') }} as page_title,
+
+        -- the three origins of the event's UTM, cleaned (trimmed, lower case, '' and '(not set)' as null)
+        {{ clean_utm("collected ->> 'manual_source'") }} as collected_source,
+        {{ clean_utm("collected ->> 'manual_medium'") }} as collected_medium,
+        {{ clean_utm("collected ->> 'manual_campaign_name'") }} as collected_campaign,
+        {{ clean_utm("collected ->> 'manual_term'") }} as collected_term,
+        {{ clean_utm("collected ->> 'manual_content'") }} as collected_content,
+        {{ clean_utm(publics.url_parameter('param_page_location', 'utm_source')) }} as url_source,
+        {{ clean_utm(publics.url_parameter('param_page_location', 'utm_medium')) }} as url_medium,
+        {{ clean_utm(publics.url_parameter('param_page_location', 'utm_campaign')) }} as url_campaign,
+        {{ clean_utm(publics.url_parameter('param_page_location', 'utm_term')) }} as url_term,
+        {{ clean_utm(publics.url_parameter('param_page_location', 'utm_content')) }} as url_content,
+        {{ clean_utm('param_source') }} as param_source,
+        {{ clean_utm('param_medium') }} as param_medium,
+        {{ clean_utm('param_campaign') }} as param_campaign,
+        {{ clean_utm('param_term') }} as param_term,
+        {{ clean_utm('param_content') }} as param_content,
+        coalesce({{ clean_text("collected ->> 'gclid'") }}, {{ publics.url_parameter('param_page_location', 'gclid') }}) is not null as has_gclid,
+
+        nullif(lower({{ clean_text('device_category_raw') }}), '(not set)') as device_category,
+        nullif({{ clean_text('country_raw') }}, '(not set)') as country,
+        nullif({{ clean_text('city_raw') }}, '(not set)') as city,
+        nullif({{ clean_text("coalesce(ecommerce ->> 'transaction_id', param_transaction_id)") }}, '(not set)') as transaction_id_raw,
+        case
+            when {{ publics.regex_matches("trim(ecommerce ->> 'purchase_revenue')", decimal_pattern) }}
+                then cast(trim(ecommerce ->> 'purchase_revenue') as numeric)
+            when {{ publics.regex_matches('trim(param_value)', decimal_pattern) }}
+                then cast(trim(param_value) as numeric)
+        end as revenue_raw,
+        upper({{ clean_text('param_currency') }}) as currency_raw,
+        {{ clean_text('stream_id') }} as stream_id,
+        upper({{ clean_text('platform') }}) as platform,
+        _source_file,
+        _row_number,
+        _loaded_at
+    from flattened
+),
+
+with_utm as (
+    select
+        typed.*,
+        case
+            when coalesce(collected_source, collected_medium, collected_campaign) is not null then 'collected_traffic_source'
+            when coalesce(url_source, url_medium, url_campaign) is not null then 'page_location'
+            when coalesce(param_source, param_medium, param_campaign) is not null then 'event_params'
+        end as utm_origin
+    from typed
+),
+
+chosen as (
+    select
+        with_utm.*,
+        case utm_origin when 'collected_traffic_source' then collected_source when 'page_location' then url_source else param_source end as utm_source_clean,
+        case utm_origin when 'collected_traffic_source' then collected_medium when 'page_location' then url_medium else param_medium end as utm_medium_clean,
+        case utm_origin when 'collected_traffic_source' then collected_campaign when 'page_location' then url_campaign else param_campaign end as utm_campaign_clean,
+        case utm_origin when 'collected_traffic_source' then collected_term when 'page_location' then url_term else param_term end as utm_term,
+        case utm_origin when 'collected_traffic_source' then collected_content when 'page_location' then url_content else param_content end as utm_content
+    from with_utm
+),
+
+normalised as (
+    select
+        chosen.event_key,
+        chosen.event_at,
+        chosen.event_date,
+        chosen.event_name,
+        chosen.event_bundle_sequence_id,
+        chosen.user_pseudo_id,
+        chosen.user_id,
+        chosen.ga_session_id,
+        chosen.ga_session_number,
+        chosen.page_location,
+        chosen.page_referrer,
+        chosen.page_title,
+        {{ canonical_utm('chosen.utm_source_clean', 'source_aliases.utm_source') }} as utm_source,
+        {{ canonical_utm('chosen.utm_medium_clean', 'medium_aliases.utm_medium') }} as utm_medium,
+        -- GA4 writes its placeholders in parentheses ('(organic)', '(referral)', '(direct)'): not a campaign
+        case when chosen.utm_campaign_clean not like '(%)' then chosen.utm_campaign_clean end as utm_campaign,
+        chosen.utm_term,
+        chosen.utm_content,
+        chosen.utm_origin,
+        chosen.has_gclid,
+        chosen.device_category,
+        chosen.country,
+        chosen.city,
+        case when chosen.event_name = 'purchase' then chosen.transaction_id_raw end as transaction_id,
+        cast(case when chosen.event_name = 'purchase' then chosen.revenue_raw end as numeric(12, 2)) as purchase_revenue,
+        case when chosen.event_name = 'purchase' then chosen.currency_raw end as currency,
+        chosen.stream_id,
+        chosen.platform,
+        chosen._source_file,
+        chosen._row_number,
+        chosen._loaded_at
+    from chosen
+    left join {{ ref('utm_source_aliases') }} as source_aliases on source_aliases.alias = chosen.utm_source_clean
+    left join {{ ref('utm_medium_aliases') }} as medium_aliases on medium_aliases.alias = chosen.utm_medium_clean
+),
+
+-- one row per event: the latest delivery of an event sent again
+latest as (
+    {{ latest_record('normalised', 'event_key', '_loaded_at') }}
+),
+
+final as (
+    select
+        event_key,
+        event_at,
+        event_date,
+        event_name,
+        event_bundle_sequence_id,
+        user_pseudo_id,
+        user_id,
+        ga_session_id,
+        ga_session_number,
+        page_location,
+        page_referrer,
+        page_title,
+        utm_source,
+        utm_medium,
+        utm_campaign,
+        utm_term,
+        utm_content,
+        utm_origin,
+        has_gclid,
+        device_category,
+        country,
+        city,
+        transaction_id,
+        purchase_revenue,
+        currency,
+        stream_id,
+        platform,
+        _source_file as source_file
+    from latest
+)
+
+select * from final

@@ -1,0 +1,287 @@
+{#- Matomo visits (`Live.getLastVisitsDetails`), delivered as JSON or as Matomo's CSV export,
+    one row per visit: the latest version of each (id_site, id_visit) — a visit delivered again
+    later may be longer. Everything is read from `record`, the visit as delivered: the JSON keeps
+    `actionDetails` as an array, the CSV flattens it into `actionDetails_<n>_<field>` keys, rebuilt
+    here into the same array so that both are read alike. Ecommerce orders are the actions of
+    type `ecommerceOrder` (orderId, revenue): one per visit is the norm, the last is kept, with
+    the count and the list of all. Reading jsonb is PostgreSQL's (`->>`, jsonb_array_elements);
+    the rest goes through dbt's cross-database macros. -#}
+{%- set integer_pattern = '^[0-9]+$' -%}
+{%- set decimal_pattern = '^-?[0-9]+([.][0-9]+)?$' -%}
+{%- set epoch = "cast('1970-01-01 00:00:00+00' as timestamp with time zone)" -%}
+
+{#- Unix seconds (a JSON number or its text) → timestamp with time zone; anything else → null.
+    A template: `{{ unix_seconds | replace('EXPR', "record ->> 'serverTimestamp'") }}`. -#}
+{%- set unix_seconds -%}
+    case when {{ publics.regex_matches('trim(EXPR)', integer_pattern) }}
+        then {{ dbt.dateadd('second', 'cast(trim(EXPR) as ' ~ dbt.type_bigint() ~ ')', epoch) }} end
+{%- endset -%}
+
+{#- Campaign URL parameters, in Matomo's order of precedence (MarketingCampaignsReporting). -#}
+{%- set campaign_url_parameters = {
+    'name': ['mtm_campaign', 'matomo_campaign', 'mtm_cpn', 'pk_campaign', 'piwik_campaign', 'pk_cpn', 'utm_campaign'],
+    'source': ['mtm_source', 'pk_source', 'utm_source'],
+    'medium': ['mtm_medium', 'pk_medium', 'utm_medium'],
+    'keyword': ['mtm_keyword', 'matomo_kwd', 'mtm_kwd', 'pk_keyword', 'piwik_kwd', 'pk_kwd', 'utm_term'],
+    'content': ['mtm_content', 'pk_content', 'utm_content'],
+} -%}
+
+with json_visits as (
+    select
+        'json' as delivery_format,
+        record,
+        case when jsonb_typeof(record -> 'actionDetails') = 'array' then record -> 'actionDetails' end as action_details,
+        _source_file,
+        _row_number,
+        _loaded_at
+    from {{ source('matomo', 'visits') }}
+),
+
+csv_visits as (
+    select
+        'csv' as delivery_format,
+        record,
+        cast(null as jsonb) as action_details,
+        _source_file,
+        _row_number,
+        _loaded_at
+    from {{ source('matomo', 'visits_csv') }}
+),
+
+unioned as (
+    select * from json_visits
+    union all
+    select * from csv_visits
+),
+
+versions as (
+    select
+        {{ clean_text("record ->> 'idSite'") }} as site_id,
+        {{ clean_text("record ->> 'idVisit'") }} as visit_id,
+        coalesce(
+            {{ unix_seconds | replace('EXPR', "record ->> 'lastActionTimestamp'") }},
+            {{ unix_seconds | replace('EXPR', "record ->> 'serverTimestamp'") }},
+            -- lastActionDateTime is written in UTC
+            case when {{ publics.regex_matches("record ->> 'lastActionDateTime'", '^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$') }}
+                then cast(record ->> 'lastActionDateTime' as {{ dbt.type_timestamp() }}) at time zone 'UTC' end
+        ) as last_action_at,
+        unioned.*
+    from unioned
+),
+
+-- The latest version of each visit: the one whose last action is the latest; on a tie, the JSON
+-- delivery (it has the whole visit, the CSV export only the columns of its header), then the
+-- order of latest_record (loaded last, later file, later line).
+ranked as (
+    select
+        versions.*,
+        row_number() over (
+            partition by site_id, visit_id
+            order by last_action_at desc nulls last,
+                case delivery_format when 'json' then 1 else 0 end desc,
+                _loaded_at desc, _source_file desc, _row_number desc
+        ) as _version_rank
+    from versions
+),
+
+latest as (
+    select * from ranked where _version_rank = 1
+),
+
+-- actionDetails of the CSV rows rebuilt from the flattened keys (actionDetails_1_orderId → the
+-- second action's orderId).
+with_actions as (
+    select
+        latest.*,
+        coalesce(latest.action_details, csv_actions.action_details, '[]'::jsonb) as actions
+    from latest
+    left join lateral (
+        select jsonb_agg(action order by position) as action_details
+        from (
+            select
+                cast(parts[1] as integer) as position,
+                jsonb_object_agg(parts[2], fields.value) as action
+            from jsonb_each(latest.record) as fields (key, value)
+            cross join lateral regexp_match(fields.key, '^actionDetails_([0-9]+)_(.+)$') as matched (parts)
+            where latest.delivery_format = 'csv' and parts is not null
+            group by cast(parts[1] as integer)
+        ) as flattened_actions
+    ) as csv_actions on true
+),
+
+action_summary as (
+    select
+        with_actions.*,
+        summary.first_action_ts,
+        summary.pageviews,
+        landing.url as landing_page_url,
+        summary.order_count,
+        summary.order_ids,
+        summary.orders_revenue,
+        last_order.order_id,
+        last_order.order_revenue,
+        last_order.ordered_ts
+    from with_actions
+    left join lateral (
+        select
+            min(case when {{ publics.regex_matches("action ->> 'timestamp'", integer_pattern) }}
+                then cast(action ->> 'timestamp' as {{ dbt.type_bigint() }}) end) as first_action_ts,
+            count(case when action ->> 'type' = 'action' then 1 end) as pageviews,
+            count(case when action ->> 'type' = 'ecommerceOrder' then 1 end) as order_count,
+            {{ dbt.listagg("case when action ->> 'type' = 'ecommerceOrder' then nullif(trim(action ->> 'orderId'), '') end", "', '", 'order by position') }} as order_ids,
+            sum(case when action ->> 'type' = 'ecommerceOrder' and {{ publics.regex_matches("trim(action ->> 'revenue')", decimal_pattern) }}
+                then cast(trim(action ->> 'revenue') as numeric) end) as orders_revenue
+        from jsonb_array_elements(with_actions.actions) with ordinality as actions_array (action, position)
+    ) as summary on true
+    left join lateral (
+        select nullif(trim(action ->> 'url'), '') as url
+        from jsonb_array_elements(with_actions.actions) with ordinality as actions_array (action, position)
+        where action ->> 'type' = 'action'
+        order by position
+        limit 1
+    ) as landing on true
+    left join lateral (
+        select
+            nullif(trim(action ->> 'orderId'), '') as order_id,
+            case when {{ publics.regex_matches("trim(action ->> 'revenue')", decimal_pattern) }}
+                then cast(trim(action ->> 'revenue') as numeric) end as order_revenue,
+            action ->> 'timestamp' as ordered_ts
+        from jsonb_array_elements(with_actions.actions) with ordinality as actions_array (action, position)
+        where action ->> 'type' = 'ecommerceOrder'
+        order by position desc
+        limit 1
+    ) as last_order on true
+),
+
+typed as (
+    select
+        {{ publics.surrogate_key(['site_id', 'visit_id']) }} as visit_key,
+        site_id,
+        visit_id,
+        lower({{ clean_text("record ->> 'visitorId'") }}) as visitor_id,
+        {{ clean_text("record ->> 'userId'") }} as user_id,
+        coalesce(
+            {{ unix_seconds | replace('EXPR', "record ->> 'firstActionTimestamp'") }},
+            {{ dbt.dateadd('second', 'first_action_ts', epoch) }},
+            last_action_at
+        ) as first_action_at,
+        last_action_at,
+        case when {{ publics.regex_matches("record ->> 'serverDate'", '^[0-9]{4}-[0-9]{2}-[0-9]{2}$') }}
+            then cast(record ->> 'serverDate' as date) end as server_date,
+        case when {{ publics.regex_matches("trim(record ->> 'visitDuration')", integer_pattern) }}
+            then cast(trim(record ->> 'visitDuration') as {{ dbt.type_int() }}) end as visit_duration_s,
+        lower({{ clean_text("record ->> 'visitorType'") }}) as visitor_type,
+        case when {{ publics.regex_matches("trim(record ->> 'visitCount')", integer_pattern) }}
+            then cast(trim(record ->> 'visitCount') as {{ dbt.type_int() }}) end as visit_count,
+        lower({{ clean_text("record ->> 'referrerType'") }}) as referrer_type,
+        {{ clean_text("record ->> 'referrerName'") }} as referrer_name,
+        {{ clean_text("record ->> 'referrerKeyword'") }} as referrer_keyword,
+        {{ clean_text("record ->> 'referrerUrl'") }} as referrer_url,
+        {{ clean_text("record ->> 'campaignId'") }} as campaign_id,
+        {{ clean_text("record ->> 'campaignName'") }} as campaign_name_delivered,
+        {{ clean_text("record ->> 'campaignSource'") }} as campaign_source_delivered,
+        {{ clean_text("record ->> 'campaignMedium'") }} as campaign_medium_delivered,
+        {{ clean_text("record ->> 'campaignKeyword'") }} as campaign_keyword_delivered,
+        {{ clean_text("record ->> 'campaignContent'") }} as campaign_content_delivered,
+        landing_page_url,
+        {{ clean_text("record ->> 'deviceType'") }} as device_type,
+        {{ clean_text("record ->> 'country'") }} as country,
+        upper({{ clean_text("record ->> 'countryCode'") }}) as country_code,
+        {{ clean_text("record ->> 'city'") }} as city,
+        case when {{ publics.regex_matches("trim(record ->> 'actions')", integer_pattern) }}
+            then cast(trim(record ->> 'actions') as {{ dbt.type_int() }}) end as actions,
+        pageviews,
+        case when {{ publics.regex_matches("trim(record ->> 'goalConversions')", integer_pattern) }}
+            then cast(trim(record ->> 'goalConversions') as {{ dbt.type_int() }}) end as goal_conversions,
+        case trim(record ->> 'visitConverted') when '1' then true when '0' then false end as is_visit_converted,
+        {{ clean_text("record ->> 'visitEcommerceStatus'") }} as ecommerce_status,
+        order_id,
+        order_ids,
+        cast(order_count as {{ dbt.type_int() }}) as order_count,
+        cast(order_revenue as numeric(12, 2)) as order_revenue,
+        cast(orders_revenue as numeric(12, 2)) as orders_revenue,
+        {{ unix_seconds | replace('EXPR', 'ordered_ts') }} as ordered_at_delivered,
+        upper({{ clean_text("record ->> 'siteCurrency'") }}) as currency,
+        delivery_format,
+        _source_file
+    from action_summary
+),
+
+-- Campaign fields: the MarketingCampaignsReporting plugin's when delivered; without it Matomo
+-- keeps the campaign name and keyword in referrerName / referrerKeyword, and the source and
+-- medium are only in the landing URL (mtm_*, pk_*, utm_* parameters).
+campaigns as (
+    select
+        typed.*,
+        {%- for field, names in campaign_url_parameters.items() %}
+        case when referrer_type = 'campaign' then coalesce(
+                campaign_{{ field }}_delivered,
+                {%- if field == 'name' %} referrer_name,{% elif field == 'keyword' %} referrer_keyword,{% endif %}
+                {%- for name in names %}
+                {{ publics.url_parameter('landing_page_url', name) }}{{ ',' if not loop.last }}
+                {%- endfor %})
+            else campaign_{{ field }}_delivered
+        end as campaign_{{ field }}_raw{{ ',' if not loop.last }}
+        {%- endfor %}
+    from typed
+),
+
+final as (
+    select
+        campaigns.visit_key,
+        campaigns.site_id,
+        campaigns.visit_id,
+        campaigns.visitor_id,
+        campaigns.user_id,
+        campaigns.first_action_at,
+        campaigns.last_action_at,
+        coalesce(
+            cast(campaigns.first_action_at at time zone '{{ var("local_timezone") }}' as date),
+            campaigns.server_date
+        ) as visit_date,
+        campaigns.visit_duration_s,
+        campaigns.visitor_type,
+        campaigns.visit_count,
+        campaigns.referrer_type,
+        campaigns.referrer_name,
+        campaigns.referrer_keyword,
+        campaigns.referrer_url,
+        -- the traffic source a search engine, social network or website referrer stands for
+        case when campaigns.referrer_type in ('search', 'social', 'website')
+            then {{ canonical_utm('campaigns.referrer_name', 'referrer_aliases.utm_source') }} end as referrer_source,
+        campaigns.campaign_id,
+        {{ clean_utm('campaigns.campaign_name_raw') }} as campaign_name,
+        {{ canonical_utm('campaigns.campaign_source_raw', 'source_aliases.utm_source') }} as campaign_source,
+        {{ canonical_utm('campaigns.campaign_medium_raw', 'medium_aliases.utm_medium') }} as campaign_medium,
+        {{ clean_utm('campaigns.campaign_keyword_raw') }} as campaign_keyword,
+        {{ clean_utm('campaigns.campaign_content_raw') }} as campaign_content,
+        campaigns.landing_page_url,
+        campaigns.device_type,
+        campaigns.country,
+        campaigns.country_code,
+        campaigns.city,
+        campaigns.actions,
+        campaigns.pageviews,
+        campaigns.goal_conversions,
+        campaigns.is_visit_converted,
+        campaigns.ecommerce_status,
+        campaigns.order_id,
+        campaigns.order_ids,
+        campaigns.order_count,
+        campaigns.order_revenue,
+        campaigns.orders_revenue,
+        case when campaigns.order_id is not null
+            then coalesce(campaigns.ordered_at_delivered, campaigns.last_action_at) end as ordered_at,
+        campaigns.currency,
+        campaigns.delivery_format,
+        campaigns._source_file as source_file
+    from campaigns
+    left join {{ ref('utm_source_aliases') }} as referrer_aliases
+        on referrer_aliases.alias = {{ clean_utm('campaigns.referrer_name') }}
+    left join {{ ref('utm_source_aliases') }} as source_aliases
+        on source_aliases.alias = {{ clean_utm('campaigns.campaign_source_raw') }}
+    left join {{ ref('utm_medium_aliases') }} as medium_aliases
+        on medium_aliases.alias = {{ clean_utm('campaigns.campaign_medium_raw') }}
+)
+
+select * from final
