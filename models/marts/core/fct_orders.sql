@@ -29,6 +29,18 @@ ticket_totals as (
         max(season) as season_of_performances
     from tickets
     group by order_id
+),
+
+-- the show an order is for: the one bringing most of its revenue (a subscription spans several)
+main_shows as (
+    select order_id, show_code, show_name
+    from (
+        select order_id, show_code, show_name,
+            row_number() over (partition by order_id order by sum(price_eur) desc, show_code) as show_rank
+        from tickets
+        group by order_id, show_code, show_name
+    ) as ranked
+    where show_rank = 1
 )
 
 select
@@ -50,8 +62,11 @@ select
         or coalesce(originators.sales_channel, '') = 'subscription' as is_subscription,
     coalesce(ticket_totals.has_youth_tickets, false) as has_youth_tickets,
     coalesce(ticket_totals.performances, 0) as performances,
-    ticket_totals.first_performance_date
+    ticket_totals.first_performance_date,
+    main_shows.show_code as main_show_code,
+    main_shows.show_name as main_show_name
 from orders
 left join ticket_totals on orders.order_id = ticket_totals.order_id
+left join main_shows on orders.order_id = main_shows.order_id
 left join originators on orders.order_originator = originators.order_originator
 left join identities on orders.buyer_contact_id = identities.contact_id

@@ -1,0 +1,77 @@
+{#- Every marketing touchpoint of a known person: web sessions of one analytics tool (var
+    attribution_web_tool; the two tools see the same visits) whose visitor is linked to a person
+    (int_identity__web_visitors), and e-mail clicks (Mailchimp activity, the recipient's e-mail
+    hash matched to a ticketing contact). A click that opened a web session already counted (an
+    Email session of the same person within the hour) is not counted twice. -#}
+with sessions as (
+    select * from {{ ref('int_web__sessions') }}
+),
+
+tool_choice as (
+    select
+        {% if var('attribution_web_tool', 'auto') == 'auto' %}
+        coalesce(max(case when tool_rank = 1 then tool end), 'matomo') as tool
+        from (select tool, row_number() over (order by count(*) desc, tool desc) as tool_rank
+              from sessions group by tool) as counted
+        {% else %}
+        '{{ var("attribution_web_tool") }}' as tool
+        {% endif %}
+),
+
+visitors as (
+    select * from {{ ref('int_identity__web_visitors') }}
+),
+
+web as (
+    select
+        sessions.session_key as touchpoint_key,
+        'session' as touchpoint_type,
+        visitors.person_key,
+        sessions.started_at as touched_at,
+        sessions.source,
+        sessions.medium,
+        sessions.campaign,
+        sessions.channel_group
+    from sessions
+    inner join tool_choice on tool_choice.tool = sessions.tool
+    inner join visitors on visitors.tool = sessions.tool and visitors.visitor_id = sessions.visitor_id
+),
+
+contacts as (
+    select distinct identities.person_key, contacts.email_key
+    from {{ ref('stg_secutix__contacts') }} as contacts
+    inner join {{ ref('int_identity__contacts') }} as identities on identities.contact_id = contacts.contact_id
+    where contacts.email_key is not null
+),
+
+clicks as (
+    select
+        activity.activity_key as touchpoint_key,
+        'email_click' as touchpoint_type,
+        contacts.person_key,
+        activity.occurred_at as touched_at,
+        {{ canonical_utm('activity.utm_source_raw', 'source_aliases.utm_source') }} as source,
+        coalesce({{ canonical_utm('activity.utm_medium_raw', 'medium_aliases.utm_medium') }}, 'email') as medium,
+        activity.utm_campaign as campaign,
+        'Email' as channel_group
+    from {{ ref('stg_emailing__mailchimp_email_activity') }} as activity
+    inner join contacts on contacts.email_key = activity.email_key
+    left join {{ ref('utm_source_aliases') }} as source_aliases on source_aliases.alias = activity.utm_source_raw
+    left join {{ ref('utm_medium_aliases') }} as medium_aliases on medium_aliases.alias = activity.utm_medium_raw
+    where activity.action = 'click'
+),
+
+clicks_without_session as (
+    select clicks.*
+    from clicks
+    where not exists (
+        select 1 from web
+        where web.person_key = clicks.person_key
+            and web.channel_group = 'Email'
+            and web.touched_at between clicks.touched_at - interval '5 minutes' and clicks.touched_at + interval '1 hour'
+    )
+)
+
+select * from web
+union all
+select * from clicks_without_session

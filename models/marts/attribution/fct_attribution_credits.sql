@@ -1,0 +1,148 @@
+{#- Attribution credits: for every paid order and every model, the share of the order credited
+    to each touchpoint of its path (int_attribution__paths), side by side:
+    - last_non_direct: all to the last touchpoint that is not Direct (the last one if all are);
+    - last_click / first_click: all to the last / first touchpoint;
+    - linear: equal shares;
+    - position_based: 40 % first, 40 % last, 20 % shared by the middle (50/50 with two);
+    - time_decay: weights halving every attribution_half_life_days (7) before the order.
+    An order without touchpoint is credited, under every model, to « Hors web / non attribué ».
+    Credited revenue is rounded to the cent with the remainder on the order's last credited row,
+    so that under every model it sums to the orders' revenue exactly (tests/dbt). -#}
+{%- set models = ['last_non_direct', 'first_click', 'last_click', 'linear', 'position_based', 'time_decay'] -%}
+with orders as (
+    select * from {{ ref('fct_orders') }} where is_paid_order and not is_cancelled
+),
+
+paths as (
+    select * from {{ ref('int_attribution__paths') }}
+),
+
+attribution_models as (
+    {% for m in models %}
+    select '{{ m }}' as attribution_model{% if not loop.last %} union all{% endif %}
+    {% endfor %}
+),
+
+last_non_direct as (
+    select order_id, max(case when channel_group <> 'Direct' then position end) as position
+    from paths
+    group by order_id
+),
+
+weighted as (
+    select
+        paths.*,
+        attribution_models.attribution_model,
+        case attribution_models.attribution_model
+            when 'last_click' then case when paths.position = paths.path_length then 1.0 else 0.0 end
+            when 'first_click' then case when paths.position = 1 then 1.0 else 0.0 end
+            when 'last_non_direct' then
+                case when paths.position = coalesce(last_non_direct.position, paths.path_length) then 1.0 else 0.0 end
+            when 'linear' then 1.0 / paths.path_length
+            when 'position_based' then
+                case
+                    when paths.path_length = 1 then 1.0
+                    when paths.path_length = 2 then 0.5
+                    when paths.position in (1, paths.path_length) then 0.4
+                    else 0.2 / (paths.path_length - 2)
+                end
+            when 'time_decay' then
+                power(0.5, paths.hours_before_order / (24.0 * {{ var('attribution_half_life_days', 7) }}))
+        end as weight
+    from paths
+    cross join attribution_models
+    inner join last_non_direct on last_non_direct.order_id = paths.order_id
+),
+
+credited_touchpoints as (
+    select
+        order_id,
+        attribution_model,
+        touchpoint_key,
+        touchpoint_type,
+        touched_at,
+        position,
+        path_length,
+        source,
+        medium,
+        campaign,
+        channel_group,
+        cast(weight / sum(weight) over (partition by order_id, attribution_model) as numeric(12, 10)) as credit
+    from weighted
+    where weight > 0
+),
+
+unattributed as (
+    select
+        orders.order_id,
+        attribution_models.attribution_model,
+        cast(null as {{ dbt.type_string() }}) as touchpoint_key,
+        'hors_web' as touchpoint_type,
+        cast(null as {{ dbt.type_timestamp() }}) as touched_at,
+        1 as position,
+        0 as path_length,
+        cast(null as {{ dbt.type_string() }}) as source,
+        cast(null as {{ dbt.type_string() }}) as medium,
+        cast(null as {{ dbt.type_string() }}) as campaign,
+        'Hors web' as channel_group,
+        cast(1 as numeric(12, 10)) as credit
+    from orders
+    cross join attribution_models
+    where not exists (select 1 from paths where paths.order_id = orders.order_id)
+),
+
+credits as (
+    select * from credited_touchpoints
+    union all
+    select * from unattributed
+),
+
+allocated as (
+    select
+        credits.*,
+        orders.revenue_eur as order_revenue_eur,
+        orders.tickets_sold as order_tickets,
+        round(orders.revenue_eur * credits.credit, 2) as rounded_revenue,
+        row_number() over (partition by credits.order_id, credits.attribution_model
+                           order by credits.position desc, credits.touchpoint_key) as allocation_rank
+    from credits
+    inner join orders on orders.order_id = credits.order_id
+)
+
+select
+    {{ publics.surrogate_key(['allocated.order_id', 'allocated.attribution_model', 'allocated.touchpoint_key']) }} as credit_key,
+    allocated.order_id,
+    allocated.attribution_model,
+    allocated.touchpoint_key,
+    allocated.touchpoint_type,
+    allocated.touched_at,
+    allocated.position,
+    allocated.path_length,
+    allocated.source,
+    allocated.medium,
+    allocated.campaign,
+    {{ campaign_part('allocated.campaign', 'show') }} as campaign_show,
+    {{ campaign_part('allocated.campaign', 'objective') }} as campaign_objective,
+    allocated.channel_group,
+    coalesce(channel_groups.channel_group_label, allocated.channel_group) as channel_group_label,
+    coalesce(channel_groups.is_paid, false) as is_paid_channel,
+    allocated.credit,
+    cast(case
+        when allocated.allocation_rank = 1 then allocated.order_revenue_eur
+            - (sum(allocated.rounded_revenue) over (partition by allocated.order_id, allocated.attribution_model)
+               - allocated.rounded_revenue)
+        else allocated.rounded_revenue
+    end as numeric(12, 2)) as credited_revenue_eur,
+    cast(allocated.order_tickets * allocated.credit as numeric(12, 4)) as credited_tickets,
+    orders.ordered_at,
+    orders.order_date,
+    orders.season,
+    orders.sales_channel,
+    orders.sales_channel_label,
+    orders.is_online,
+    orders.main_show_code,
+    orders.main_show_name,
+    orders.buyer_person_key
+from allocated
+inner join orders on orders.order_id = allocated.order_id
+left join {{ ref('channel_groups') }} as channel_groups on channel_groups.channel_group = allocated.channel_group
