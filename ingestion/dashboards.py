@@ -94,8 +94,10 @@ def validate(d: Dashboard) -> None:
 
 def runnable_sql(d: Dashboard, card: dict, values: dict[str, object] | None = None) -> tuple[str, list]:
     """The card's query as plain SQL: an optional clause is kept, its tag replaced by a condition
-    on the filter's column, when a value is given for it; dropped otherwise."""
-    values = values or {}
+    on the filter's column, when a value is given for it (or the filter has a `default`, as a
+    Metabase dashboard applies it when it opens); dropped otherwise."""
+    defaults = {fid: f["default"] for fid, f in d.filters.items() if f.get("default") is not None}
+    values = {**defaults, **(values or {})}
     params: list = []
 
     def clause(match: re.Match) -> str:

@@ -82,3 +82,20 @@ def test_suite_mistakes_are_caught(tmp_path: Path) -> None:
     assert quality.ExpectationSpec("column_values_to_not_be_null", {}, "fiabilité", "critical", "").gx_class_name == (
         "ExpectColumnValuesToNotBeNull"
     )
+
+
+def test_a_filter_default_applies_when_no_value_is_given() -> None:
+    """Dashboard 1's model filter defaults to the last non-direct click: without a value the
+    cards still filter one model (six models summed would count every sale six times)."""
+    d = dashboards.load(ROOT / "dashboards" / "01_attribution_ventes.yml")
+    card = next(c for c in d.cards if c["id"] == "by_channel")
+    sql, params = dashboards.runnable_sql(d, card)
+    assert "attribution_model_label = %s" in sql and params == ["Dernier clic non direct"]
+    sql, params = dashboards.runnable_sql(d, card, {"model": "Linéaire"})
+    assert params == ["Linéaire"]
+
+
+def test_the_three_priority_dashboards_are_defined() -> None:
+    by_id = {d.id: d for d in dashboards.discover()}
+    assert {1, 2, 3} <= set(by_id)
+    assert all(by_id[i].spec["priority"] == 1 for i in (1, 2, 3))

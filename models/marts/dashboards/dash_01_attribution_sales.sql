@@ -1,0 +1,37 @@
+{#- Dataset of dashboard 1 « Attribution & Ventes »: attributed revenue, tickets and orders by
+    season, day, model, channel, campaign and show. Rows of different models describe the same
+    sales: every card filters one model (the dashboard's model filter, last non-direct click by
+    default). Under each model, revenue sums to the ticket revenue of paid orders (tested). -#}
+with credits as (
+    select * from {{ ref('fct_attribution_credits') }}
+)
+
+select
+    season,
+    order_date,
+    attribution_model,
+    case attribution_model
+        when 'last_non_direct' then 'Dernier clic non direct'
+        when 'first_click' then 'Premier clic'
+        when 'last_click' then 'Dernier clic'
+        when 'linear' then 'Linéaire'
+        when 'position_based' then 'En U (40/20/40)'
+        when 'time_decay' then 'Décroissance temporelle'
+    end as attribution_model_label,
+    channel_group,
+    channel_group_label,
+    is_paid_channel,
+    channel_group <> 'Hors web' as is_attributed,
+    coalesce(campaign, '(aucune campagne)') as campaign,
+    main_show_code as show_code,
+    coalesce(main_show_name, '(sans spectacle)') as show_name,
+    sales_channel_label,
+    is_online,
+    cast(sum(credited_revenue_eur) as numeric(14, 2)) as revenue_eur,
+    cast(sum(credited_tickets) as numeric(14, 4)) as tickets,
+    cast(sum(credit) as numeric(14, 6)) as orders
+from credits
+group by
+    season, order_date, attribution_model, channel_group, channel_group_label, is_paid_channel,
+    coalesce(campaign, '(aucune campagne)'), main_show_code, coalesce(main_show_name, '(sans spectacle)'),
+    sales_channel_label, is_online

@@ -1,0 +1,93 @@
+{#- Dataset of dashboard 2 « Acquisition & Budgets »: per season, campaign and platform, the
+    media figures (spend, impressions, clicks from the ad platforms), the budget (the team's
+    workbook) and what the campaign brought (attributed revenue and new buyers, one column per
+    attribution model, so that every column adds up). A campaign is its utm_campaign name on a
+    platform: Meta and Google campaigns of the same name are two rows. Its season is the one its
+    budget line gives, else the one its name gives (convention), else the season of its first
+    day of spend: a campaign for next season starts spending in June. -#}
+{%- set models = ['last_non_direct', 'first_click', 'last_click', 'linear', 'position_based', 'time_decay'] -%}
+with spend as (
+    select utm_campaign, platform, max(campaign_name) as campaign_name, min(season) as first_spend_season,
+        sum(spend_eur) as spend_eur, sum(impressions) as impressions, sum(clicks) as clicks
+    from {{ ref('int_marketing__ad_spend_daily') }}
+    group by utm_campaign, platform
+),
+
+budgets as (
+    select utm_campaign, platform, max(season) as season, max(campaign_name) as campaign_name,
+        sum(budget_eur) as budget_eur
+    from {{ ref('stg_spreadsheets__campaign_budgets') }}
+    group by utm_campaign, platform
+),
+
+first_orders as (
+    select order_id
+    from (
+        select order_id, row_number() over (partition by buyer_person_key order by ordered_at, order_id) as purchase_rank
+        from {{ ref('fct_orders') }}
+        where is_paid_order and not is_cancelled and buyer_person_key is not null
+    ) as ranked
+    where purchase_rank = 1
+),
+
+credits as (
+    select
+        credits.*,
+        case
+            when credits.source in ('facebook', 'instagram', 'meta') then 'meta'
+            when credits.source = 'google' and credits.is_paid_channel then 'google_ads'
+            when credits.channel_group = 'Email' then 'emailing'
+            else 'autre'
+        end as platform,
+        first_orders.order_id is not null as is_first_purchase
+    from {{ ref('fct_attribution_credits') }} as credits
+    left join first_orders on first_orders.order_id = credits.order_id
+    where credits.campaign is not null
+),
+
+results as (
+    select
+        campaign as utm_campaign,
+        platform,
+        {% for m in models %}
+        sum(case when attribution_model = '{{ m }}' then credited_revenue_eur else 0 end) as revenue_{{ m }}_eur,
+        sum(case when attribution_model = '{{ m }}' and is_first_purchase then credit else 0 end) as new_buyers_{{ m }},
+        {% endfor %}
+        sum(case when attribution_model = 'last_click' then credit else 0 end) as orders_last_click
+    from credits
+    group by campaign, platform
+),
+
+keys as (
+    select utm_campaign, platform from spend
+    union
+    select utm_campaign, platform from budgets
+    union
+    select utm_campaign, platform from results where platform in ('meta', 'google_ads')
+)
+
+select
+    coalesce(budgets.season, {{ campaign_part('keys.utm_campaign', 'season') }}, spend.first_spend_season)
+        as season,
+    keys.utm_campaign,
+    coalesce(spend.campaign_name, budgets.campaign_name, keys.utm_campaign) as campaign_name,
+    keys.platform,
+    case keys.platform when 'meta' then 'Meta (Facebook, Instagram)' when 'google_ads' then 'Google Ads'
+        else keys.platform end as platform_label,
+    {{ campaign_part('keys.utm_campaign', 'objective') }} as campaign_objective,
+    {{ campaign_part('keys.utm_campaign', 'show') }} as campaign_show,
+    {{ campaign_part('keys.utm_campaign', 'audience') }} as campaign_audience,
+    budgets.budget_eur is not null as is_in_budget,
+    cast(coalesce(budgets.budget_eur, 0) as numeric(14, 2)) as budget_eur,
+    cast(coalesce(spend.spend_eur, 0) as numeric(14, 2)) as spend_eur,
+    coalesce(spend.impressions, 0) as impressions,
+    coalesce(spend.clicks, 0) as clicks,
+    {% for m in models %}
+    cast(coalesce(results.revenue_{{ m }}_eur, 0) as numeric(14, 2)) as revenue_{{ m }}_eur,
+    cast(coalesce(results.new_buyers_{{ m }}, 0) as numeric(14, 4)) as new_buyers_{{ m }},
+    {% endfor %}
+    cast(coalesce(results.orders_last_click, 0) as numeric(14, 4)) as orders_last_click
+from keys
+left join spend on spend.utm_campaign = keys.utm_campaign and spend.platform = keys.platform
+left join budgets on budgets.utm_campaign = keys.utm_campaign and budgets.platform = keys.platform
+left join results on results.utm_campaign = keys.utm_campaign and results.platform = keys.platform
