@@ -69,6 +69,7 @@ def test_killed_load_leaves_no_rows_and_rerun_equals_a_clean_load(fresh_db, clus
 
     again = run_cli("ingest", str(folder), "--quarantine", str(tmp_path / "q"), env={"DATABASE_URL": fresh_db.url})
     assert again.code == 0, again
+    assert query("select load_method from raw.load_ledger where status = 'loaded'") == [("copy",)]  # the fast path
     killed_then_rerun = query(CONTENT)
 
     admin = cluster.info.with_db("postgres")
