@@ -123,7 +123,9 @@ def do_check(info: db.ConnInfo) -> None:
             raise StepFailed("check", f"{outcome.critical_failures} critical expectation(s) failed")
 
 
-def do_dashboards_check(info: db.ConnInfo) -> None:
+def do_dashboards_check(info: db.ConnInfo, require_rows: bool = False) -> None:
+    """Every card's query must run with its declared columns. A card with nothing to show (a
+    source not delivered yet) is reported, and fails only with `require_rows` (the demo, CI)."""
     from ingestion.dashboards import check_cards
 
     with step("dashboards (every card's query on the marts)") as report:
@@ -131,8 +133,12 @@ def do_dashboards_check(info: db.ConnInfo) -> None:
         for c in checks:
             if not c.ok:
                 say(f"    ✘ {c.dashboard} › {c.card}: {c.problem}")
-        failed = [c for c in checks if not c.ok]
-        report(f"{len(checks) - len(failed)}/{len(checks)} card(s) answer with the declared columns")
+            elif c.empty:
+                say(f"    {'✘' if require_rows else '⚠'} {c.dashboard} › {c.card}: nothing to show yet (no rows)")
+        failed = [c for c in checks if not c.ok or (require_rows and c.empty)]
+        empty = sum(1 for c in checks if c.ok and c.empty)
+        report(f"{sum(1 for c in checks if c.ok)}/{len(checks)} card(s) answer with the declared columns"
+               + (f", {empty} with nothing to show yet" if empty else ""))
         if failed:
             raise StepFailed("dashboards", f"{len(failed)} card(s) do not answer")
 
@@ -204,11 +210,12 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_dashboards(args: argparse.Namespace) -> int:
-    do_dashboards_check(warehouse())
+    do_dashboards_check(warehouse(), require_rows=args.require_rows)
     return 0
 
 
-def run_pipeline(folder: Path, strict: bool = False, quarantine_dir: Path | None = None) -> int:
+def run_pipeline(folder: Path, strict: bool = False, quarantine_dir: Path | None = None,
+                 require_rows: bool = False) -> int:
     t0 = time.monotonic()
     info = warehouse()
     code = do_ingest(folder, info, quarantine_dir)
@@ -216,7 +223,7 @@ def run_pipeline(folder: Path, strict: bool = False, quarantine_dir: Path | None
         raise StepFailed("ingest", "some files were rejected (--strict)", code)
     do_build(info)
     do_check(info)
-    do_dashboards_check(info)
+    do_dashboards_check(info, require_rows=require_rows)
     say(f"pipeline finished in {time.monotonic() - t0:.1f} s"
         + (" — with rejected input files, see above" if code else ""))
     say("what you get (schema marts; connection: `publics db url`):")
@@ -235,7 +242,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     do_generate(out, args.scale, args.seed)
     if args.demo_action == "generate":
         return 0
-    return run_pipeline(demo_inbox(out))
+    # The demo delivers every source: every card of every dashboard must have something to show.
+    return run_pipeline(demo_inbox(out), require_rows=True)
 
 
 def cmd_glossary(args: argparse.Namespace) -> int:
@@ -280,6 +288,8 @@ def parser() -> argparse.ArgumentParser:
 
     ds = sub.add_parser("dashboards", help="dashboards as code: check every card against the marts")
     ds.add_argument("action", choices=["check"])
+    ds.add_argument("--require-rows", action="store_true",
+                    help="a card with nothing to show fails the check (default: reported)")
     ds.set_defaults(func=cmd_dashboards)
 
     r = sub.add_parser("run", help="ingest, build, check — stopping on the first failed step")

@@ -72,9 +72,10 @@ ga4_grouped as (
         max(case when event_number = source_event_number then utm_medium end) as tagged_medium,
         max(case when event_number = source_event_number then utm_campaign end) as tagged_campaign,
         max(case when event_number = source_event_number and has_gclid then 1 else 0 end) = 1 as has_gclid,
-        max(case when event_number = 1 then device_category end) as device_category,
-        max(case when event_number = 1 then country end) as country,
-        max(case when event_number = 1 then city end) as city,
+        -- device and place: the same on every event of a session (max skips the events without)
+        max(device_category) as device_category,
+        max(country) as country,
+        max(city) as city,
         count(case when event_name = 'page_view' then 1 end) as pageviews
     from ga4_marked
     group by user_pseudo_id, ga_session_id

@@ -34,11 +34,11 @@ flattened as (
         source.user_id,
         source.stream_id,
         source.platform,
-        source.record -> 'collected_traffic_source' as collected,
-        source.record -> 'ecommerce' as ecommerce,
-        source.record -> 'device' ->> 'category' as device_category_raw,
-        source.record -> 'geo' ->> 'country' as country_raw,
-        source.record -> 'geo' ->> 'city' as city_raw,
+        record_fields.collected_traffic_source as collected,
+        record_fields.ecommerce,
+        record_fields.device ->> 'category' as device_category_raw,
+        record_fields.geo ->> 'country' as country_raw,
+        record_fields.geo ->> 'city' as city_raw,
         {%- for name in params %}
         event_params.param_{{ name }},
         {%- endfor %}
@@ -46,13 +46,17 @@ flattened as (
         source._row_number,
         source._loaded_at
     from source
+    -- the record's top-level fields read in one pass (each `record -> key` would decompress it again)
+    cross join lateral jsonb_to_record(source.record) as record_fields (
+        event_params jsonb, collected_traffic_source jsonb, ecommerce jsonb, device jsonb, geo jsonb
+    )
     left join lateral (
         select
             {%- for name in params %}
             max(case when param ->> 'key' = '{{ name }}' then {{ param_value }} end) as param_{{ name }}{{ ',' if not loop.last }}
             {%- endfor %}
         from jsonb_array_elements(
-            case when jsonb_typeof(source.record -> 'event_params') = 'array' then source.record -> 'event_params' else '[]'::jsonb end
+            case when jsonb_typeof(record_fields.event_params) = 'array' then record_fields.event_params else '[]'::jsonb end
         ) as event_params_array(param)
     ) as event_params on true
 ),
@@ -66,7 +70,7 @@ typed as materialized (
         case when {{ publics.regex_matches('event_timestamp', integer_pattern) }} then
             {{ dbt.dateadd('microsecond', 'cast(event_timestamp as ' ~ dbt.type_bigint() ~ ')', "cast('1970-01-01 00:00:00+00' as timestamp with time zone)") }}
         end as event_at,
-        to_date(event_date, 'YYYYMMDD') as event_date,
+        case when {{ publics.regex_matches('event_date', '^[0-9]{8}$') }} then to_date(event_date, 'YYYYMMDD') end as event_date,
         lower(trim(event_name)) as event_name,
         case when {{ publics.regex_matches('event_bundle_sequence_id', integer_pattern) }}
             then cast(event_bundle_sequence_id as {{ dbt.type_bigint() }}) end as event_bundle_sequence_id,
@@ -80,23 +84,25 @@ typed as materialized (
         {{ clean_text('param_page_referrer') }} as page_referrer,
         {{ clean_text('param_page_title') }} as page_title,
 
-        -- the three origins of the event's UTM, cleaned (trimmed, lower case, '' and '(not set)' as null)
+        -- the three origins of the event's UTM, cleaned (trimmed, lower case, '' and '(not set)' as
+        -- null); the URL's regular expressions only where the URL can hold a tag (most pages don't)
         {{ clean_utm("collected ->> 'manual_source'") }} as collected_source,
         {{ clean_utm("collected ->> 'manual_medium'") }} as collected_medium,
         {{ clean_utm("collected ->> 'manual_campaign_name'") }} as collected_campaign,
         {{ clean_utm("collected ->> 'manual_term'") }} as collected_term,
         {{ clean_utm("collected ->> 'manual_content'") }} as collected_content,
-        {{ clean_utm(publics.url_parameter('param_page_location', 'utm_source')) }} as url_source,
-        {{ clean_utm(publics.url_parameter('param_page_location', 'utm_medium')) }} as url_medium,
-        {{ clean_utm(publics.url_parameter('param_page_location', 'utm_campaign')) }} as url_campaign,
-        {{ clean_utm(publics.url_parameter('param_page_location', 'utm_term')) }} as url_term,
-        {{ clean_utm(publics.url_parameter('param_page_location', 'utm_content')) }} as url_content,
+        case when param_page_location like '%utm%' then {{ clean_utm(publics.url_parameter('param_page_location', 'utm_source')) }} end as url_source,
+        case when param_page_location like '%utm%' then {{ clean_utm(publics.url_parameter('param_page_location', 'utm_medium')) }} end as url_medium,
+        case when param_page_location like '%utm%' then {{ clean_utm(publics.url_parameter('param_page_location', 'utm_campaign')) }} end as url_campaign,
+        case when param_page_location like '%utm%' then {{ clean_utm(publics.url_parameter('param_page_location', 'utm_term')) }} end as url_term,
+        case when param_page_location like '%utm%' then {{ clean_utm(publics.url_parameter('param_page_location', 'utm_content')) }} end as url_content,
         {{ clean_utm('param_source') }} as param_source,
         {{ clean_utm('param_medium') }} as param_medium,
         {{ clean_utm('param_campaign') }} as param_campaign,
         {{ clean_utm('param_term') }} as param_term,
         {{ clean_utm('param_content') }} as param_content,
-        coalesce({{ clean_text("collected ->> 'gclid'") }}, {{ publics.url_parameter('param_page_location', 'gclid') }}) is not null as has_gclid,
+        coalesce({{ clean_text("collected ->> 'gclid'") }},
+            case when param_page_location like '%gclid%' then {{ publics.url_parameter('param_page_location', 'gclid') }} end) is not null as has_gclid,
 
         nullif(lower({{ clean_text('device_category_raw') }}), '(not set)') as device_category,
         nullif({{ clean_text('country_raw') }}, '(not set)') as country,

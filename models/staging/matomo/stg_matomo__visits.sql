@@ -4,14 +4,22 @@
     `actionDetails` as an array, the CSV flattens it into `actionDetails_<n>_<field>` keys, rebuilt
     here into the same array so that both are read alike. Ecommerce orders are the actions of
     type `ecommerceOrder` (orderId, revenue): one per visit is the norm, the last is kept, with
-    the count and the list of all. Reading jsonb is PostgreSQL's (`->>`, jsonb_array_elements);
-    the rest goes through dbt's cross-database macros. -#}
+    the count and the list of all. Reading jsonb is PostgreSQL's (jsonb_to_record,
+    jsonb_array_elements…); the rest goes through dbt's cross-database macros. -#}
 {%- set integer_pattern = '^[0-9]+$' -%}
 {%- set decimal_pattern = '^-?[0-9]+([.][0-9]+)?$' -%}
 {%- set epoch = "cast('1970-01-01 00:00:00+00' as timestamp with time zone)" -%}
 
+{#- The visit fields read from `record` (Matomo's names). -#}
+{%- set visit_fields = ['idSite', 'idVisit', 'visitorId', 'userId', 'firstActionTimestamp', 'lastActionTimestamp',
+    'serverTimestamp', 'lastActionDateTime', 'serverDate', 'visitDuration', 'visitorType', 'visitCount',
+    'referrerType', 'referrerName', 'referrerKeyword', 'referrerUrl', 'campaignId', 'campaignName',
+    'campaignSource', 'campaignMedium', 'campaignKeyword', 'campaignContent', 'deviceType', 'country',
+    'countryCode', 'city', 'actions', 'goalConversions', 'visitConverted', 'visitEcommerceStatus',
+    'siteCurrency'] -%}
+
 {#- Unix seconds (a JSON number or its text) → timestamp with time zone; anything else → null.
-    A template: `{{ unix_seconds | replace('EXPR', "record ->> 'serverTimestamp'") }}`. -#}
+    A template: `{{ unix_seconds | replace('EXPR', '"serverTimestamp"') }}`. -#}
 {%- set unix_seconds -%}
     case when {{ publics.regex_matches('trim(EXPR)', integer_pattern) }}
         then {{ dbt.dateadd('second', 'cast(trim(EXPR) as ' ~ dbt.type_bigint() ~ ')', epoch) }} end
@@ -27,25 +35,27 @@
 } -%}
 
 with json_visits as (
-    select
-        'json' as delivery_format,
-        record,
-        case when jsonb_typeof(record -> 'actionDetails') = 'array' then record -> 'actionDetails' end as action_details,
-        _source_file,
-        _row_number,
-        _loaded_at
+    select 'json' as delivery_format, record, cast(null as jsonb) as csv_action_details, _source_file, _row_number, _loaded_at
     from {{ source('matomo', 'visits') }}
 ),
 
+-- the CSV's actionDetails rebuilt from its flattened keys (actionDetails_1_orderId → the second
+-- action's orderId)
 csv_visits as (
-    select
-        'csv' as delivery_format,
-        record,
-        cast(null as jsonb) as action_details,
-        _source_file,
-        _row_number,
-        _loaded_at
-    from {{ source('matomo', 'visits_csv') }}
+    select 'csv' as delivery_format, csv.record, csv_actions.action_details as csv_action_details, csv._source_file, csv._row_number, csv._loaded_at
+    from {{ source('matomo', 'visits_csv') }} as csv
+    left join lateral (
+        select jsonb_agg(action order by position) as action_details
+        from (
+            select
+                cast(parts[1] as integer) as position,
+                jsonb_object_agg(parts[2], flat_fields.value) as action
+            from jsonb_each(csv.record) as flat_fields (key, value)
+            cross join lateral regexp_match(flat_fields.key, '^actionDetails_([0-9]+)_(.+)$') as matched (parts)
+            where flat_fields.key like 'actionDetails%' and parts is not null
+            group by cast(parts[1] as integer)
+        ) as flattened_actions
+    ) as csv_actions on true
 ),
 
 unioned as (
@@ -54,64 +64,35 @@ unioned as (
     select * from csv_visits
 ),
 
-versions as (
+-- Every version flattened, then the latest chosen among the narrow rows (sorting whole visits
+-- with their actions would cost far more than flattening the rare visit delivered twice).
+visits as (
     select
-        {{ clean_text("record ->> 'idSite'") }} as site_id,
-        {{ clean_text("record ->> 'idVisit'") }} as visit_id,
+        unioned.delivery_format,
+        {%- for field in visit_fields %}
+        fields."{{ field }}" as "{{ field }}",
+        {%- endfor %}
         coalesce(
-            {{ unix_seconds | replace('EXPR', "record ->> 'lastActionTimestamp'") }},
-            {{ unix_seconds | replace('EXPR', "record ->> 'serverTimestamp'") }},
-            -- lastActionDateTime is written in UTC
-            case when {{ publics.regex_matches("record ->> 'lastActionDateTime'", '^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$') }}
-                then cast(record ->> 'lastActionDateTime' as {{ dbt.type_timestamp() }}) at time zone 'UTC' end
-        ) as last_action_at,
-        unioned.*
+            case when jsonb_typeof(fields."actionDetails") = 'array' then fields."actionDetails" end,
+            unioned.csv_action_details,
+            '[]'::jsonb
+        ) as action_details,
+        unioned._source_file,
+        unioned._row_number,
+        unioned._loaded_at
     from unioned
+    -- the record's fields read in one pass (each `record ->> key` would decompress it again)
+    cross join lateral jsonb_to_record(unioned.record) as fields (
+        {%- for field in visit_fields %}
+        "{{ field }}" text,
+        {%- endfor %}
+        "actionDetails" jsonb
+    )
 ),
 
--- The latest version of each visit: the one whose last action is the latest; on a tie, the JSON
--- delivery (it has the whole visit, the CSV export only the columns of its header), then the
--- order of latest_record (loaded last, later file, later line).
-ranked as (
-    select
-        versions.*,
-        row_number() over (
-            partition by site_id, visit_id
-            order by last_action_at desc nulls last,
-                case delivery_format when 'json' then 1 else 0 end desc,
-                _loaded_at desc, _source_file desc, _row_number desc
-        ) as _version_rank
-    from versions
-),
-
-latest as (
-    select * from ranked where _version_rank = 1
-),
-
--- actionDetails of the CSV rows rebuilt from the flattened keys (actionDetails_1_orderId → the
--- second action's orderId).
 with_actions as (
     select
-        latest.*,
-        coalesce(latest.action_details, csv_actions.action_details, '[]'::jsonb) as actions
-    from latest
-    left join lateral (
-        select jsonb_agg(action order by position) as action_details
-        from (
-            select
-                cast(parts[1] as integer) as position,
-                jsonb_object_agg(parts[2], fields.value) as action
-            from jsonb_each(latest.record) as fields (key, value)
-            cross join lateral regexp_match(fields.key, '^actionDetails_([0-9]+)_(.+)$') as matched (parts)
-            where latest.delivery_format = 'csv' and parts is not null
-            group by cast(parts[1] as integer)
-        ) as flattened_actions
-    ) as csv_actions on true
-),
-
-action_summary as (
-    select
-        with_actions.*,
+        visits.*,
         summary.first_action_ts,
         summary.pageviews,
         landing.url as landing_page_url,
@@ -121,7 +102,7 @@ action_summary as (
         last_order.order_id,
         last_order.order_revenue,
         last_order.ordered_ts
-    from with_actions
+    from visits
     left join lateral (
         select
             min(case when {{ publics.regex_matches("action ->> 'timestamp'", integer_pattern) }}
@@ -131,11 +112,11 @@ action_summary as (
             {{ dbt.listagg("case when action ->> 'type' = 'ecommerceOrder' then nullif(trim(action ->> 'orderId'), '') end", "', '", 'order by position') }} as order_ids,
             sum(case when action ->> 'type' = 'ecommerceOrder' and {{ publics.regex_matches("trim(action ->> 'revenue')", decimal_pattern) }}
                 then cast(trim(action ->> 'revenue') as numeric) end) as orders_revenue
-        from jsonb_array_elements(with_actions.actions) with ordinality as actions_array (action, position)
+        from jsonb_array_elements(visits.action_details) with ordinality as actions_array (action, position)
     ) as summary on true
     left join lateral (
         select nullif(trim(action ->> 'url'), '') as url
-        from jsonb_array_elements(with_actions.actions) with ordinality as actions_array (action, position)
+        from jsonb_array_elements(visits.action_details) with ordinality as actions_array (action, position)
         where action ->> 'type' = 'action'
         order by position
         limit 1
@@ -146,65 +127,71 @@ action_summary as (
             case when {{ publics.regex_matches("trim(action ->> 'revenue')", decimal_pattern) }}
                 then cast(trim(action ->> 'revenue') as numeric) end as order_revenue,
             action ->> 'timestamp' as ordered_ts
-        from jsonb_array_elements(with_actions.actions) with ordinality as actions_array (action, position)
+        from jsonb_array_elements(visits.action_details) with ordinality as actions_array (action, position)
         where action ->> 'type' = 'ecommerceOrder'
         order by position desc
         limit 1
     ) as last_order on true
 ),
 
-typed as (
+-- Materialised (PostgreSQL 12+): computed once per visit. Inlined, the expressions would be
+-- expanded again at each reference below (regular expressions on the landing URL included).
+typed as materialized (
     select
-        {{ publics.surrogate_key(['site_id', 'visit_id']) }} as visit_key,
-        site_id,
-        visit_id,
-        lower({{ clean_text("record ->> 'visitorId'") }}) as visitor_id,
-        {{ clean_text("record ->> 'userId'") }} as user_id,
+        {{ clean_text('"idSite"') }} as site_id,
+        {{ clean_text('"idVisit"') }} as visit_id,
+        lower({{ clean_text('"visitorId"') }}) as visitor_id,
+        {{ clean_text('"userId"') }} as user_id,
+        {{ unix_seconds | replace('EXPR', '"firstActionTimestamp"') }} as first_action_delivered,
+        {{ dbt.dateadd('second', 'first_action_ts', epoch) }} as first_action_of_actions,
         coalesce(
-            {{ unix_seconds | replace('EXPR', "record ->> 'firstActionTimestamp'") }},
-            {{ dbt.dateadd('second', 'first_action_ts', epoch) }},
-            last_action_at
-        ) as first_action_at,
-        last_action_at,
-        case when {{ publics.regex_matches("record ->> 'serverDate'", '^[0-9]{4}-[0-9]{2}-[0-9]{2}$') }}
-            then cast(record ->> 'serverDate' as date) end as server_date,
-        case when {{ publics.regex_matches("trim(record ->> 'visitDuration')", integer_pattern) }}
-            then cast(trim(record ->> 'visitDuration') as {{ dbt.type_int() }}) end as visit_duration_s,
-        lower({{ clean_text("record ->> 'visitorType'") }}) as visitor_type,
-        case when {{ publics.regex_matches("trim(record ->> 'visitCount')", integer_pattern) }}
-            then cast(trim(record ->> 'visitCount') as {{ dbt.type_int() }}) end as visit_count,
-        lower({{ clean_text("record ->> 'referrerType'") }}) as referrer_type,
-        {{ clean_text("record ->> 'referrerName'") }} as referrer_name,
-        {{ clean_text("record ->> 'referrerKeyword'") }} as referrer_keyword,
-        {{ clean_text("record ->> 'referrerUrl'") }} as referrer_url,
-        {{ clean_text("record ->> 'campaignId'") }} as campaign_id,
-        {{ clean_text("record ->> 'campaignName'") }} as campaign_name_delivered,
-        {{ clean_text("record ->> 'campaignSource'") }} as campaign_source_delivered,
-        {{ clean_text("record ->> 'campaignMedium'") }} as campaign_medium_delivered,
-        {{ clean_text("record ->> 'campaignKeyword'") }} as campaign_keyword_delivered,
-        {{ clean_text("record ->> 'campaignContent'") }} as campaign_content_delivered,
+            {{ unix_seconds | replace('EXPR', '"lastActionTimestamp"') }},
+            {{ unix_seconds | replace('EXPR', '"serverTimestamp"') }},
+            -- lastActionDateTime is written in UTC
+            case when {{ publics.regex_matches('"lastActionDateTime"', '^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$') }}
+                then cast("lastActionDateTime" as {{ dbt.type_timestamp() }}) at time zone 'UTC' end
+        ) as last_action_at,
+        case when {{ publics.regex_matches('"serverDate"', '^[0-9]{4}-[0-9]{2}-[0-9]{2}$') }}
+            then cast("serverDate" as date) end as server_date,
+        case when {{ publics.regex_matches('trim("visitDuration")', integer_pattern) }}
+            then cast(trim("visitDuration") as {{ dbt.type_int() }}) end as visit_duration_s,
+        lower({{ clean_text('"visitorType"') }}) as visitor_type,
+        case when {{ publics.regex_matches('trim("visitCount")', integer_pattern) }}
+            then cast(trim("visitCount") as {{ dbt.type_int() }}) end as visit_count,
+        lower({{ clean_text('"referrerType"') }}) as referrer_type,
+        {{ clean_text('"referrerName"') }} as referrer_name,
+        {{ clean_text('"referrerKeyword"') }} as referrer_keyword,
+        {{ clean_text('"referrerUrl"') }} as referrer_url,
+        {{ clean_text('"campaignId"') }} as campaign_id,
+        {{ clean_text('"campaignName"') }} as campaign_name_delivered,
+        {{ clean_text('"campaignSource"') }} as campaign_source_delivered,
+        {{ clean_text('"campaignMedium"') }} as campaign_medium_delivered,
+        {{ clean_text('"campaignKeyword"') }} as campaign_keyword_delivered,
+        {{ clean_text('"campaignContent"') }} as campaign_content_delivered,
         landing_page_url,
-        {{ clean_text("record ->> 'deviceType'") }} as device_type,
-        {{ clean_text("record ->> 'country'") }} as country,
-        upper({{ clean_text("record ->> 'countryCode'") }}) as country_code,
-        {{ clean_text("record ->> 'city'") }} as city,
-        case when {{ publics.regex_matches("trim(record ->> 'actions')", integer_pattern) }}
-            then cast(trim(record ->> 'actions') as {{ dbt.type_int() }}) end as actions,
-        pageviews,
-        case when {{ publics.regex_matches("trim(record ->> 'goalConversions')", integer_pattern) }}
-            then cast(trim(record ->> 'goalConversions') as {{ dbt.type_int() }}) end as goal_conversions,
-        case trim(record ->> 'visitConverted') when '1' then true when '0' then false end as is_visit_converted,
-        {{ clean_text("record ->> 'visitEcommerceStatus'") }} as ecommerce_status,
+        {{ clean_text('"deviceType"') }} as device_type,
+        {{ clean_text('"country"') }} as country,
+        upper({{ clean_text('"countryCode"') }}) as country_code,
+        {{ clean_text('"city"') }} as city,
+        case when {{ publics.regex_matches('trim("actions")', integer_pattern) }}
+            then cast(trim("actions") as {{ dbt.type_int() }}) end as actions,
+        cast(pageviews as {{ dbt.type_int() }}) as pageviews,
+        case when {{ publics.regex_matches('trim("goalConversions")', integer_pattern) }}
+            then cast(trim("goalConversions") as {{ dbt.type_int() }}) end as goal_conversions,
+        case trim("visitConverted") when '1' then true when '0' then false end as is_visit_converted,
+        {{ clean_text('"visitEcommerceStatus"') }} as ecommerce_status,
         order_id,
         order_ids,
         cast(order_count as {{ dbt.type_int() }}) as order_count,
         cast(order_revenue as numeric(12, 2)) as order_revenue,
         cast(orders_revenue as numeric(12, 2)) as orders_revenue,
         {{ unix_seconds | replace('EXPR', 'ordered_ts') }} as ordered_at_delivered,
-        upper({{ clean_text("record ->> 'siteCurrency'") }}) as currency,
+        upper({{ clean_text('"siteCurrency"') }}) as currency,
         delivery_format,
-        _source_file
-    from action_summary
+        _source_file,
+        _row_number,
+        _loaded_at
+    from with_actions
 ),
 
 -- Campaign fields: the MarketingCampaignsReporting plugin's when delivered; without it Matomo
@@ -226,19 +213,16 @@ campaigns as (
     from typed
 ),
 
-final as (
+normalised as (
     select
-        campaigns.visit_key,
+        {{ publics.surrogate_key(['campaigns.site_id', 'campaigns.visit_id']) }} as visit_key,
         campaigns.site_id,
         campaigns.visit_id,
         campaigns.visitor_id,
         campaigns.user_id,
-        campaigns.first_action_at,
+        coalesce(campaigns.first_action_delivered, campaigns.first_action_of_actions, campaigns.last_action_at) as first_action_at,
         campaigns.last_action_at,
-        coalesce(
-            cast(campaigns.first_action_at at time zone '{{ var("local_timezone") }}' as date),
-            campaigns.server_date
-        ) as visit_date,
+        campaigns.server_date,
         campaigns.visit_duration_s,
         campaigns.visitor_type,
         campaigns.visit_count,
@@ -274,7 +258,9 @@ final as (
             then coalesce(campaigns.ordered_at_delivered, campaigns.last_action_at) end as ordered_at,
         campaigns.currency,
         campaigns.delivery_format,
-        campaigns._source_file as source_file
+        campaigns._source_file,
+        campaigns._row_number,
+        campaigns._loaded_at
     from campaigns
     left join {{ ref('utm_source_aliases') }} as referrer_aliases
         on referrer_aliases.alias = {{ clean_utm('campaigns.referrer_name') }}
@@ -282,6 +268,68 @@ final as (
         on source_aliases.alias = {{ clean_utm('campaigns.campaign_source_raw') }}
     left join {{ ref('utm_medium_aliases') }} as medium_aliases
         on medium_aliases.alias = {{ clean_utm('campaigns.campaign_medium_raw') }}
+),
+
+-- The latest version of each visit: the one whose last action is the latest; on a tie, the JSON
+-- delivery (it has the whole visit, the CSV export only the columns of its header), then the
+-- order of latest_record (loaded last, later file, later line).
+ranked as (
+    select
+        normalised.*,
+        row_number() over (
+            partition by site_id, visit_id
+            order by last_action_at desc nulls last,
+                case delivery_format when 'json' then 1 else 0 end desc,
+                _loaded_at desc, _source_file desc, _row_number desc
+        ) as _version_rank
+    from normalised
+),
+
+final as (
+    select
+        visit_key,
+        site_id,
+        visit_id,
+        visitor_id,
+        user_id,
+        first_action_at,
+        last_action_at,
+        coalesce(cast(first_action_at at time zone '{{ var("local_timezone") }}' as date), server_date) as visit_date,
+        visit_duration_s,
+        visitor_type,
+        visit_count,
+        referrer_type,
+        referrer_name,
+        referrer_keyword,
+        referrer_url,
+        referrer_source,
+        campaign_id,
+        campaign_name,
+        campaign_source,
+        campaign_medium,
+        campaign_keyword,
+        campaign_content,
+        landing_page_url,
+        device_type,
+        country,
+        country_code,
+        city,
+        actions,
+        pageviews,
+        goal_conversions,
+        is_visit_converted,
+        ecommerce_status,
+        order_id,
+        order_ids,
+        order_count,
+        order_revenue,
+        orders_revenue,
+        ordered_at,
+        currency,
+        delivery_format,
+        _source_file as source_file
+    from ranked
+    where _version_rank = 1
 )
 
 select * from final
