@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksu
 SCALE  ?= 0.05
 SEED   ?= 42
 
-.PHONY: setup demo test test-fast run bench-ingest db-up db-down docs lint lock clean clean-all
+.PHONY: setup demo test test-fast run bench-ingest dashboards-html db-up db-down docs lint lock clean clean-all
 
 setup: $(STAMP)  ## create the virtualenv and install the pinned dependencies
 
@@ -31,6 +31,9 @@ test-fast: setup  ## unit tests only (no database)
 
 bench-ingest: setup  ## ingestion benchmark: publics ingest vs bare COPY vs pandas to_sql (SCALE=1)
 	$(BIN)/publics bench ingest --scale $(SCALE)
+
+dashboards-html: setup  ## the dashboards as static HTML pages in target/dashboards (after make demo)
+	$(BIN)/publics dashboards render --out target/dashboards
 
 db-up: setup
 	$(BIN)/publics db up

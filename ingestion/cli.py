@@ -5,6 +5,8 @@
     publics build                       dbt: seeds, models, tests
     publics check                       Great Expectations suites
     publics dashboards check            run every dashboard card's query on the marts
+    publics dashboards render --out D   the dashboards as static HTML pages (charts in SVG)
+    publics dashboards publish          create or update them in Metabase (METABASE_URL, _API_KEY)
     publics run <folder>                all of it, in order, stopping on the first failed step
     publics demo [generate]             generate the demo institution (then run on it)
     publics glossary                    write docs/glossaire.md from the dbt docs and the seeds
@@ -210,7 +212,39 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_dashboards(args: argparse.Namespace) -> int:
+    if args.action == "publish":
+        return do_publish(Path(args.exposures) if args.exposures else None)
+    if args.action == "render":
+        from ingestion.render import render
+
+        out = Path(args.out)
+        with step(f"dashboards render → {out}") as report:
+            pages = render(warehouse(), out)
+            report(f"{len(pages) - 1} dashboard page(s); open {out / 'index.html'}")
+        return 0
     do_dashboards_check(warehouse(), require_rows=args.require_rows)
+    return 0
+
+
+def do_publish(exposures: Path | None) -> int:
+    """Create or update, idempotently, the dashboards in the Metabase of METABASE_URL."""
+    from ingestion import metabase
+    from ingestion.dashboards import discover, resolve_latest
+
+    try:
+        settings = metabase.Settings.from_env()
+    except metabase.MetabaseError as exc:
+        raise StepFailed("dashboards publish", f"metabase: {exc}") from None
+    definitions = resolve_latest(warehouse(), discover())  # `default: latest` → today's value
+    with step(f"dashboards publish → {settings.url}") as report:
+        try:
+            result = metabase.publish(definitions, settings, progress=say)
+        except metabase.MetabaseError as exc:
+            raise StepFailed("dashboards publish", f"metabase: {exc}") from None
+        report(result.summary())
+        if exposures:
+            metabase.write_exposures(definitions, result, exposures)
+            say(f"  dbt exposures written to {exposures}")
     return 0
 
 
@@ -287,7 +321,9 @@ def parser() -> argparse.ArgumentParser:
     c.set_defaults(func=cmd_check)
 
     ds = sub.add_parser("dashboards", help="dashboards as code: check every card against the marts")
-    ds.add_argument("action", choices=["check"])
+    ds.add_argument("action", choices=["check", "render", "publish"])
+    ds.add_argument("--out", default="target/dashboards", help="render: the folder of the HTML pages")
+    ds.add_argument("--exposures", help="publish: also write the dashboards as dbt exposures to this YAML file")
     ds.add_argument("--require-rows", action="store_true",
                     help="a card with nothing to show fails the check (default: reported)")
     ds.set_defaults(func=cmd_dashboards)

@@ -20,6 +20,7 @@ from ingestion.project import project_root
 
 GRID_WIDTH = 24  # Metabase's dashboard grid
 CANVAS_KEYS = ("objective", "audience", "kpis", "sources", "filters", "refresh")
+LATEST = "latest"  # a filter default meaning: the most recent value of its column in the dataset
 DISPLAYS = {"scalar", "bar", "line", "area", "pie", "table", "row", "combo", "map", "funnel"}
 OPTIONAL_CLAUSE = re.compile(r"\[\[(.*?)\]\]", re.DOTALL)
 TAG = re.compile(r"\{\{\s*(\w+)\s*\}\}")
@@ -95,7 +96,8 @@ def validate(d: Dashboard) -> None:
 def runnable_sql(d: Dashboard, card: dict, values: dict[str, object] | None = None) -> tuple[str, list]:
     """The card's query as plain SQL: an optional clause is kept, its tag replaced by a condition
     on the filter's column, when a value is given for it (or the filter has a `default`, as a
-    Metabase dashboard applies it when it opens); dropped otherwise."""
+    Metabase dashboard applies it when it opens; `default: latest` is the most recent value of
+    the column in the dataset, e.g. the current season); dropped otherwise."""
     defaults = {fid: f["default"] for fid, f in d.filters.items() if f.get("default") is not None}
     values = {**defaults, **(values or {})}
     params: list = []
@@ -109,6 +111,8 @@ def runnable_sql(d: Dashboard, card: dict, values: dict[str, object] | None = No
         def condition(tag_match: re.Match) -> str:
             spec = d.filters[tag_match.group(1)]
             value = values[tag_match.group(1)]
+            if value == LATEST:  # the most recent value in the dataset (the current season…)
+                return f"{spec['column']} = (select max({spec['column']}) from {d.spec['dataset']})"
             if spec["type"] == "date" and isinstance(value, (tuple, list)):
                 params.extend(value)
                 return f"{spec['column']} between %s and %s"
@@ -152,3 +156,28 @@ def check_cards(info: ConnInfo, dashboards: list[Dashboard] | None = None) -> li
                 empty = not rows or all(v is None for v in rows[0])
                 checks.append(CardCheck(d.title, card["id"], problem is None, len(rows), columns, problem, empty))
     return checks
+
+
+def resolve_latest(info: ConnInfo, dashboards: list[Dashboard]) -> list[Dashboard]:
+    """The definitions with every `default: latest` replaced by the value it stands for today
+    (the most recent value of the filter's column in the dataset), for a tool that needs a
+    concrete default (Metabase): re-publishing after a new season moves the default with it."""
+    import copy
+
+    from psycopg import sql as pgsql
+
+    resolved = []
+    with connect(info, autocommit=True) as conn:
+        for d in dashboards:
+            spec = copy.deepcopy(d.spec)
+            for f in spec.get("filters", []):
+                if f.get("default") == LATEST:
+                    schema, table = spec["dataset"].split(".", 1)
+                    value = conn.execute(pgsql.SQL("select max({}) from {}").format(
+                        pgsql.Identifier(f["column"]), pgsql.Identifier(schema, table))).fetchone()[0]
+                    if value is None:
+                        del f["default"]
+                    else:
+                        f["default"] = str(value)
+            resolved.append(Dashboard(d.path, spec))
+    return resolved

@@ -15,7 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psycopg
 import yaml
+from psycopg import sql
 
 from ingestion.db import ConnInfo, connect
 from ingestion.project import project_root
@@ -219,11 +221,33 @@ def run_checks(info: ConnInfo, printer: Callable[[str], None] = print,
                     observed["exception"] = r.exception_info.get("exception_message")
                 outcome.results.append(
                     Result(suite.name, f"{suite.schema}.{suite.table}", spec, bool(r.success), observed))
+    _add_single_row_values(info, outcome)
     _store(info, outcome)
     _print(outcome, printer)
     if validations:
         printer(f"  Data Docs (Great Expectations): {docs_dir / 'index.html'}")
     return outcome
+
+
+def _add_single_row_values(info: ConnInfo, outcome: CheckOutcome) -> None:
+    """A one-row table of measures (marts.quality_metrics): GX reports a column expectation's
+    value only when it fails; record the measured value of every such result, passed or not,
+    so that the history shows each figure over time (dashboard 18)."""
+    tables = {r.table for r in outcome.results if r.column and "observed_value" not in r.observed}
+    with connect(info, autocommit=True) as conn:
+        for table in tables:
+            schema, name = table.split(".", 1)
+            try:
+                cur = conn.execute(sql.SQL("select * from {} limit 2").format(sql.Identifier(schema, name)))
+            except psycopg.Error:
+                continue
+            rows = cur.fetchall()
+            if len(rows) != 1:
+                continue
+            values = dict(zip([c.name for c in cur.description], rows[0]))
+            for r in outcome.results:
+                if r.table == table and r.column in values and "observed_value" not in r.observed:
+                    r.observed["observed_value"] = values[r.column]
 
 
 def _store(info: ConnInfo, outcome: CheckOutcome) -> None:

@@ -164,3 +164,29 @@ def test_check_and_dashboards_before_any_build_fail_clearly(fresh_db) -> None:
     cards = run_cli("dashboards", "check", env=env)
     assert cards.code == 1 and "card(s) do not answer" in cards.out, cards
     assert "Traceback" not in check.out + cards.out
+
+
+def test_publish_command_creates_then_updates_nothing_in_metabase(shared) -> None:
+    """`publics dashboards publish` as users run it, against the fake Metabase (tests/fakes):
+    the first run creates every dashboard, the second finds them all unchanged; the season's
+    `default: latest` is resolved to the warehouse's current season."""
+    from tests.fakes.metabase import FakeMetabase
+    from tests.unit.test_metabase_publish import READER_PASSWORD, marts_warehouse, reader_only
+
+    info = shared[1]
+    with FakeMetabase(marts_warehouse(), accept=reader_only) as mb:
+        env = {"DATABASE_URL": info.url, "METABASE_URL": mb.url, "METABASE_API_KEY": mb.api_key,
+               "METABASE_READER_PASSWORD": READER_PASSWORD}
+        first = run_cli("dashboards", "publish", env=env)
+        assert first.code == 0, first
+        assert "✔ dashboards publish" in first.out and "Traceback" not in first.out
+        second = run_cli("dashboards", "publish", env=env)
+        assert second.code == 0, second
+        assert "cards: 0 created, 0 updated" in second.out and "dashboards: 0 created, 0 updated" in second.out, second
+        season = shared[2]("select max(season) from marts.dash_15_sales_channels")[0][0]
+        dashboard = next(d for d in mb.dashboards.values() if d["name"] == "Canaux de vente")
+        [parameter] = [p for p in dashboard["parameters"] if p["id"] == "season"]
+        assert parameter["default"] == [season]
+
+    missing = run_cli("dashboards", "publish", env={"DATABASE_URL": info.url, "METABASE_URL": "http://127.0.0.1:9"})
+    assert missing.code == 1 and "metabase:" in missing.out and "Traceback" not in missing.out

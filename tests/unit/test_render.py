@@ -1,0 +1,279 @@
+"""The static rendering's building blocks on hand-made inputs: French number formatting, axis
+ticks, the SVG chart builders (geometry measured on the SVG itself) and the cards' states."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import xml.etree.ElementTree as ET
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from ingestion.dashboards import Dashboard
+from ingestion.render import (
+    TABLE_MAX_ROWS,
+    CardResult,
+    DashboardResult,
+    Series,
+    bar_chart_svg,
+    column_kind,
+    column_label,
+    dashboard_html,
+    format_compact,
+    format_number,
+    format_value,
+    index_html,
+    line_chart_svg,
+    nice_ticks,
+    pie_chart_svg,
+)
+
+THIN, NBSP = "\u202f", "\u00a0"
+SVG = "{http://www.w3.org/2000/svg}"
+AT = dt.datetime(2025, 1, 6, 9, 0, tzinfo=dt.UTC)
+
+
+def marks(svg: str, tag: str = "rect") -> list[ET.Element]:
+    root = ET.fromstring(svg)  # also proves the SVG is well-formed XML
+    return [e for e in root.iter(SVG + tag) if e.get("class") == "mark"]
+
+
+def f(e: ET.Element, attr: str) -> float:
+    return float(e.get(attr))
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+@pytest.mark.parametrize(("value", "decimals", "expected"), [
+    (1234.5, 2, f"1{THIN}234,50"),
+    (Decimal("1234567.891"), 2, f"1{THIN}234{THIN}567,89"),
+    (Decimal("0.125"), 2, "0,13"),  # half up, not banker's rounding
+    (0.125, 2, "0,13"),  # floats through their decimal text, not their binary value
+    (-1234.5, 2, f"-1{THIN}234,50"),
+    (Decimal("-0.001"), 2, "0,00"),  # no negative zero
+    (999, 0, "999"),
+    (8788, 0, f"8{THIN}788"),
+    (None, 2, "—"),
+    (float("nan"), 2, "—"),
+])
+def test_format_number_french(value, decimals, expected) -> None:
+    assert format_number(value, decimals) == expected
+
+
+@pytest.mark.parametrize(("value", "kind", "expected"), [
+    (1234.5, "eur", f"1{THIN}234,50{NBSP}€"),
+    (Decimal("577222.75"), "eur", f"577{THIN}222,75{NBSP}€"),
+    (Decimal("0.51758499413833528722"), "percent", f"51,8{NBSP}%"),
+    (Decimal("0E-24"), "percent", f"0,0{NBSP}%"),
+    (Decimal(8788), "number", f"8{THIN}788"),
+    (Decimal("0.00"), "number", "0"),
+    (Decimal("1.54"), "number", "1,54"),
+    (dt.date(2023, 5, 8), "number", "08/05/2023"),
+    (dt.datetime(2026, 11, 23, 8, 55, tzinfo=dt.UTC), "number", "23/11/2026 09:55"),  # Paris time
+    (True, "number", "oui"),
+    ("Guichet", "number", "Guichet"),
+    (None, "eur", "—"),
+])
+def test_format_value(value, kind, expected) -> None:
+    assert format_value(value, kind) == expected
+
+
+def test_format_agrees_with_cldr_french() -> None:
+    """An independent answer: babel's CLDR data for fr_FR (same spaces, same symbols)."""
+    babel_numbers = pytest.importorskip("babel.numbers")
+    assert format_value(1234.5, "eur") == babel_numbers.format_currency(1234.5, "EUR", locale="fr_FR")
+    assert format_value(-98765.4, "eur") == babel_numbers.format_currency(-98765.4, "EUR", locale="fr_FR")
+    assert format_value(0.52, "percent") == babel_numbers.format_percent(0.52, "#,##0.0\u00a0%", locale="fr_FR")
+
+
+@pytest.mark.parametrize(("value", "kind", "expected"), [
+    (395945, "eur", f"396{NBSP}k€"),
+    (1234567, "number", f"1,23{NBSP}M"),
+    (850, "eur", f"850{NBSP}€"),
+    (0.46, "number", "0,46"),
+    (0.5, "number", "0,5"),
+    (0.686, "percent", f"68,6{NBSP}%"),
+])
+def test_format_compact(value, kind, expected) -> None:
+    assert format_compact(value, kind) == expected
+
+
+def test_nice_ticks() -> None:
+    assert nice_ticks(0, 577222.75) == [0, 200000, 400000, 600000]  # at most 5 steps of 1, 2, 2.5 or 5 × 10ⁿ
+    assert nice_ticks(0, 395945) == [0, 100000, 200000, 300000, 400000]
+    assert nice_ticks(0, 0.6) == pytest.approx([0, 0.2, 0.4, 0.6])
+    assert nice_ticks(0, 0.45) == pytest.approx([0, 0.1, 0.2, 0.3, 0.4, 0.5])
+    assert nice_ticks(0, 0) == [0, 0.2, 0.4, 0.6, 0.8, 1.0]
+    assert nice_ticks(5, 9)[0] == 0  # the baseline is always zero
+    ticks = nice_ticks(-30, 70)
+    assert ticks[0] <= -30 and ticks[-1] >= 70 and 0 in ticks
+
+
+def test_columns_kinds_and_labels() -> None:
+    card = {"display": "line", "format": "percent", "metrics": ["valeur"]}
+    assert column_kind(card, "valeur") == "percent"
+    assert column_kind(card, "recette_eur") == "eur"
+    assert column_kind({"display": "table"}, "part_en_ligne") == "percent"
+    assert column_kind({"display": "table"}, "billets") == "number"
+    assert column_kind({"display": "scalar", "format": "percent"}, "fidelisation") == "percent"
+    assert column_label({}, "recette_eur") == "Recette (€)"
+    assert column_label({}, "depense_eur") == "Dépense (€)"
+    assert column_label({}, "ctr") == "CTR"
+    assert column_label({"labels": {"en_u": "En U (40/20/40)"}}, "en_u") == "En U (40/20/40)"
+
+
+# --------------------------------------------------------------------------- charts
+
+
+def test_bar_heights_are_proportional_to_values() -> None:
+    svg = bar_chart_svg(["A", "B", "C"], [Series("Billets", [10, 20, 40])], 600, 300)
+    bars = marks(svg)
+    assert len(bars) == 3
+    heights = [f(b, "height") for b in bars]
+    assert heights[1] / heights[0] == pytest.approx(2, rel=0.01)
+    assert heights[2] / heights[0] == pytest.approx(4, rel=0.01)
+    bottoms = {round(f(b, "y") + f(b, "height"), 1) for b in bars}
+    assert len(bottoms) == 1  # one baseline
+    xs = [f(b, "x") for b in bars]
+    assert xs == sorted(xs) and len({f(b, "width") for b in bars}) == 1
+
+
+def test_row_bars_lengths_are_proportional_and_labelled() -> None:
+    svg = bar_chart_svg(["Meta", "Google Ads"], [Series("Dépense", [2100.73, 874.13], "eur")],
+                        600, 200, horizontal=True)
+    bars = marks(svg)
+    assert f(bars[0], "width") / f(bars[1], "width") == pytest.approx(2100.73 / 874.13, rel=0.01)
+    assert f(bars[0], "x") == f(bars[1], "x")  # same zero line
+    assert f(bars[0], "y") < f(bars[1], "y")  # first category on top
+    assert f"2{THIN}101{NBSP}€" in svg and "Google Ads" in svg
+
+
+def test_negative_bar_hangs_below_the_baseline() -> None:
+    bars = marks(bar_chart_svg(["gain", "perte"], [Series("Solde", [30, -10])], 400, 300))
+    assert f(bars[0], "y") + f(bars[0], "height") == pytest.approx(f(bars[1], "y"), abs=0.02)
+    assert f(bars[0], "height") / f(bars[1], "height") == pytest.approx(3, rel=0.01)
+
+
+def test_grouped_bars_and_panels_by_unit() -> None:
+    same_unit = bar_chart_svg(["Meta", "Google"], [Series("Budget", [2190, 900], "eur"),
+                                                   Series("Dépense", [2100, 874], "eur")], 600, 300)
+    assert len(marks(same_unit)) == 4 and same_unit.count('class="panel"') == 1
+    assert 'class="legend"' in same_unit
+    mixed = bar_chart_svg(["Web", "Guichet"], [Series("Recette", [395945, 57307], "eur"),
+                                               Series("Billets", [5811, 1104])], 600, 300)
+    assert mixed.count('class="panel"') == 2  # euros and tickets never share an axis
+    root = ET.fromstring(mixed)
+    panels = [g for g in root.iter(SVG + "g") if g.get("class") == "panel"]
+    for panel in panels:
+        bars = [e for e in panel.iter(SVG + "rect") if e.get("class") == "mark"]
+        values = [float(b.get("data-value")) for b in bars]
+        heights = [f(b, "height") for b in bars]
+        assert heights[0] / heights[1] == pytest.approx(values[0] / values[1], rel=0.01)
+
+
+def test_missing_values_draw_no_bar() -> None:
+    assert len(marks(bar_chart_svg(["A", "B"], [Series("x", [None, 3])], 300, 200))) == 1
+
+
+def test_line_positions_dates_at_their_true_distance() -> None:
+    days = [dt.date(2025, 1, 1), dt.date(2025, 1, 2), dt.date(2025, 1, 11)]
+    svg = line_chart_svg(days, [Series("Billets", [0, 50, 100])], 600, 300)
+    dots = marks(svg, "circle")
+    cx = [f(c, "cx") for c in dots]
+    assert (cx[2] - cx[1]) / (cx[1] - cx[0]) == pytest.approx(9, rel=0.01)
+    cy = [f(c, "cy") for c in dots]
+    assert (cy[0] - cy[1]) == pytest.approx(cy[1] - cy[2], abs=0.02)  # 0 → 50 → 100: even steps up
+    assert len(marks(svg, "path")) == 1
+
+
+def test_line_breaks_at_missing_values() -> None:
+    svg = line_chart_svg(["a", "b", "c", "d", "e"], [Series("s", [1, 2, None, 3, 4])], 600, 300)
+    (path,) = marks(svg, "path")
+    assert path.get("d").count("M") == 2  # two runs, no line across the gap
+
+
+def test_line_series_and_percent_axis() -> None:
+    svg = line_chart_svg(["2023-24", "2024-25"], [Series("Part primo", [0.55, 0.48], "percent"),
+                                                  Series("Fidélisation", [None, 0.43], "percent")], 600, 300)
+    assert f"60{NBSP}%" in svg and 'class="legend"' in svg
+    assert len(marks(svg, "circle")) == 3 and len(marks(svg, "path")) == 1  # a lone point is a dot
+
+
+def test_pie_slices_are_proportional() -> None:
+    svg = pie_chart_svg(["a", "b"], [1, 3], 400, 200)
+    slices = marks(svg, "path")
+    assert len(slices) == 2
+    numbers = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", slices[0].get("d"))]
+    cx, cy, _, _, r = numbers[0], numbers[1], numbers[2], numbers[3], numbers[4]
+    end_x, end_y = numbers[-2], numbers[-1]  # a quarter: from noon to three o'clock
+    assert (end_x, end_y) == pytest.approx((cx + r, cy), abs=0.02)
+
+
+# --------------------------------------------------------------------------- cards and pages
+
+
+def dashboard(cards: list[dict]) -> Dashboard:
+    spec = {"id": 99, "slug": "essai", "title": "Essai <& co>", "dataset": "marts.essai",
+            "canvas": {"objective": "Vérifier.", "audience": ["Direction"], "kpis": ["Recette"],
+                       "sources": ["SecuTix"], "filters": ["Saison"], "refresh": "Quotidienne"},
+            "filters": [{"id": "season", "label": "Saison", "type": "category", "column": "season",
+                         "default": "2024-25"}],
+            "cards": cards}
+    return Dashboard(Path("99_essai.yml"), spec)
+
+
+def card(cid: str, display: str, col: int = 0, **extra) -> dict:
+    return {"id": cid, "title": f"Carte {cid}", "display": display,
+            "position": {"row": 0, "col": col, "size_x": 6, "size_y": 4},
+            "query": "select 1 where true [[and {{season}}]]", **extra}
+
+
+def test_card_states_and_messages() -> None:
+    failed = CardResult(card("a", "bar"), error='relation "marts.x" does not exist')
+    assert failed.drawn[1] == "error" and "requête a échoué" in failed.drawn[0]
+    assert "marts.x" in failed.drawn[0]  # the detail, for whoever fixes it
+    empty = CardResult(card("b", "table"), ["x"], [])
+    assert empty.drawn[1] == "empty" and "Aucune donnée" in empty.drawn[0]
+    null_scalar = CardResult(card("c", "scalar"), ["x"], [(None,)])
+    assert null_scalar.drawn[1] == "empty"
+    nothing_to_plot = CardResult(card("d", "line"), ["x", "y"], [("a", None), ("b", None)])
+    assert nothing_to_plot.drawn[1] == "empty"
+    share = CardResult(card("e", "scalar", format="percent"), ["part"], [(Decimal("0.686"),)])
+    assert share.drawn[1] == "ok" and f"68,6{NBSP}%" in share.drawn[0]
+
+
+def test_long_tables_are_capped_with_a_note() -> None:
+    rows = [(f"ligne {i}", i) for i in range(120)]
+    result = CardResult(card("t", "table"), ["libelle", "billets"], rows)
+    body, state, note = result.drawn
+    assert state == "ok" and body.count("<tr>") == TABLE_MAX_ROWS + 1  # the header row too
+    assert note == f"Affichage limité aux {TABLE_MAX_ROWS} premières lignes sur 120."
+
+
+def test_page_is_self_contained_deterministic_and_marks_every_card() -> None:
+    cards = [card("total", "scalar", col=0), card("by_channel", "bar", col=6, dimensions=["canal"],
+                                                   metrics=["recette_eur"]),
+             card("broken", "line", col=12), card("none", "table", col=18)]
+    d = dashboard(cards)
+    results = [CardResult(cards[0], ["recette_eur"], [(Decimal("1234.5"),)], applied={"season": "2024-25"}),
+               CardResult(cards[1], ["canal", "recette_eur"], [("Web", Decimal(10)), ("Guichet", Decimal(5))]),
+               CardResult(cards[2], error="boom"),
+               CardResult(cards[3], ["x"], [])]
+    result = DashboardResult(d, {"season": "2024-25"}, results)
+    page = dashboard_html(result, AT)
+    assert page == dashboard_html(result, AT)
+    assert result.filename == "99_essai.html"
+    for c in cards:
+        assert re.search(rf'data-card-id="{c["id"]}"[^>]*data-state="\w+" data-drawn="true"', page)
+    assert page.count('data-drawn="true"') == 4
+    assert "<script" not in page and "http://" not in page.replace("http://www.w3.org/2000/svg", "")
+    assert "Content-Security-Policy" in page and '<html lang="fr">' in page
+    assert "Essai &lt;&amp; co&gt;" in page  # escaped
+    assert "grid-column: 7 / span 6; grid-row: 1 / span 4" in page
+    assert f"1{THIN}234,50{NBSP}€" in page
+    assert "2024-25" in page and "(par défaut)" in page and "Rendu le 06/01/2025 à 10:00" in page
+    index = index_html([result], AT)
+    assert 'href="99_essai.html"' in index and "4 carte(s) dont 1 sans donnée, 1 en échec" in index
