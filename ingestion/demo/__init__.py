@@ -6,7 +6,7 @@
 Layout of `out_dir`:
 
 - `inbox/<source>/` — the deliveries of each source (`out_dir / INBOX` is the folder to ingest):
-  secutix, ads, social, spreadsheets (and the web and emailing sources when generated);
+  secutix, ads, social, spreadsheets, ga4, matomo, emailing;
 - `broken/<source>/` — damaged copies of some deliveries, for the error paths (never in the inbox);
 - `truth/<source>_truth.json` — the planted truth of each source (duplicates, expected revenue,
   campaigns and spend, invitations, broken files…), never ingested.
@@ -20,7 +20,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ingestion.demo import ads, broken, secutix, social, spreadsheets, truth
+from ingestion.demo import (
+    ads,
+    broken,
+    emailing,
+    ga4,
+    matomo,
+    secutix,
+    social,
+    spreadsheets,
+    truth,
+    web,
+)
 from ingestion.demo.world import TODAY, build_world
 
 # Sources rendered from the world besides SecuTix, each with `write(world, out) -> (counts, truth)`
@@ -34,7 +45,7 @@ DEFAULT_SCALE = 0.05
 DEFAULT_SEED = 42
 
 __all__ = ["DEFAULT_SCALE", "DEFAULT_SEED", "INBOX", "SOURCES", "TODAY", "TRUTH", "generate", "main"]
-SOURCES = ("secutix", *(m.SOURCE for m in MARKETING_SOURCES))  # every truth document written
+SOURCES = ("secutix", *(m.SOURCE for m in MARKETING_SOURCES), web.SOURCE)  # every truth document written
 
 
 def generate(out_dir: Path, scale: float = DEFAULT_SCALE, seed: int = DEFAULT_SEED) -> dict[str, int]:
@@ -50,6 +61,11 @@ def generate(out_dir: Path, scale: float = DEFAULT_SCALE, seed: int = DEFAULT_SE
         document["broken_files"] = module.write_broken(out_dir)
         truth.write_truth(out_dir, module.SOURCE, document)
         counts.update(source_counts)
+    # The web journeys, rendered by GA4, Matomo and Mailchimp in one pass (web.py).
+    web_counts, web_truth = web.write(world, out_dir)
+    web_truth["broken_files"] = [item for module in (ga4, matomo, emailing) for item in module.write_broken(out_dir)]
+    truth.write_truth(out_dir, web.SOURCE, web_truth)
+    counts.update(web_counts)
     return counts
 
 

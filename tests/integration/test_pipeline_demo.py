@@ -72,7 +72,8 @@ def test_demo_twice_in_a_row_loads_nothing_twice(demo) -> None:
 def test_every_planted_broken_file_is_reported_and_quarantined(demo, tmp_path) -> None:
     _, out, env, query = demo
     planted = planted_broken_files(out)
-    assert {item["file"].split("/")[1] for item in planted} == set(SOURCES)  # every source plants some
+    delivered = {p.name for p in (out / INBOX).iterdir() if p.is_dir()}
+    assert {item["file"].split("/")[1] for item in planted} == delivered  # every source plants some
     assert len(planted) >= 15
     quarantine = tmp_path / "quarantine"
     result = run_cli("ingest", str(out / "broken"), "--quarantine", str(quarantine), env=env)
@@ -132,6 +133,8 @@ CAUGHT_BY = {
     "budget_name_typo": ("quality_metrics", "budget_campaigns_in_utm_plan_share"),
     "invitation_email_missing": ("quality_metrics", "invitations_with_email_share"),
     "invitation_email_typo": ("quality_metrics", "invitations_matched_share"),
+    "ga4_no_transaction_id": ("quality_metrics", "web_purchases_without_transaction_id"),
+    "matomo_order_not_tracked": ("quality_metrics", "online_orders_seen_by_matomo_share"),
 }
 ABSORBED = {
     "accented_text": "encodings detected at ingestion (tests/unit/test_readers.py), accents kept",
@@ -145,6 +148,10 @@ ABSORBED = {
     "platform_differences": "each platform's columns land under one contract, missing ones null",
     "blank_merged_row": "blank spreadsheet rows are not data",
     "invitation_email_case": "e-mails are compared lower-cased (pseudonymise)",
+    "ga4_purchase_twice": "one purchase per transaction id (int_web__transactions merges the repeats)",
+    # Not yet flagged by an expectation (a sessions' UTM conformity metric is to come): source and
+    # medium aliases are normalised by the seeds; a paid link tagged medium `Social` stays Organic Social.
+    "utm_variants": "normalised by seeds utm_source_aliases / utm_medium_aliases (unit-tested)",
 }
 
 
@@ -181,3 +188,31 @@ def test_loyalty_dataset_equals_the_planted_truth(demo) -> None:
     print(f"\nloyalty {max(truth)}: first-time share {last['first_time_share']:.1%}, renewal "
           f"{last['first_year_subscribers_renewed']}/{last['first_year_subscribers_previous_season']} first-year, "
           f"{last['long_time_subscribers_renewed']}/{last['long_time_subscribers_previous_season']} long-time")
+
+
+def test_web_purchases_and_attribution_against_the_planted_truth(demo) -> None:
+    """Web purchases matched to their ticketing order, and the last non-direct click credited to
+    each web order's true last non-direct touch (campaign, and channel), printed and held to
+    the thresholds of issues 5 and 6."""
+    from ingestion.demo.campaigns import build_campaigns
+    from ingestion.demo.world import build_world
+
+    _, out, _, query = demo
+    truth = demo_truth.read_truth(out, "web")
+    names = {c.key: c.name.strip().lower() for c in build_campaigns(build_world(truth["seed"], truth["scale"]))}
+    seen = {oid for oid, o in truth["orders"].items() if (o.get("ga4") or [None, None, False])[2]
+            or (o.get("matomo") or [None, None, False])[2]}
+    matched = {r[0] for r in query("select order_id from intermediate.int_attribution__order_matches where is_matched")}
+    match_share = len(seen & matched) / len(seen)
+    credited = {oid: (channel, campaign) for oid, channel, campaign in query(
+        "select order_id, channel_group, campaign from marts.fct_attribution_credits "
+        "where attribution_model = 'last_non_direct'")}
+    web = [(oid, o["last_non_direct"]) for oid, o in truth["orders"].items()
+           if not o["canceled"] and o.get("last_non_direct")]
+    same_campaign = sum((credited.get(oid, (None, None))[1] or None) == (names.get(lnd[4]) if lnd[4] else None)
+                        for oid, lnd in web) / len(web)
+    same_channel = sum(credited.get(oid, (None, None))[0] == lnd[1] for oid, lnd in web) / len(web)
+    print(f"\nweb purchases matched to their order: {match_share:.3f} of {len(seen)}; last non-direct click: "
+          f"true campaign credited for {same_campaign:.3f}, true channel for {same_channel:.3f} of {len(web)} web orders")
+    assert match_share >= 0.98
+    assert same_campaign >= 0.9

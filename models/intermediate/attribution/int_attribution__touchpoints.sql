@@ -34,7 +34,7 @@ web as (
         sessions.channel_group
     from sessions
     inner join tool_choice on tool_choice.tool = sessions.tool
-    inner join visitors on visitors.tool = sessions.tool and visitors.visitor_id = sessions.visitor_id
+    inner join visitors on visitors.tool = sessions.tool and visitors.visitor_id = sessions.device_id
 ),
 
 contacts as (

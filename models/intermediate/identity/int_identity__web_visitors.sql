@@ -1,10 +1,11 @@
-{#- Web visitors (a GA4 pseudo id or a Matomo visitor id, per tool) linked to a person, with
-    the evidence: a logged-in visit (the site sends the SecuTix contact number as user id) or a
+{#- Web devices (GA4: the pseudo id; Matomo: the device fingerprint, which survives the
+    visitor id being overwritten by the user id on logged-in visits) linked to a person, with the
+    evidence: a logged-in visit (the site sends the SecuTix contact number as user id) or a
     purchase matched to a ticketing order (its buyer). When the evidence disagrees (a shared
-    computer), the most recent wins. Visitors with no evidence stay anonymous. -#}
+    computer), the most recent wins. Devices with no evidence stay anonymous. -#}
 with sessions as (
-    select tool, visitor_id, user_id, started_at from {{ ref('int_web__sessions') }}
-    where visitor_id is not null
+    select tool, session_key, device_id as visitor_id, user_id, started_at from {{ ref('int_web__sessions') }}
+    where device_id is not null
 ),
 
 identities as (
@@ -12,7 +13,7 @@ identities as (
 ),
 
 matches as (
-    select * from {{ ref('int_attribution__order_matches') }} where is_matched and visitor_id is not null
+    select * from {{ ref('int_attribution__order_matches') }} where is_matched and session_key is not null
 ),
 
 orders as (
@@ -25,8 +26,9 @@ evidence as (
     from sessions
     inner join identities on identities.contact_id = sessions.user_id
     union all
-    select matches.tool, matches.visitor_id, orders.buyer_person_key, matches.purchased_at, 'purchase'
+    select matches.tool, sessions.visitor_id, orders.buyer_person_key, matches.purchased_at, 'purchase'
     from matches
+    inner join sessions on sessions.session_key = matches.session_key
     inner join orders on orders.order_id = matches.order_id
     where orders.buyer_person_key is not null
 ),

@@ -47,6 +47,18 @@ invitations as (
     select * from {{ ref('stg_spreadsheets__invitations') }}
 ),
 
+web_matches as (
+    select * from {{ ref('int_attribution__order_matches') }}
+),
+
+-- online orders placed while Matomo was recording (consent-exempt: it should see every one)
+orders_in_web_window as (
+    select orders.order_id
+    from {{ ref('fct_orders') }} as orders
+    where orders.is_online and orders.is_paid_order
+        and orders.ordered_at >= (select min(started_at) from {{ ref('int_web__sessions') }} where tool = 'matomo')
+),
+
 share as (
     select
         (select avg(case when has_email then 1.0 else 0.0 end) from persons) as persons_with_email_share,
@@ -69,6 +81,11 @@ share as (
             left join contact_emails using (email_key)) as invitations_matched_share,
         (select count(*) from {{ source('secutix', 'performances') }} where nullif(trim(season_code), '') is null)
             as raw_performances_without_season,
+        (select avg(case when exists (select 1 from web_matches where web_matches.tool = 'matomo'
+                                      and web_matches.order_id = orders_in_web_window.order_id) then 1.0 else 0.0 end)
+            from orders_in_web_window) as online_orders_seen_by_matomo_share,
+        (select count(*) from web_matches where tool = 'ga4' and transaction_id is null)
+            as web_purchases_without_transaction_id,
         (select count(*) from raw_contacts
             where upper(coalesce(trim(country_code), 'FR')) = 'FR' and trim(zipcode) ~ '^[0-9]{4}$') as raw_postcodes_missing_leading_zero,
         (select count(*) from raw_contacts where nullif(trim(comment), '') is not null) as raw_free_text_comments
@@ -79,11 +96,13 @@ select
                       'orders_with_buyer_share', 'tickets_with_known_holder_share', 'duplicate_contact_rate',
                       'email_recipients_matched_share', 'ad_campaigns_in_utm_plan_share',
                       'budget_campaigns_in_utm_plan_share', 'utm_plan_conforming_share',
-                      'invitations_with_email_share', 'invitations_matched_share'] %}
+                      'invitations_with_email_share', 'invitations_matched_share',
+                      'online_orders_seen_by_matomo_share'] %}
     cast({{ column }} as numeric(6, 4)) as {{ column }},
     {% endfor %}
     raw_postcodes_missing_leading_zero,
     raw_free_text_comments,
     raw_performances_without_season,
+    web_purchases_without_transaction_id,
     {{ dbt.current_timestamp() }} as measured_at
 from share

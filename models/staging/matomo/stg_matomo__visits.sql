@@ -11,7 +11,7 @@
 {%- set epoch = "cast('1970-01-01 00:00:00+00' as timestamp with time zone)" -%}
 
 {#- The visit fields read from `record` (Matomo's names). -#}
-{%- set visit_fields = ['idSite', 'idVisit', 'visitorId', 'userId', 'firstActionTimestamp', 'lastActionTimestamp',
+{%- set visit_fields = ['idSite', 'idVisit', 'visitorId', 'fingerprint', 'userId', 'firstActionTimestamp', 'lastActionTimestamp',
     'serverTimestamp', 'lastActionDateTime', 'serverDate', 'visitDuration', 'visitorType', 'visitCount',
     'referrerType', 'referrerName', 'referrerKeyword', 'referrerUrl', 'campaignId', 'campaignName',
     'campaignSource', 'campaignMedium', 'campaignKeyword', 'campaignContent', 'deviceType', 'country',
@@ -141,6 +141,9 @@ typed as materialized (
         {{ clean_text('"idSite"') }} as site_id,
         {{ clean_text('"idVisit"') }} as visit_id,
         lower({{ clean_text('"visitorId"') }}) as visitor_id,
+        -- the device's configuration hash: stays the same when a logged-in visit's visitorId is
+        -- overwritten by the user id (enable_userid_overwrites_visitorid)
+        lower({{ clean_text('"fingerprint"') }}) as fingerprint,
         {{ clean_text('"userId"') }} as user_id,
         {{ unix_seconds | replace('EXPR', '"firstActionTimestamp"') }} as first_action_delivered,
         {{ dbt.dateadd('second', 'first_action_ts', epoch) }} as first_action_of_actions,
@@ -219,6 +222,7 @@ normalised as (
         campaigns.site_id,
         campaigns.visit_id,
         campaigns.visitor_id,
+        campaigns.fingerprint,
         campaigns.user_id,
         coalesce(campaigns.first_action_delivered, campaigns.first_action_of_actions, campaigns.last_action_at) as first_action_at,
         campaigns.last_action_at,
@@ -291,6 +295,7 @@ final as (
         site_id,
         visit_id,
         visitor_id,
+        fingerprint,
         user_id,
         first_action_at,
         last_action_at,
