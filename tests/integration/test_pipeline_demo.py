@@ -135,6 +135,7 @@ CAUGHT_BY = {
     "invitation_email_typo": ("quality_metrics", "invitations_matched_share"),
     "ga4_no_transaction_id": ("quality_metrics", "web_purchases_without_transaction_id"),
     "matomo_order_not_tracked": ("quality_metrics", "online_orders_seen_by_matomo_share"),
+    "utm_variants": ("quality_metrics", "utm_tagging_conforming_share"),
 }
 ABSORBED = {
     "accented_text": "encodings detected at ingestion (tests/unit/test_readers.py), accents kept",
@@ -149,9 +150,6 @@ ABSORBED = {
     "blank_merged_row": "blank spreadsheet rows are not data",
     "invitation_email_case": "e-mails are compared lower-cased (pseudonymise)",
     "ga4_purchase_twice": "one purchase per transaction id (int_web__transactions merges the repeats)",
-    # Not yet flagged by an expectation (a sessions' UTM conformity metric is to come): source and
-    # medium aliases are normalised by the seeds; a paid link tagged medium `Social` stays Organic Social.
-    "utm_variants": "normalised by seeds utm_source_aliases / utm_medium_aliases (unit-tested)",
 }
 
 

@@ -47,6 +47,20 @@ invitations as (
     select * from {{ ref('stg_spreadsheets__invitations') }}
 ),
 
+-- UTM parameters as the links were tagged (GA4 collected_traffic_source, raw): conforming when
+-- source and medium are written exactly as a value of the controlled list
+tagged_links as (
+    select
+        record -> 'collected_traffic_source' ->> 'manual_source' as utm_source,
+        record -> 'collected_traffic_source' ->> 'manual_medium' as utm_medium
+    from {{ source('ga4', 'events') }}
+    where record -> 'collected_traffic_source' ->> 'manual_source' is not null
+),
+
+controlled as (
+    select parameter, value from {{ ref('utm_controlled_values') }}
+),
+
 web_matches as (
     select * from {{ ref('int_attribution__order_matches') }}
 ),
@@ -86,6 +100,10 @@ share as (
             from orders_in_web_window) as online_orders_seen_by_matomo_share,
         (select count(*) from web_matches where tool = 'ga4' and transaction_id is null)
             as web_purchases_without_transaction_id,
+        (select avg(case when tagged_links.utm_source in (select value from controlled where parameter = 'utm_source')
+                          and tagged_links.utm_medium in (select value from controlled where parameter = 'utm_medium')
+                         then 1.0 else 0.0 end)
+            from tagged_links) as utm_tagging_conforming_share,
         (select count(*) from raw_contacts
             where upper(coalesce(trim(country_code), 'FR')) = 'FR' and trim(zipcode) ~ '^[0-9]{4}$') as raw_postcodes_missing_leading_zero,
         (select count(*) from raw_contacts where nullif(trim(comment), '') is not null) as raw_free_text_comments
@@ -97,7 +115,7 @@ select
                       'email_recipients_matched_share', 'ad_campaigns_in_utm_plan_share',
                       'budget_campaigns_in_utm_plan_share', 'utm_plan_conforming_share',
                       'invitations_with_email_share', 'invitations_matched_share',
-                      'online_orders_seen_by_matomo_share'] %}
+                      'online_orders_seen_by_matomo_share', 'utm_tagging_conforming_share'] %}
     cast({{ column }} as numeric(6, 4)) as {{ column }},
     {% endfor %}
     raw_postcodes_missing_leading_zero,
