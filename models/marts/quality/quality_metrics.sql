@@ -57,6 +57,12 @@ tagged_links as (
     where record -> 'collected_traffic_source' ->> 'manual_source' is not null
 ),
 
+attribution_totals as (
+    select attribution_model, sum(credited_revenue_eur) as credited_revenue_eur
+    from {{ ref('fct_attribution_credits') }}
+    group by attribution_model
+),
+
 controlled as (
     select parameter, value from {{ ref('utm_controlled_values') }}
 ),
@@ -104,6 +110,10 @@ share as (
                           and tagged_links.utm_medium in (select value from controlled where parameter = 'utm_medium')
                          then 1.0 else 0.0 end)
             from tagged_links) as utm_tagging_conforming_share,
+        (select coalesce(max(abs(attribution_totals.credited_revenue_eur - orders_total.revenue_eur)), 0)
+            from attribution_totals
+            cross join (select coalesce(sum(revenue_eur), 0) as revenue_eur from orders) as orders_total)
+            as attribution_revenue_gap_eur,
         (select count(*) from raw_contacts
             where upper(coalesce(trim(country_code), 'FR')) = 'FR' and trim(zipcode) ~ '^[0-9]{4}$') as raw_postcodes_missing_leading_zero,
         (select count(*) from raw_contacts where nullif(trim(comment), '') is not null) as raw_free_text_comments
@@ -122,5 +132,6 @@ select
     raw_free_text_comments,
     raw_performances_without_season,
     web_purchases_without_transaction_id,
+    cast(attribution_revenue_gap_eur as numeric(14, 2)) as attribution_revenue_gap_eur,
     {{ dbt.current_timestamp() }} as measured_at
 from share
