@@ -96,3 +96,19 @@ def querier(info: db.ConnInfo):
 @pytest.fixture
 def query(fresh_db: db.ConnInfo):
     return querier(fresh_db)
+
+
+def assert_broken_files_reported(result: CliResult, planted: list[dict], quarantine: Path) -> None:
+    """An ingestion of planted broken files: partial exit, no traceback, each file reported on
+    its own ✘ line with its file, line and expected problem, and quarantined with its reason."""
+    assert result.code == 2, result
+    assert "Traceback" not in result.out
+    reported = [line for line in result.out.splitlines() if line.strip().startswith("✘")]
+    assert len(reported) == len(planted), result
+    for item in planted:
+        name = item["file"].rsplit("/", 1)[1]
+        line = next((r for r in reported if name in r), None)
+        assert line is not None, f"{name} not reported:\n{result}"
+        where = f"{name}, line {item['line']}:" if item["line"] else f"{name}:"
+        assert where in line and item["expected_problem"] in line, (line, item)
+        assert (quarantine / name).exists() and (quarantine / f"{name}.reason.txt").exists()
