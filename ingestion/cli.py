@@ -245,6 +245,16 @@ def do_publish(exposures: Path | None) -> int:
         if exposures:
             metabase.write_exposures(definitions, result, exposures)
             say(f"  dbt exposures written to {exposures}")
+    with step("dashboards publish: dbt docs → Metabase data model (dbt-metabase)") as report:
+        from ingestion.transform import DbtFailed, dbt_manifest
+
+        try:
+            docs = metabase.push_model_docs(settings, dbt_manifest(warehouse()))
+        except (metabase.MetabaseError, DbtFailed) as exc:
+            raise StepFailed("dashboards publish", str(exc)) from None
+        for problem in docs.problems[:10]:
+            say(f"  ! {problem}")
+        report(docs.summary())
     return 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from contextlib import contextmanager
+from pathlib import Path
 
 from ingestion.db import ConnInfo
 from ingestion.project import project_root
@@ -36,6 +37,14 @@ def invoke(info: ConnInfo, args: list[str]):
     root = str(project_root())
     with dbt_environment(info):
         return dbtRunner().invoke([*args, "--project-dir", root, "--profiles-dir", root])
+
+
+def dbt_manifest(info: ConnInfo) -> Path:
+    """`dbt parse`: the project's manifest (target/manifest.json), as dbt-metabase reads it."""
+    res = invoke(info, ["parse"])
+    if not res.success:
+        raise DbtFailed(f"dbt parse failed: {res.exception or 'see the dbt log above'}")
+    return project_root() / "target" / "manifest.json"
 
 
 def dbt_build(info: ConnInfo, select: list[str] | None = None) -> str:

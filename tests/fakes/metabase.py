@@ -46,6 +46,17 @@ PARAMETER_TYPES = {
 }
 TEMPLATE_TAG_TYPES = {"snippet", "card", "dimension", "number", "text", "date", "boolean"}
 ENGINES = {"postgres", "h2", "mysql", "sqlite", "bigquery-cloud-sdk", "snowflake", "redshift"}
+# The semantic and relation types of metabase.types (v0.56) a column can be given.
+SEMANTIC_TYPES = {
+    "type/PK", "type/FK", "type/Category", "type/Name", "type/Title", "type/Description", "type/Comment",
+    "type/Currency", "type/Price", "type/Income", "type/Discount", "type/Cost", "type/GrossMargin",
+    "type/Percentage", "type/Quantity", "type/Score", "type/Share", "type/Duration", "type/Source",
+    "type/Company", "type/Product", "type/Owner", "type/User", "type/Email", "type/URL", "type/ImageURL",
+    "type/City", "type/State", "type/Country", "type/ZipCode", "type/Latitude", "type/Longitude",
+    "type/CreationTimestamp", "type/CreationDate", "type/JoinTimestamp", "type/JoinDate",
+    "type/CancelationTimestamp", "type/CancelationDate", "type/DeletionTimestamp", "type/Birthdate",
+    "type/Enum", "type/SerializedJSON", "type/Number", "type/Author", "type/Subscription", "type/Product",
+}
 TAG_IN_QUERY = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 PROTECTED_PASSWORD = "**MetabasePass**"
 
@@ -185,10 +196,18 @@ class FakeMetabase:
         self._warehouse: dict[tuple[str, str], int] = {}
         for (schema, table), columns in sorted(warehouse.items()):
             table_id = next(self._ids)
-            self.tables[table_id] = {"id": table_id, "schema": schema, "name": table, "fields": []}
+            self.tables[table_id] = {"id": table_id, "schema": schema, "name": table, "fields": [],
+                                     "display_name": _humanise(table), "description": None,
+                                     "points_of_interest": None, "caveats": None, "visibility_type": None,
+                                     "field_order": "database"}
             for column in columns:
                 field_id = 1000 + next(self._ids)
-                self.fields[field_id] = {"id": field_id, "name": column, "table_id": table_id}
+                self.fields[field_id] = {
+                    "id": field_id, "name": column, "table_id": table_id, "display_name": _humanise(column),
+                    "description": None, "semantic_type": None, "fk_target_field_id": None,
+                    "visibility_type": "normal", "has_field_values": "auto-list", "coercion_strategy": None,
+                    "settings": None, "base_type": "type/Text", "caveats": None, "points_of_interest": None,
+                }
                 self.tables[table_id]["fields"].append(field_id)
             self._warehouse[(schema, table)] = table_id
 
@@ -253,7 +272,9 @@ class FakeMetabase:
                     return 200, {"status": "ok"}
                 if auth not in ("api-key", "session"):
                     raise Reply(401, "Unauthenticated")
-                if method in ("POST", "PUT") and not isinstance(body, dict):
+                if method in ("POST", "PUT") and body is None:
+                    body = {}  # no body at all: Metabase sees empty params (schemas then say what is missing)
+                if method in ("POST", "PUT") and not isinstance(body, list if path.endswith("/fields/order") else dict):
                     raise Reply(400, {"message": "Malformed JSON in request body."})
                 for m, pattern, handler in ROUTES:
                     match = re.fullmatch(pattern, path)
@@ -346,15 +367,81 @@ class FakeMetabase:
         if db["_synced"]:
             for t in self.tables.values():
                 tables.append({
-                    "id": t["id"], "db_id": db_id, "schema": t["schema"], "name": t["name"],
-                    "display_name": t["name"].replace("_", " ").title(), "active": True, "visibility_type": None,
-                    "fields": [
-                        {"id": f, "name": self.fields[f]["name"], "table_id": t["id"], "base_type": "type/Text",
-                         "display_name": self.fields[f]["name"].replace("_", " ").title()}
-                        for f in t["fields"]
-                    ],
+                    **self._present_table(t, db_id), "db_id": db_id, "active": True,
+                    "fields": [copy.deepcopy(self.fields[f]) for f in t["fields"]],
                 })
         return {**self._present_database(db), "tables": tables}
+
+    # ------------------------------------------------------------------ tables and fields (data model)
+
+    def _present_table(self, t: dict, db_id: int | None = None) -> dict:
+        shown = {k: copy.deepcopy(v) for k, v in t.items() if k != "fields"}
+        if db_id is not None:
+            shown["db_id"] = db_id
+        return shown
+
+    def list_tables(self, **_) -> list[dict]:
+        """GET /api/table: every table of every synced database, with its database (`db`)."""
+        out = []
+        for db_id, db in self.databases.items():
+            if db["_synced"]:
+                out += [{**self._present_table(t, db_id), "db": self._present_database(db)}
+                        for t in self.tables.values()]
+        return out
+
+    def update_table(self, table_id: int, body: dict, **_) -> dict:
+        # warehouse_schema.api.table: PUT /:id — every key optional
+        t = self.tables.get(table_id) or _raise(NOT_FOUND)
+        for key in ("display_name", "description", "caveats", "points_of_interest"):
+            if key in body and body[key] is not None and not isinstance(body[key], str):
+                raise invalid(key, "nullable string")
+        _non_blank(body, "display_name", optional=True)
+        if body.get("visibility_type") not in (None, "technical", "hidden", "cruft"):
+            raise invalid("visibility_type", "nullable enum of technical, hidden, cruft")
+        if body.get("field_order") not in (None, "alphabetical", "custom", "database", "smart"):
+            raise invalid("field_order", "nullable enum of alphabetical, custom, database, smart")
+        for key in ("display_name", "description", "caveats", "points_of_interest", "visibility_type", "field_order"):
+            if key in body:
+                t[key] = body[key]
+        return self._present_table(t)
+
+    def update_field_order(self, table_id: int, body, **_) -> dict:
+        t = self.tables.get(table_id) or _raise(NOT_FOUND)
+        if sorted(body) != sorted(t["fields"]):
+            raise invalid("field_order", "must list exactly the table's field ids")
+        t["fields"], t["field_order"] = list(body), "custom"
+        return {"success": True}
+
+    def update_field(self, field_id: int, body: dict, **_) -> dict:
+        # warehouse_schema.api.field: PUT /:id — every key optional
+        f = self.fields.get(field_id) or _raise(NOT_FOUND)
+        for key in ("display_name", "description", "caveats", "points_of_interest"):
+            if key in body and body[key] is not None and not isinstance(body[key], str):
+                raise invalid(key, "nullable string")
+        if "semantic_type" in body and body["semantic_type"] is not None:
+            if body["semantic_type"] not in SEMANTIC_TYPES:
+                raise invalid("semantic_type", "nullable value must be a valid field semantic or relation type (keyword or string).")
+        if body.get("visibility_type") not in (None, "retired", "sensitive", "normal", "hidden", "details-only"):
+            raise invalid("visibility_type", "nullable enum of retired, sensitive, normal, hidden, details-only")
+        if body.get("has_field_values") not in (None, "search", "list", "none", "auto-list"):
+            raise invalid("has_field_values", "nullable enum of search, list, none, auto-list")
+        if body.get("settings") is not None and not isinstance(body["settings"], dict):
+            raise invalid("settings", "nullable value must be a map.")
+        target = body.get("fk_target_field_id")
+        if target is not None and (not isinstance(target, int) or target not in self.fields):
+            raise Reply(400, {"message": f"Field {target} does not exist."})
+        for key in ("display_name", "description", "caveats", "points_of_interest", "semantic_type",
+                    "fk_target_field_id", "visibility_type", "has_field_values", "settings", "coercion_strategy"):
+            if key in body:
+                f[key] = copy.deepcopy(body[key])
+        if f["semantic_type"] != "type/FK":
+            f["fk_target_field_id"] = None  # Metabase drops the target of a field that is no longer a FK
+        return copy.deepcopy(f)
+
+    def get_user(self, user_id: int, **_) -> dict:
+        if user_id != 1:
+            raise NOT_FOUND
+        return self.current_user()
 
     # ------------------------------------------------------------------ collections
 
@@ -593,6 +680,11 @@ class FakeMetabase:
         return result
 
 
+def _humanise(name: str) -> str:
+    """Metabase's display name for a synced table or column (humanization: words capitalised)."""
+    return name.replace("_", " ").strip().title()
+
+
 def _raise(reply: Reply):
     raise reply
 
@@ -604,6 +696,11 @@ ROUTES: list[tuple[str, str, Callable]] = [
     ("PUT", r"/api/database/(\d+)", FakeMetabase.update_database),
     ("POST", r"/api/database/(\d+)/sync_schema", FakeMetabase.sync_schema),
     ("GET", r"/api/database/(\d+)/metadata", FakeMetabase.metadata),
+    ("GET", r"/api/table/?", FakeMetabase.list_tables),
+    ("PUT", r"/api/table/(\d+)", FakeMetabase.update_table),
+    ("PUT", r"/api/table/(\d+)/fields/order", FakeMetabase.update_field_order),
+    ("PUT", r"/api/field/(\d+)", FakeMetabase.update_field),
+    ("GET", r"/api/user/(\d+)", FakeMetabase.get_user),
     ("GET", r"/api/collection/?", FakeMetabase.list_collections),
     ("POST", r"/api/collection/?", FakeMetabase.create_collection),
     ("GET", r"/api/collection/(\d+)/items", FakeMetabase.collection_items),

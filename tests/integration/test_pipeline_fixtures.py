@@ -187,6 +187,12 @@ def test_publish_command_creates_then_updates_nothing_in_metabase(shared) -> Non
         second = run_cli("dashboards", "publish", env=env)
         assert second.code == 0, second
         assert "cards: 0 created, 0 updated" in second.out and "dashboards: 0 created, 0 updated" in second.out, second
+        # dbt-metabase pushed the marts' dbt docs the first time, and found nothing to change the second
+        assert "✔ dashboards publish: dbt docs → Metabase data model (dbt-metabase)" in first.out, first
+        assert "data model: 0 table(s), 0 field(s) updated" not in first.out, first
+        assert "data model: 0 table(s), 0 field(s) updated from the dbt docs" in second.out, second
+        revenue = mb.fields[mb.field_id("marts", "dash_15_sales_channels", "revenue_eur")]
+        assert revenue["semantic_type"] == "type/Currency" and revenue["description"]
         season = shared[2]("select max(season) from marts.dash_15_sales_channels")[0][0]
         dashboard = next(d for d in mb.dashboards.values() if d["name"] == "Canaux de vente")
         [parameter] = [p for p in dashboard["parameters"] if p["id"] == "season"]

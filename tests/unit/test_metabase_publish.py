@@ -22,6 +22,7 @@ from ingestion.metabase import (
     Settings,
     WarehouseDetails,
     publish,
+    push_model_docs,
     write_exposures,
 )
 from tests.conftest import ROOT
@@ -448,3 +449,89 @@ def test_exposures_name_every_dashboard_and_the_marts_it_reads(fake, definitions
     assert "ref('quality_source_freshness')" in exposures["Qualité des données"]["depends_on"]
     assert exposures["Attribution & Ventes"]["maturity"] == "high"
     assert len({e["name"] for e in doc["exposures"]}) == len(definitions)
+
+
+# --------------------------------------------------------------------------- dbt docs → Metabase (dbt-metabase)
+
+
+@pytest.fixture(scope="module")
+def manifest(tmp_path_factory) -> Path:
+    """The project's real dbt manifest, as `dbt parse` writes it (no database needed)."""
+    from dbt.cli.main import dbtRunner
+
+    out = tmp_path_factory.mktemp("dbt-target")
+    res = dbtRunner().invoke(["parse", "--project-dir", str(ROOT), "--profiles-dir", str(ROOT),
+                              "--target-path", str(out), "--quiet"])
+    assert res.success, res.exception
+    return out / "manifest.json"
+
+
+def mart_docs() -> dict[str, dict]:
+    docs = {}
+    for path in sorted((ROOT / "models" / "marts").rglob("_*.yml")):
+        for model in yaml.safe_load(path.read_text(encoding="utf-8")).get("models", []):
+            docs[model["name"]] = model
+    return docs
+
+
+def test_dbt_docs_and_semantic_types_reach_metabase_once(fake, definitions, manifest, monkeypatch) -> None:
+    import dbtmetabase._models
+
+    monkeypatch.setattr(dbtmetabase._models, "_SYNC_PERIOD", 0.01)  # its wait between sync polls
+    settings = settings_for(fake)
+    publish(definitions, settings)
+    report = push_model_docs(settings, manifest)
+    assert report.problems == []
+    docs = mart_docs()
+    assert report.tables == len(docs)  # every mart has a description to push
+    assert report.fields == sum(len(m.get("columns", [])) for m in docs.values())
+
+    def field(table: str, column: str) -> dict:
+        return fake.fields[fake.field_id("marts", table, column)]
+
+    # Metabase reads what dbt docs shows: the descriptions as dbt rendered them ({{ doc() }} blocks in)
+    rendered = {n["name"]: n for n in json.loads(manifest.read_text(encoding="utf-8"))["nodes"].values()
+                if n["resource_type"] == "model" and n["schema"] == "marts"}
+    assert set(rendered) == set(docs)
+    for table, node in rendered.items():
+        table_id = next(t for t, v in fake.tables.items() if v["name"] == table)
+        assert fake.tables[table_id]["description"] == node["description"], table
+        for column, info in node["columns"].items():
+            assert field(table, column)["description"] == (info["description"] or None), (table, column)
+    revenue = field("dash_01_attribution_sales", "revenue_eur")
+    assert revenue["semantic_type"] == "type/Currency" and revenue["settings"] == {"currency": "EUR"}
+    assert field("quality_metrics", "persons_with_email_share")["semantic_type"] == "type/Percentage"
+    assert field("dash_03_audiences_loyalty", "season")["semantic_type"] == "type/Category"
+    assert field("dim_persons", "person_key")["semantic_type"] == "type/PK"
+    buyer = field("fct_tickets", "buyer_person_key")
+    assert buyer["semantic_type"] == "type/FK"
+    assert buyer["fk_target_field_id"] == fake.field_id("marts", "dim_persons", "person_key")
+    assert field("dash_03_audiences_loyalty", "persons")["semantic_type"] is None  # a count: no rule
+
+    before = len(fake.writes())
+    again = push_model_docs(settings, manifest)
+    assert (again.tables, again.fields, again.problems) == (0, 0, [])
+    assert [w for w in fake.writes()[before:] if w.path.startswith(("/api/table", "/api/field"))] == []
+
+
+def test_a_semantic_type_set_in_the_yaml_wins_over_the_naming_rule(manifest, tmp_path: Path) -> None:
+    from ingestion.metabase import semantic_meta, with_semantic_types
+
+    doc = json.loads(manifest.read_text(encoding="utf-8"))
+    node = next(n for n in doc["nodes"].values() if n.get("name") == "dash_01_attribution_sales")
+    node["columns"]["revenue_eur"]["meta"] = {"metabase.semantic_type": "type/Income"}
+    source = tmp_path / "manifest.json"
+    source.write_text(json.dumps(doc), encoding="utf-8")
+    typed = json.loads(with_semantic_types(source, tmp_path / "typed.json").read_text(encoding="utf-8"))
+    columns = next(n for n in typed["nodes"].values() if n.get("name") == "dash_01_attribution_sales")["columns"]
+    assert columns["revenue_eur"]["meta"] == {"metabase.semantic_type": "type/Income"}
+    assert columns["orders"]["meta"] == {}
+    staging = next(n for n in typed["nodes"].values() if n.get("name") == "stg_secutix__orders")
+    assert all("metabase.semantic_type" not in c.get("meta", {}) for c in staging["columns"].values())
+    assert semantic_meta("spend_eur")["metabase.currency"] == "EUR"
+    assert semantic_meta("channel_group_label") == {"metabase.semantic_type": "type/Category"}
+
+
+def test_pushing_docs_before_the_database_exists_says_so(fake, manifest) -> None:
+    with pytest.raises(MetabaseError, match="Database not found: publics — entrepôt"):
+        push_model_docs(settings_for(fake), manifest)
