@@ -55,7 +55,7 @@ SEMANTIC_TYPES = {
     "type/City", "type/State", "type/Country", "type/ZipCode", "type/Latitude", "type/Longitude",
     "type/CreationTimestamp", "type/CreationDate", "type/JoinTimestamp", "type/JoinDate",
     "type/CancelationTimestamp", "type/CancelationDate", "type/DeletionTimestamp", "type/Birthdate",
-    "type/Enum", "type/SerializedJSON", "type/Number", "type/Author", "type/Subscription", "type/Product",
+    "type/Enum", "type/SerializedJSON", "type/Number", "type/Author", "type/Subscription",
 }
 TAG_IN_QUERY = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 PROTECTED_PASSWORD = "**MetabasePass**"
@@ -418,9 +418,8 @@ class FakeMetabase:
         for key in ("display_name", "description", "caveats", "points_of_interest"):
             if key in body and body[key] is not None and not isinstance(body[key], str):
                 raise invalid(key, "nullable string")
-        if "semantic_type" in body and body["semantic_type"] is not None:
-            if body["semantic_type"] not in SEMANTIC_TYPES:
-                raise invalid("semantic_type", "nullable value must be a valid field semantic or relation type (keyword or string).")
+        if body.get("semantic_type") is not None and body["semantic_type"] not in SEMANTIC_TYPES:
+            raise invalid("semantic_type", "nullable value must be a valid field semantic or relation type.")
         if body.get("visibility_type") not in (None, "retired", "sensitive", "normal", "hidden", "details-only"):
             raise invalid("visibility_type", "nullable enum of retired, sensitive, normal, hidden, details-only")
         if body.get("has_field_values") not in (None, "search", "list", "none", "auto-list"):
