@@ -38,10 +38,7 @@ web as (
 ),
 
 contacts as (
-    select distinct identities.person_key, contacts.email_key
-    from {{ ref('stg_secutix__contacts') }} as contacts
-    inner join {{ ref('int_identity__contacts') }} as identities on identities.contact_id = contacts.contact_id
-    where contacts.email_key is not null
+    select * from {{ ref('int_identity__email_persons') }}
 ),
 
 clicks as (
