@@ -9,7 +9,8 @@
     Ads click id); '(direct)' is not one, so a session opened without and tagged later takes the
     tag; none → (direct) / (none). A tag missing one of its parts (a campaign without source)
     reads '(not set)' there, as in GA4, so that it is not taken for direct traffic.
-    Matomo: the campaign's source / medium for a campaign visit; a search engine, social network
+    A planned campaign link keeps the UTM plan's medium when the plan gives one for its source
+    (`tagged_medium` keeps what the link said). Matomo: the campaign's source / medium for a campaign visit; a search engine, social network
     or website referrer becomes source = its name (canonical), medium = organic / social /
     referral, as GA4 does for the same visit; a direct entry is (direct) / (none). -#}
 with events as (
@@ -31,6 +32,18 @@ source_categories as (
 
 channel_groups as (
     select * from {{ ref('channel_groups') }}
+),
+
+planned_media as (
+    -- The UTM plan's medium for a campaign's links on a source, where the plan gives only one:
+    -- a planned paid link tagged by hand with another medium (`Social` for a paid Facebook ad)
+    -- keeps its planned medium, hence its channel. Where the plan has several media for the
+    -- campaign on that source (a paid ad and an organic post), the link is read as tagged.
+    select utm_campaign, utm_source, min(utm_medium) as planned_medium
+    from {{ ref('stg_spreadsheets__utm_plan') }}
+    where utm_campaign is not null and utm_source is not null and utm_medium is not null
+    group by utm_campaign, utm_source
+    having count(distinct utm_medium) = 1
 ),
 
 ga4_numbered as (
@@ -178,7 +191,8 @@ classified as (
         -- the page without its query string (UTM, click ids, anything a form may have put there)
         {{ dbt.split_part(dbt.split_part('unioned.landing_page_url', "'?'", 1), "'#'", 1) }} as landing_page,
         unioned.source,
-        unioned.medium,
+        coalesce(planned_media.planned_medium, unioned.medium) as medium,
+        unioned.medium as tagged_medium,
         unioned.campaign,
         {{ campaign_part('unioned.campaign', 'season') }} as campaign_season,
         {{ campaign_part('unioned.campaign', 'objective') }} as campaign_objective,
@@ -186,7 +200,7 @@ classified as (
         {{ campaign_part('unioned.campaign', 'audience') }} as campaign_audience,
         case when unioned.campaign is not null then {{ campaign_is_conforming('unioned.campaign') }} end as is_campaign_conforming,
         source_categories.source_category,
-        {{ channel_group('unioned.source', 'unioned.medium', 'unioned.campaign', 'source_categories.source_category') }} as channel_group,
+        {{ channel_group('unioned.source', 'coalesce(planned_media.planned_medium, unioned.medium)', 'unioned.campaign', 'source_categories.source_category') }} as channel_group,
         unioned.device_category,
         unioned.country,
         unioned.city,
@@ -197,6 +211,9 @@ classified as (
         coalesce(session_transactions.transactions, 0) > 0 as has_purchase
     from unioned
     left join source_categories on source_categories.source = unioned.source
+    left join planned_media
+        on planned_media.utm_campaign = unioned.campaign
+        and planned_media.utm_source = unioned.source
     left join session_transactions on session_transactions.session_key = unioned.session_key
 ),
 
@@ -216,6 +233,7 @@ final as (
         classified.landing_page,
         classified.source,
         classified.medium,
+        classified.tagged_medium,
         classified.campaign,
         classified.campaign_season,
         classified.campaign_objective,
