@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 
-from ingestion.readers.base import ParsedFile, RejectedFile, normalise_header
+from ingestion.readers.base import JsonCopySource, ParsedFile, RejectedFile, normalise_header
 
 READERS: dict[str, str] = {
     "secutix_csv": "ingestion.readers.delimited:read_secutix_csv",
@@ -22,6 +22,20 @@ READERS: dict[str, str] = {
 }
 
 
+# Readers whose files PostgreSQL can load itself, without a Python pass over the content: the
+# function returns a JsonCopySource (or None: that file takes the reader only). See loader.py.
+COPY_PLANS: dict[str, str] = {
+    "ga4_ndjson": "ingestion.readers.ga4:copy_plan",
+}
+
+
+def copy_plan_for(name: str) -> Callable[..., JsonCopySource | None] | None:
+    if name not in COPY_PLANS:
+        return None
+    module, function = COPY_PLANS[name].split(":")
+    return getattr(importlib.import_module(module), function)
+
+
 def reader_for(name: str) -> Callable[..., ParsedFile]:
     try:
         module, function = READERS[name].split(":")
@@ -30,4 +44,5 @@ def reader_for(name: str) -> Callable[..., ParsedFile]:
     return getattr(importlib.import_module(module), function)
 
 
-__all__ = ["READERS", "ParsedFile", "RejectedFile", "normalise_header", "reader_for"]
+__all__ = ["COPY_PLANS", "READERS", "JsonCopySource", "ParsedFile", "RejectedFile", "copy_plan_for",
+           "normalise_header", "reader_for"]

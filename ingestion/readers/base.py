@@ -42,6 +42,23 @@ class CopySource:
     first_line: int
 
 
+@dataclass(frozen=True)
+class JsonCopySource:
+    """An NDJSON file PostgreSQL can check and load itself (loader.py, `_copy_json`): one JSON
+    object per physical line (blank lines allowed), its bytes from `offset` (after a UTF-8 BOM),
+    gunzipped if `gzip`. `scalars` are the (column, top-level key) pairs landed as text besides
+    `record`; `required` keys must be present, and not null or "" unless in `nullable`; a key
+    not in `known` is drift (None: an open schema)."""
+
+    path: Path
+    gzip: bool
+    offset: int
+    scalars: tuple[tuple[str, str], ...]
+    required: tuple[str, ...]
+    nullable: tuple[str, ...] = ()
+    known: tuple[str, ...] | None = None
+
+
 @dataclass
 class ParsedFile:
     """A file accepted by its reader: its columns (normalised) and a generator of

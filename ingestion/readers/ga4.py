@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import IO
 
 from ingestion.contracts import Entity
-from ingestion.readers.base import ParsedFile, RejectedFile
+from ingestion.readers.base import JsonCopySource, ParsedFile, RejectedFile
 
 GZIP_MAGIC = b"\x1f\x8b"
 RECORD = "record"  # the jsonb column holding the whole delivered object
@@ -75,6 +75,8 @@ def as_text(value: object) -> str | None:
     """A JSON value as raw text: strings as delivered, null as NULL, anything else as JSON."""
     if value is None or isinstance(value, str):
         return value
+    if type(value) is int:  # not bool; what json.dumps writes, without its overhead
+        return str(value)
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -121,7 +123,7 @@ def _events(path: Path, entity: Entity) -> Iterator[tuple[int, str, dict]]:
                 raise RejectedFile(
                     path, line_no, f"missing required key(s) (absent or null): {', '.join(missing)}"
                 )
-            if NUL_ESCAPE.search(line):
+            if "\\u0000" in line and NUL_ESCAPE.search(line):
                 raise RejectedFile(path, line_no, "\\u0000 (NUL) in a value: PostgreSQL jsonb refuses it")
             seen = True
             yield line_no, line, event
@@ -151,3 +153,35 @@ def read_json_lines(path: Path, entity: Entity) -> ParsedFile:
 
 def read_ga4_ndjson(path: Path, entity: Entity) -> ParsedFile:
     return read_json_lines(path, entity)
+
+
+def json_head(path: Path, size: int = 4) -> tuple[bool, bytes] | None:
+    """(gzip?, the first `size` bytes of the content, gunzipped); None if unreadable or empty."""
+    with open(path, "rb") as fh:
+        head = fh.read(size)
+    if not head:
+        return None
+    gz = head.startswith(GZIP_MAGIC)
+    if gz:
+        try:
+            with gzip.open(path, "rb") as inner:
+                head = inner.read(size)
+        except (OSError, EOFError):
+            return None
+    return gz, head
+
+
+def copy_plan(path: Path, entity: Entity) -> JsonCopySource | None:
+    """How PostgreSQL can load the file itself (loader.py); None: the row path only."""
+    head = json_head(path)
+    if head is None or RECORD not in entity.columns:
+        return None
+    gz, first = head
+    if first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None  # rejected by the row path, with its message
+    return JsonCopySource(
+        path=path, gzip=gz, offset=3 if first.startswith(codecs.BOM_UTF8) else 0,
+        scalars=tuple((c, c) for c in entity.columns if c != RECORD),
+        required=tuple(entity.required), nullable=tuple(sorted(_words(entity, "nullable"))),
+        known=tuple(sorted(set(entity.columns) | _words(entity, "known_fields"))),
+    )

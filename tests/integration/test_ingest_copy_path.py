@@ -101,3 +101,37 @@ def test_good_fixtures_land_identically_through_either_path(tmp_path, fresh_db, 
     assert set(methods(query).values()) == {"rows"}
     slow = query(TICKETS)
     assert len(fast) > 0 and fast == slow
+
+
+def test_two_connections_land_what_one_lands(tmp_path, fresh_db, query):
+    """Files of several tables (and a re-delivery under another name) loaded on two connections at
+    once, then on one: same raw rows, line numbers included, same ledger outcomes."""
+    folder = tmp_path / "in"
+    for source in ("secutix", "ga4", "matomo", "emailing", "ads"):
+        for path in sorted((FIXTURES / source).rglob("*")):
+            if path.is_file():
+                target = folder / source / path.parent.name / path.name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(path.read_bytes())
+    first = next(iter(sorted((folder / "secutix" / "good").glob("*tickets*.csv"))))
+    (folder / "secutix" / "good" / ("again_" + first.name)).write_bytes(first.read_bytes())
+
+    def run(workers: int):
+        report = loader.ingest(folder, fresh_db, tmp_path / f"q{workers}", progress=lambda _: None, workers=workers)
+        names = [r[0] for r in query("select table_name from information_schema.tables "
+                                     "where table_schema = 'raw' and table_name <> 'load_ledger' order by 1")]
+        rows = {t: query(f"select to_jsonb(t) - '_batch_id' - '_loaded_at' from raw.{t} t "
+                         "order by _source_file, _row_number, to_jsonb(t)::text") for t in names}
+        ledger = query("select file_name, status, rows_loaded, error_line, load_method from raw.load_ledger "
+                       "order by file_name, status")
+        outcome = [(r.path.name, r.status, r.rows, r.line) for r in report.results]
+        for t in names:
+            query(f"truncate raw.{t}")
+        query("delete from raw.load_ledger")
+        return outcome, rows, ledger
+
+    two, one = run(2), run(1)
+    assert two == one
+    assert sum(len(v) for v in one[1].values()) > 0
+    statuses = {name: status for name, status, *_ in one[0]}
+    assert sorted([statuses["again_" + first.name], statuses[first.name]]) == ["loaded", "skipped"]
