@@ -237,6 +237,30 @@ class _NotPlain(Exception):
     """The file's physical lines are not one record each: its line numbers need the row path."""
 
 
+def _stream_lines(cur: psycopg.Cursor, statement, fh, name: str, progress: Callable[[str], None],
+                  refuse: tuple[bytes, ...] = ()) -> int:
+    """Send a file's bytes into a COPY in 1 MB chunks (progress every 5 s); return the records
+    COPY made, which must be one per physical line (a last line without its newline counts):
+    otherwise, or when a chunk holds a byte of `refuse`, `_NotPlain`."""
+    sent, lines, last, next_report = 0, 0, b"\n", time.monotonic() + 5
+    with cur.copy(statement) as copy:
+        while chunk := fh.read(1 << 20):
+            if any(byte in chunk for byte in refuse):
+                raise _NotPlain(f"byte(s) {refuse!r} found: not this format")
+            copy.write(chunk)
+            sent += len(chunk)
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
+            if time.monotonic() > next_report:
+                progress(f"    … {name}: {sent / 1e6:,.0f} MB")
+                next_report = time.monotonic() + 5
+    if last != b"\n":
+        lines += 1  # a last line without its newline
+    if cur.rowcount != lines:
+        raise _NotPlain(f"{lines} lines, {cur.rowcount} records")
+    return cur.rowcount
+
+
 # What makes a fast load give way to the row path (after a rollback to its savepoint).
 FAST_PATH_REFUSALS = (psycopg.errors.DataError, psycopg.errors.ProgramLimitExceeded, _NotPlain)
 
@@ -268,23 +292,9 @@ def _copy_file(conn: psycopg.Connection, entity: contracts.Entity, parsed, diges
         sql.Identifier(RAW, entity.table), columns, sql.Literal(src.delimiter),
         sql.Literal(PG_ENCODINGS[src.encoding]), columns,
     )
-    sent, lines, last, next_report = 0, 0, b"\n", time.monotonic() + 5
-    with conn.cursor() as cur:
-        with cur.copy(target) as copy, open(src.path, "rb") as fh:
-            fh.seek(src.offset)
-            while chunk := fh.read(1 << 20):
-                copy.write(chunk)
-                sent += len(chunk)
-                lines += chunk.count(b"\n")
-                last = chunk[-1:]
-                if time.monotonic() > next_report:
-                    progress(f"    … {src.path.name}: {sent / 1e6:,.0f} MB")
-                    next_report = time.monotonic() + 5
-        if last != b"\n":
-            lines += 1  # a last line without its newline
-        if cur.rowcount != lines:
-            raise _NotPlain(f"{lines} lines, {cur.rowcount} records")
-        rows = cur.rowcount
+    with conn.cursor() as cur, open(src.path, "rb") as fh:
+        fh.seek(src.offset)
+        rows = _stream_lines(cur, target, fh, src.path.name, progress)
     conn.execute(sql.SQL(
         "alter table {} alter column _source_file drop default, alter column _file_hash drop default, "
         "alter column _batch_id drop default, alter column _row_number drop default").format(table))
@@ -318,28 +328,13 @@ def _copy_json(conn: psycopg.Connection, entity: contracts.Entity, plan: JsonCop
     conn.execute(sql.SQL("create temp table publics_json (doc text, line integer default nextval({})) on commit drop"
                          ).format(sql.Literal(f"{RAW}.{seq}")))
     conn.execute("select setval(%s, 1, false)", (f"{RAW}.{seq}",))
-    sent, lines, last, next_report = 0, 0, b"\n", time.monotonic() + 5
     with conn.cursor() as cur:
-        with cur.copy(JSON_COPY) as copy:
-            try:
-                with (gzip.open(plan.path, "rb") if plan.gzip else open(plan.path, "rb")) as fh:
-                    fh.read(plan.offset)  # a UTF-8 BOM
-                    while chunk := fh.read(1 << 20):
-                        if b"\x01" in chunk or b"\x02" in chunk:
-                            raise _NotPlain("control bytes: not JSON")
-                        copy.write(chunk)
-                        sent += len(chunk)
-                        lines += chunk.count(b"\n")
-                        last = chunk[-1:]
-                        if time.monotonic() > next_report:
-                            progress(f"    … {plan.path.name}: {sent / 1e6:,.0f} MB")
-                            next_report = time.monotonic() + 5
-            except (OSError, EOFError, zlib.error) as exc:  # a corrupt or cut gzip stream
-                raise _NotPlain(f"unreadable: {exc}") from None
-        if last != b"\n":
-            lines += 1
-        if cur.rowcount != lines:
-            raise _NotPlain(f"{lines} lines, {cur.rowcount} records")
+        try:
+            with gzip.open(plan.path, "rb") if plan.gzip else open(plan.path, "rb") as fh:
+                fh.read(plan.offset)  # a UTF-8 BOM
+                _stream_lines(cur, JSON_COPY, fh, plan.path.name, progress, refuse=(b"\x01", b"\x02"))
+        except (OSError, EOFError, zlib.error) as exc:  # a corrupt or cut gzip stream
+            raise _NotPlain(f"unreadable: {exc}") from None
 
     keys = list(dict.fromkeys(key for _column, key in plan.scalars))
     fields = sql.SQL(", ").join(sql.SQL("{} json").format(sql.Identifier(k)) for k in keys)
