@@ -122,3 +122,9 @@
 {% macro bigquery__regex_matches_expr(expr, pattern_expr) -%}
     regexp_contains({{ expr }}, {{ pattern_expr }})
 {%- endmacro %}
+
+{#- The name users read for an ad platform code (meta, google_ads); another code as it is. -#}
+{% macro ad_platform_label(expr) -%}
+    case {{ expr }} when 'meta' then 'Meta (Facebook, Instagram)' when 'google_ads' then 'Google Ads'
+        else {{ expr }} end
+{%- endmacro %}

@@ -26,3 +26,10 @@
 {% macro previous_season(season_expr) -%}
     {{ publics.season_of(dbt.dateadd('year', -1, publics.season_start_date(season_expr))) }}
 {%- endmacro %}
+
+{#- The institution's calendar day of a moment (timestamp with time zone): its date in the var
+    `local_timezone` (Europe/Paris), not the database session's — a visit at 23:30 UTC on
+    31 August is on 1 September in Paris, in the next season. -#}
+{% macro local_date(timestamp_expr) -%}
+    cast({{ timestamp_expr }} at time zone '{{ var("local_timezone", "Europe/Paris") }}' as date)
+{%- endmacro %}

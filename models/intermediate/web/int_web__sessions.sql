@@ -185,8 +185,8 @@ classified as (
         unioned.user_id,
         unioned.started_at,
         unioned.ended_at,
-        cast(unioned.started_at at time zone '{{ var("local_timezone") }}' as date) as session_date,
-        {{ season_of("cast(unioned.started_at at time zone '" ~ var("local_timezone") ~ "' as date)") }} as season,
+        {{ local_date('unioned.started_at') }} as session_date,
+        {{ season_of(local_date('unioned.started_at')) }} as season,
         cast({{ dbt.datediff('unioned.started_at', 'unioned.ended_at', 'second') }} as {{ dbt.type_int() }}) as duration_s,
         -- the page without its query string (UTM, click ids, anything a form may have put there)
         {{ dbt.split_part(dbt.split_part('unioned.landing_page_url', "'?'", 1), "'#'", 1) }} as landing_page,

@@ -72,8 +72,7 @@ select
     keys.utm_campaign,
     coalesce(spend.campaign_name, budgets.campaign_name, keys.utm_campaign) as campaign_name,
     keys.platform,
-    case keys.platform when 'meta' then 'Meta (Facebook, Instagram)' when 'google_ads' then 'Google Ads'
-        else keys.platform end as platform_label,
+    {{ publics.ad_platform_label('keys.platform') }} as platform_label,
     {{ campaign_part('keys.utm_campaign', 'objective') }} as campaign_objective,
     {{ campaign_part('keys.utm_campaign', 'show') }} as campaign_show,
     {{ campaign_part('keys.utm_campaign', 'audience') }} as campaign_audience,

@@ -8,8 +8,7 @@ with spend as (
 select
     ad_spend_key,
     platform,
-    case platform when 'meta' then 'Meta (Facebook, Instagram)' when 'google_ads' then 'Google Ads' else platform end
-        as platform_label,
+    {{ publics.ad_platform_label('platform') }} as platform_label,
     campaign_id,
     campaign_name,
     utm_campaign,

@@ -23,7 +23,7 @@ select
     activity.action,
     activity.bounce_type,
     activity.occurred_at,
-    cast(activity.occurred_at as date) as activity_date,
+    {{ publics.local_date('activity.occurred_at') }} as activity_date,
     activity.season,
     activity.clicked_page,
     activity.utm_campaign

@@ -39,7 +39,7 @@ select
     list_id,
     tag,
     sent_at,
-    {{ season_of('sent_at') }} as season,
+    {{ season_of(local_date('sent_at')) }} as season,
     emails_sent,
     delivered,
     unique_opens,

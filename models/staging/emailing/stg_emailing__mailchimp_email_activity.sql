@@ -35,7 +35,7 @@ select
     action,
     bounce_type,
     occurred_at,
-    {{ season_of('occurred_at') }} as season,
+    {{ season_of(local_date('occurred_at')) }} as season,
     {{ dbt.split_part('clicked_url', "'?'", 1) }} as clicked_page,
     {{ clean_utm(publics.url_parameter('clicked_url', 'utm_source')) }} as utm_source_raw,
     {{ clean_utm(publics.url_parameter('clicked_url', 'utm_medium')) }} as utm_medium_raw,

@@ -36,7 +36,7 @@ select
     subject,
     list_id,
     sent_at,
-    {{ season_of('sent_at') }} as season,
+    {{ season_of(local_date('sent_at')) }} as season,
     emails_sent,
     emails_sent - coalesce(hard_bounces, 0) - coalesce(soft_bounces, 0) as delivered,
     unique_opens,

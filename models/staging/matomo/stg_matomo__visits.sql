@@ -299,7 +299,7 @@ final as (
         user_id,
         first_action_at,
         last_action_at,
-        coalesce(cast(first_action_at at time zone '{{ var("local_timezone") }}' as date), server_date) as visit_date,
+        coalesce({{ local_date('first_action_at') }}, server_date) as visit_date,
         visit_duration_s,
         visitor_type,
         visit_count,

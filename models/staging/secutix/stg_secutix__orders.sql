@@ -29,8 +29,8 @@ final as (
     select
         order_id,
         ordered_at,
-        cast(ordered_at at time zone '{{ var("local_timezone") }}' as date) as order_date,
-        {{ season_of("cast(ordered_at at time zone '" ~ var("local_timezone") ~ "' as date)") }} as season,
+        {{ local_date('ordered_at') }} as order_date,
+        {{ season_of(local_date('ordered_at')) }} as season,
         order_state,
         order_state in ('CANCELED', 'ABANDONNED', 'NOT_SOLDED', 'TECH_ERROR') as is_cancelled,
         order_originator,
