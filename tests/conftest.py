@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import hashlib
 import os
 import subprocess
 import sys
@@ -112,3 +113,23 @@ def assert_broken_files_reported(result: CliResult, planted: list[dict], quarant
         where = f"{name}, line {item['line']}:" if item["line"] else f"{name}:"
         assert where in line and item["expected_problem"] in line, (line, item)
         assert (quarantine / name).exists() and (quarantine / f"{name}.reason.txt").exists()
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    """Every file under `folder` and the sha256 of its bytes (byte-identical trees compare equal)."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def assert_inbox_loaded_whole(query, counts: dict[str, int], table_of: dict[str, str]) -> None:
+    """After an ingestion of a generated inbox: each raw table holds the rows written to the files
+    it recognises (`table_of`: file-name prefix → raw table), none empty, and the ledger records
+    each file with the rows written to it."""
+    expected = dict.fromkeys(table_of.values(), 0)
+    for name, n in counts.items():
+        expected[next(t for prefix, t in table_of.items() if name.startswith(prefix))] += n
+    got = {t: query(f"select count(*) from raw.{t}")[0][0] for t in expected}
+    print(f"\nraw rows: {got}")
+    assert got == expected and all(n > 0 for n in got.values())
+    per_file = dict(query("select file_name, rows_loaded from raw.load_ledger where status = 'loaded'"))
+    assert per_file == counts

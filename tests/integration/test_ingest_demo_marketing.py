@@ -9,7 +9,7 @@ import pytest
 from ingestion.demo import ads, social, spreadsheets
 from ingestion.demo.campaigns import build_campaigns, deliveries
 from ingestion.demo.world import build_world
-from tests.conftest import assert_broken_files_reported, run_cli
+from tests.conftest import assert_broken_files_reported, assert_inbox_loaded_whole, run_cli
 
 SCALE, SEED = 0.02, 11
 TABLE_OF = {"meta_ads_insights": "meta_ads_insights", "google_ads_campaigns": "google_ads_campaigns",
@@ -39,14 +39,7 @@ def test_generated_inbox_loads_whole(demo, tmp_path, fresh_db, query):
     assert result.code == 0, result
     assert "REJECTED" not in result.out and "not in the contract" not in result.out, result
 
-    expected = dict.fromkeys(TABLE_OF.values(), 0)
-    for name, n in counts.items():
-        expected[next(t for prefix, t in TABLE_OF.items() if name.startswith(prefix))] += n
-    got = {t: query(f"select count(*) from raw.{t}")[0][0] for t in expected}
-    print(f"\nraw rows: {got}")
-    assert got == expected and all(n > 0 for n in got.values())
-    per_file = dict(query("select file_name, rows_loaded from raw.load_ledger where status = 'loaded'"))
-    assert per_file == counts
+    assert_inbox_loaded_whole(query, counts, TABLE_OF)
 
     # Google cost lands as integer micros; its total is the Google deliveries'.
     plan = [c for c in build_campaigns(world) if c.platform == "google_ads"]

@@ -9,7 +9,7 @@ import pytest
 
 from ingestion.demo import web
 from ingestion.demo.world import build_world
-from tests.conftest import assert_broken_files_reported, run_cli
+from tests.conftest import assert_broken_files_reported, assert_inbox_loaded_whole, run_cli
 
 SCALE, SEED = 0.01, 5
 TABLE_OF = {"events_": "ga4_events", "matomo_visits_": "matomo_visits",
@@ -34,14 +34,7 @@ def test_generated_web_inbox_loads_whole(demo, tmp_path, fresh_db, query):
     assert result.code == 0, result
     assert "REJECTED" not in result.out and "drift" not in result.out.lower(), result
 
-    expected = dict.fromkeys(TABLE_OF.values(), 0)
-    for name, n in counts.items():
-        expected[next(t for prefix, t in TABLE_OF.items() if name.startswith(prefix))] += n
-    got = {t: query(f"select count(*) from raw.{t}")[0][0] for t in expected}
-    print(f"\nraw rows: {got}")
-    assert got == expected and all(n > 0 for n in got.values())
-    per_file = dict(query("select file_name, rows_loaded from raw.load_ledger where status = 'loaded'"))
-    assert per_file == counts
+    assert_inbox_loaded_whole(query, counts, TABLE_OF)
 
     # The web orders land with their transaction ids: GA4 purchases (minus "(not set)") and Matomo orders.
     orders = truth["orders"]

@@ -5,7 +5,6 @@ lists every campaign, invitation rows are the ADMINISTRATION tickets. No databas
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 import zipfile
@@ -21,6 +20,7 @@ from ingestion.demo import ads, social, spreadsheets
 from ingestion.demo.campaigns import build_campaigns, deliveries
 from ingestion.demo.world import EXPORT_TIME, TODAY, build_world, simulate_orders
 from ingestion.readers import RejectedFile, reader_for
+from tests.conftest import tree_digest
 
 SCALE, SEED = 0.03, 42
 MODULES = (ads, social, spreadsheets)
@@ -42,11 +42,6 @@ def generate(out: Path, scale: float = SCALE, seed: int = SEED) -> dict:
         result["truth"][module.SOURCE] = truth
         (out / f"{module.SOURCE}_truth.json").write_text(json.dumps(truth, ensure_ascii=False, sort_keys=True))
     return result
-
-
-def tree_digest(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def records(path: Path) -> list[dict[str, str | None]]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import fnmatch
-import hashlib
 import io
 import time
 from collections import Counter, defaultdict
@@ -20,6 +19,7 @@ import pytest
 import yaml
 
 from ingestion import demo
+from tests.conftest import tree_digest
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACT = ROOT / "ingestion" / "contracts" / "secutix.yml"
@@ -29,11 +29,6 @@ TODAY_END = datetime(2026, 7, 15, 23, 59, 59)
 
 
 # --------------------------------------------------------------------------- helpers
-
-def tree_digest(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
-
 
 def read_rows(path: Path) -> list[dict[str, str]]:
     """A SecuTix file as dicts keyed by the normalised (lower-case) column name."""

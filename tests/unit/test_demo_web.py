@@ -24,6 +24,7 @@ from ingestion.demo.campaigns import build_campaigns, deliveries
 from ingestion.demo.world import build_world, simulate_orders
 from ingestion.readers import RejectedFile, reader_for
 from ingestion.readers import matomo as matomo_reader
+from tests.conftest import tree_digest
 
 SCALE, SEED = 0.01, 42
 PARIS = ZoneInfo("Europe/Paris")
@@ -37,11 +38,6 @@ def generate(out: Path, scale: float = SCALE, seed: int = SEED) -> dict:
     counts, truth = web.write(world, out)
     broken = web.write_broken(out)
     return {"world": world, "counts": counts, "truth": truth, "broken": broken}
-
-
-def tree_digest(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture(scope="module")
