@@ -46,7 +46,7 @@ docs: setup  ## the French glossary (docs/glossaire.md) and dbt docs (catalog of
 	eval "$$($(BIN)/publics db env)" && $(BIN)/dbt docs generate
 
 lint: setup
-	$(BIN)/ruff check ingestion tests
+	$(BIN)/ruff check ingestion publics publics_demo tests
 
 lock:  ## re-resolve the pinned set from pyproject's ranges
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv

@@ -1,3 +1,1 @@
-"""publics: audience data platform for performing-arts institutions (ingestion and CLI)."""
-
-__version__ = "0.1.0"
+"""The ingestion of publics: contracts, readers by format, the loader (COPY, load ledger, quarantine)."""

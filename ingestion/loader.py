@@ -45,7 +45,7 @@ import psycopg
 from psycopg import sql
 
 from ingestion import contracts
-from ingestion.db import ConnInfo, connect
+from ingestion.connection import ConnInfo, connect
 from ingestion.readers import JsonCopySource, RejectedFile, copy_plan_for, reader_for
 
 RAW = "raw"

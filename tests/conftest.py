@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from ingestion import db
+from publics import warehouse
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -54,48 +54,48 @@ def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path = ROOT, tim
 
 
 @pytest.fixture(scope="session")
-def cluster() -> db.LocalCluster:
+def cluster() -> warehouse.LocalCluster:
     """The project's local cluster (the embedded default), started once for the whole run."""
     if os.environ.get("DATABASE_URL"):
         pytest.fail("unset DATABASE_URL: the tests start their own throwaway cluster")
-    cluster = db.local_cluster()
+    cluster = warehouse.local_cluster()
     cluster.start()
     return cluster
 
 
-def _new_database(cluster: db.LocalCluster):
+def _new_database(cluster: warehouse.LocalCluster):
     admin = cluster.info.with_db("postgres")
     name = f"publics_test_{uuid.uuid4().hex[:10]}"
-    db.create_database(admin, name)
+    warehouse.create_database(admin, name)
     info = cluster.info.with_db(name)
-    db.ensure_schemas(info)
+    warehouse.ensure_schemas(info)
     yield info
-    db.drop_database(admin, name)
+    warehouse.drop_database(admin, name)
 
 
 @pytest.fixture
-def fresh_db(cluster: db.LocalCluster):
+def fresh_db(cluster: warehouse.LocalCluster):
     """A new, empty database on the throwaway cluster, dropped after the test."""
     yield from _new_database(cluster)
 
 
 @pytest.fixture(scope="module")
-def module_db(cluster: db.LocalCluster):
+def module_db(cluster: warehouse.LocalCluster):
     """A new database shared by the tests of one module (for read-only tests of a costly build)."""
     yield from _new_database(cluster)
 
 
-def querier(info: db.ConnInfo):
+def querier(info: warehouse.ConnInfo):
     """A function running one SQL query on `info` and returning its rows."""
     def run(sql: str, params: tuple = ()) -> list[tuple]:
-        with db.connect(info, autocommit=True) as conn:
+        with warehouse.connect(info, autocommit=True) as conn:
             cur = conn.execute(sql, params)
             return cur.fetchall() if cur.description else []
     return run
 
 
 @pytest.fixture
-def query(fresh_db: db.ConnInfo):
+def query(fresh_db: warehouse.ConnInfo):
     return querier(fresh_db)
 
 

@@ -15,17 +15,17 @@ from ingestion.readers.base import JsonCopySource, ParsedFile, RejectedFile, nor
 READERS: dict[str, str] = {
     "secutix_csv": "ingestion.readers.delimited:read_secutix_csv",
     "delimited": "ingestion.readers.delimited:read_delimited",
-    "ga4_ndjson": "ingestion.readers.ga4:read_ga4_ndjson",
+    "ga4_ndjson": "ingestion.readers.ndjson:read_ga4_ndjson",
     "matomo_json": "ingestion.readers.matomo:read_matomo_json",
     "matomo_csv": "ingestion.readers.matomo:read_matomo_csv",
-    "xlsx": "ingestion.readers.spreadsheets:read_xlsx",
+    "xlsx": "ingestion.readers.xlsx:read_xlsx",
 }
 
 
 # Readers whose files PostgreSQL can load itself, without a Python pass over the content: the
 # function returns a JsonCopySource (or None: that file takes the reader only). See loader.py.
 COPY_PLANS: dict[str, str] = {
-    "ga4_ndjson": "ingestion.readers.ga4:copy_plan",
+    "ga4_ndjson": "ingestion.readers.ndjson:copy_plan",
 }
 
 

@@ -34,7 +34,7 @@ from typing import IO
 
 from ingestion.contracts import Entity
 from ingestion.readers.base import ParsedFile, RejectedFile, normalise_header
-from ingestion.readers.ga4 import (
+from ingestion.readers.ndjson import (
     DECODER,
     NUL_ESCAPE,
     RECORD,

@@ -1,4 +1,4 @@
-"""A fake Metabase v0.56 (open-source edition): the REST endpoints `ingestion.metabase` uses,
+"""A fake Metabase v0.56 (open-source edition): the REST endpoints `publics.dashboards.metabase` uses,
 served over real HTTP on 127.0.0.1 by a thread, with in-memory state.
 
 It answers and refuses the way Metabase does, as read in its source (v0.56 layout:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ingestion import db
+from publics import warehouse
 from tests.conftest import ROOT, run_cli
 
 
@@ -20,7 +20,7 @@ def home():
     path.mkdir(parents=True)
     (path / "dbt_project.yml").write_text("name: test_home\n")
     yield path
-    cluster = db.LocalCluster(path / ".local" / "pg")
+    cluster = warehouse.LocalCluster(path / ".local" / "pg")
     if cluster.initialised:
         cluster.stop()
     shutil.rmtree(path, ignore_errors=True)
@@ -56,11 +56,11 @@ def test_db_up_twice_leaves_one_cluster_and_down_stops_it(home: Path) -> None:
     assert postmasters_for(data) == 1
 
     url = run_cli("db", "url", env=env).out.strip()
-    info = db.ConnInfo.from_url(url)
-    with db.connect(info) as conn:
+    info = warehouse.ConnInfo.from_url(url)
+    with warehouse.connect(info) as conn:
         schemas = {r[0] for r in conn.execute("select nspname from pg_namespace")}
         listen = conn.execute("show listen_addresses").fetchone()[0]
-    assert set(db.SCHEMAS) <= schemas
+    assert set(warehouse.SCHEMAS) <= schemas
     assert listen == "127.0.0.1"
 
     assert run_cli("db", "status", env=env).code == 0
@@ -71,14 +71,14 @@ def test_db_up_twice_leaves_one_cluster_and_down_stops_it(home: Path) -> None:
     assert "was not running" in run_cli("db", "down", env=env).out
 
 
-def test_database_url_is_honoured(home: Path, fresh_db: db.ConnInfo, query) -> None:
+def test_database_url_is_honoured(home: Path, fresh_db: warehouse.ConnInfo, query) -> None:
     query("drop schema marts cascade")
     result = run_cli("db", "up", env={"PUBLICS_HOME": str(home), "DATABASE_URL": fresh_db.url})
     assert result.code == 0, result
     assert "DATABASE_URL" in result.out
     assert not (home / ".local" / "pg").exists(), "no local cluster may be created when DATABASE_URL is set"
     schemas = {r[0] for r in query("select nspname from pg_namespace")}
-    assert set(db.SCHEMAS) <= schemas
+    assert set(warehouse.SCHEMAS) <= schemas
     assert run_cli("db", "url", env={"DATABASE_URL": fresh_db.url}).out.strip() == fresh_db.url
 
 
@@ -89,28 +89,28 @@ def test_unreachable_database_url_is_a_clear_error(home: Path) -> None:
     assert "Traceback" not in result.out
 
 
-def test_reader_role_sees_marts_only(fresh_db: db.ConnInfo, query) -> None:
+def test_reader_role_sees_marts_only(fresh_db: warehouse.ConnInfo, query) -> None:
     query("create table marts.example (x int)")
     query("create table restricted.identities (email text)")
     privileges = dict(
         query(
             "select schema, has_schema_privilege(%s, schema, 'USAGE') from unnest(%s::text[]) as schema",
-            (db.READER_ROLE, list(db.SCHEMAS)),
+            (warehouse.READER_ROLE, list(warehouse.SCHEMAS)),
         )
     )
-    assert privileges == {s: s == "marts" for s in db.SCHEMAS}
-    assert query("select has_table_privilege(%s, 'marts.example', 'SELECT')", (db.READER_ROLE,))[0][0]
+    assert privileges == {s: s == "marts" for s in warehouse.SCHEMAS}
+    assert query("select has_table_privilege(%s, 'marts.example', 'SELECT')", (warehouse.READER_ROLE,))[0][0]
 
 
 def test_the_pgserver_wheel_runs_the_cluster_where_the_machine_has_no_postgresql(home: Path) -> None:
     """The fallback for machines without system binaries: the PostgreSQL shipped in the wheel."""
-    bindir = db.pgserver_bindir()
+    bindir = warehouse.pgserver_bindir()
     assert bindir is not None, "pgserver is in requirements.lock"
     env = {"PUBLICS_HOME": str(home), "PUBLICS_PG_BIN": str(bindir)}
     up = run_cli("db", "up", env=env)
     assert up.code == 0, up
-    info = db.ConnInfo.from_url(run_cli("db", "url", env=env).out.strip())
-    with db.connect(info) as conn:
+    info = warehouse.ConnInfo.from_url(run_cli("db", "url", env=env).out.strip())
+    with warehouse.connect(info) as conn:
         version = conn.execute("show server_version").fetchone()[0]
     data = home / ".local" / "pg" / "data"
     binary = Path(f"/proc/{(data / 'postmaster.pid').read_text().split()[0]}/exe").resolve()

@@ -9,7 +9,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from ingestion import db
+from publics import warehouse
 from tests.conftest import PUBLICS, querier, run_cli
 
 HEADER = "TICKET_ID;FILE_NUMBER;PERFORMANCE_ID;AUDIENCE_SUB_CATEGORY;PRICE;VAT_RATE;TICKET_STATE;CULTURAL_CONTACT_NUMBER;LAST_UPDATE"
@@ -32,10 +32,10 @@ def big_tickets_file(folder: Path) -> Path:
     return path
 
 
-def wait_for_copy(info: db.ConnInfo, timeout: float = 60) -> None:
+def wait_for_copy(info: warehouse.ConnInfo, timeout: float = 60) -> None:
     """Until the ingestion's COPY has started streaming rows."""
     deadline = time.monotonic() + timeout
-    with db.connect(info, autocommit=True) as conn:
+    with warehouse.connect(info, autocommit=True) as conn:
         while time.monotonic() < deadline:
             if conn.execute(
                 "select 1 from pg_stat_progress_copy p join pg_stat_activity a using (pid) "
@@ -74,12 +74,12 @@ def test_killed_load_leaves_no_rows_and_rerun_equals_a_clean_load(fresh_db, clus
 
     admin = cluster.info.with_db("postgres")
     clean_name = fresh_db.dbname + "_clean"
-    db.create_database(admin, clean_name)
+    warehouse.create_database(admin, clean_name)
     try:
         clean = cluster.info.with_db(clean_name)
-        db.ensure_schemas(clean)
+        warehouse.ensure_schemas(clean)
         assert run_cli("ingest", str(folder), "--quarantine", str(tmp_path / "q"), env={"DATABASE_URL": clean.url}).code == 0
         assert querier(clean)(CONTENT) == killed_then_rerun
     finally:
-        db.drop_database(admin, clean_name)
+        warehouse.drop_database(admin, clean_name)
     assert killed_then_rerun[0][0] == ROWS

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from ingestion.demo import ads, social, spreadsheets
-from ingestion.demo.campaigns import build_campaigns, deliveries
-from ingestion.demo.world import build_world
+from publics_demo import ads, social, spreadsheets
+from publics_demo.campaigns import build_campaigns, deliveries
+from publics_demo.world import build_world
 from tests.conftest import assert_broken_files_reported, assert_inbox_loaded_whole, run_cli
 
 SCALE, SEED = 0.02, 11

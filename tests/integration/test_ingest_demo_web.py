@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from ingestion.demo import web
-from ingestion.demo.world import build_world
+from publics_demo import web
+from publics_demo.world import build_world
 from tests.conftest import assert_broken_files_reported, assert_inbox_loaded_whole, run_cli
 
 SCALE, SEED = 0.01, 5

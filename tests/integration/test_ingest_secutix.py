@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ingestion import db
 from ingestion.loader import LOCK_KEY
+from publics import warehouse
 from tests.conftest import FIXTURES, run_cli
 
 GOOD = FIXTURES / "secutix" / "good"
@@ -128,7 +128,7 @@ def test_a_file_failing_mid_way_leaves_no_partial_rows(fresh_db, tmp_path, query
 
 
 def test_a_second_ingestion_at_once_is_refused(fresh_db, tmp_path, query):
-    with db.connect(fresh_db, autocommit=True) as holder:
+    with warehouse.connect(fresh_db, autocommit=True) as holder:
         holder.execute("select pg_advisory_lock(%s)", (LOCK_KEY,))
         result = run_cli("ingest", str(GOOD), "--quarantine", str(tmp_path / "q"), env={"DATABASE_URL": fresh_db.url})
     assert result.code == 1, result

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from ingestion.demo import INBOX, SOURCES
-from ingestion.demo import truth as demo_truth
+from publics_demo import INBOX, SOURCES
+from publics_demo import truth as demo_truth
 from tests.conftest import assert_broken_files_reported, querier, run_cli
 
 # The generator's SecuTix point-of-sale channel → our sales channel (seeds/secutix_order_originators.csv).
@@ -182,8 +182,8 @@ def test_web_purchases_and_attribution_against_the_planted_truth(demo) -> None:
     """Web purchases matched to their ticketing order, and the last non-direct click credited to
     each web order's true last non-direct touch (campaign, and channel), printed and held to
     the thresholds of issues 5 and 6."""
-    from ingestion.demo.campaigns import build_campaigns
-    from ingestion.demo.world import build_world
+    from publics_demo.campaigns import build_campaigns
+    from publics_demo.world import build_world
 
     _, out, _, query = demo
     truth = demo_truth.read_truth(out, "web")
@@ -215,8 +215,8 @@ def test_web_sessions_channel_and_campaign_against_the_planted_truth(demo) -> No
     import csv
     import gzip
 
-    from ingestion.demo.campaigns import build_campaigns
-    from ingestion.demo.world import build_world
+    from publics_demo.campaigns import build_campaigns
+    from publics_demo.world import build_world
 
     _, out, _, query = demo
     truth = demo_truth.read_truth(out, "web")

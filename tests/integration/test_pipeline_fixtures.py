@@ -7,27 +7,27 @@ from decimal import Decimal
 
 import pytest
 
-from ingestion import db, quality
-from ingestion.dashboards import check_cards, discover, runnable_sql
+from publics import quality, warehouse
+from publics.dashboards.definitions import check_cards, discover, runnable_sql
 from tests.conftest import FIXTURES, ROOT, querier, run_cli
 
 GOOD = FIXTURES / "secutix" / "good"
 
 
-def build(info: db.ConnInfo, quarantine) -> object:
+def build(info: warehouse.ConnInfo, quarantine) -> object:
     result = run_cli("run", str(GOOD), "--quarantine", str(quarantine), env={"DATABASE_URL": info.url})
     assert result.code == 0, result
     return result
 
 
 @pytest.fixture(scope="module")
-def shared(module_db: db.ConnInfo, tmp_path_factory):
+def shared(module_db: warehouse.ConnInfo, tmp_path_factory):
     """One build shared by the read-only tests below."""
     return build(module_db, tmp_path_factory.mktemp("q")), module_db, querier(module_db)
 
 
 @pytest.fixture
-def built(fresh_db: db.ConnInfo, tmp_path):
+def built(fresh_db: warehouse.ConnInfo, tmp_path):
     """A build of its own, for the tests that damage it."""
     return build(fresh_db, tmp_path / "q")
 
@@ -77,7 +77,7 @@ def test_cards_answer_and_filters_narrow_them(shared) -> None:
     assert not [c for c in checks if c.empty and c.dashboard in ("Canaux de vente", "Publics & Fidélisation")]
     d = next(d for d in discover() if d.id == 15)
     card = next(c for c in d.cards if c["id"] == "online_share")
-    with db.connect(info) as conn:
+    with warehouse.connect(info) as conn:
         share = conn.execute(*runnable_sql(d, card)).fetchone()[0]
         share_2425 = conn.execute(*runnable_sql(d, card, {"season": "2024-25"})).fetchone()[0]
     # The season filter opens on the latest season (2025-26): 90 € online of 270 € (of all
@@ -208,7 +208,7 @@ def test_dbt_docs_generate_documents_every_column_users_see(shared, tmp_path) ->
     BI user sees is undocumented, no documented column is missing."""
     import json
 
-    from ingestion.transform import invoke
+    from publics.dbt_runner import invoke
 
     info = shared[1]
     res = invoke(info, ["docs", "generate", "--target-path", str(tmp_path), "--quiet"])

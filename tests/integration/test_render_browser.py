@@ -23,8 +23,8 @@ from pathlib import Path
 
 import pytest
 
-from ingestion.dashboards import discover, load
-from ingestion.render import PARIS, render, slug
+from publics.dashboards.definitions import discover, load
+from publics.dashboards.render import PARIS, render, slug
 from tests.conftest import run_cli
 
 pytestmark = pytest.mark.integration

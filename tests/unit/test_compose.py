@@ -396,8 +396,8 @@ def test_pipeline_commands_are_accepted_by_the_cli(services):
     """The compose command and the documented demo command parse with the real `publics` CLI."""
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     scripts = pyproject["project"]["scripts"]
-    assert scripts["publics"] == "ingestion.cli:main"
-    cli = import_from_repo("ingestion.cli")
+    assert scripts["publics"] == "publics.cli:main"
+    cli = import_from_repo("publics.cli")
 
     command = services["pipeline"]["command"]
     assert command[0] == "publics"
@@ -513,7 +513,7 @@ def test_resolved_stack_has_every_credential(resolved, env_example):
         warehouse["POSTGRES_DB"],
     )
     # The URL must mean the same thing to the pipeline's own parser.
-    ConnInfo = import_from_repo("ingestion.db").ConnInfo
+    ConnInfo = import_from_repo("publics.warehouse").ConnInfo
 
     info = ConnInfo.from_url(pipeline["DATABASE_URL"])
     assert (info.host, info.port, info.user, info.password, info.dbname) == (

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ingestion import dashboards, quality
+from publics import quality
+from publics.dashboards import definitions as dashboards
 from tests.conftest import ROOT
 
 

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 from ingestion import contracts
-from ingestion.demo import ads, social, spreadsheets
-from ingestion.demo.campaigns import build_campaigns, deliveries
-from ingestion.demo.world import EXPORT_TIME, TODAY, build_world, simulate_orders
 from ingestion.readers import RejectedFile, reader_for
+from publics_demo import ads, social, spreadsheets
+from publics_demo.campaigns import build_campaigns, deliveries
+from publics_demo.world import EXPORT_TIME, TODAY, build_world, simulate_orders
 from tests.conftest import tree_digest
 
 SCALE, SEED = 0.03, 42
@@ -30,7 +30,7 @@ ENTITY_OF = {"meta_ads_insights": "ads/meta_ads_insights", "google_ads_campaigns
 
 
 def generate(out: Path, scale: float = SCALE, seed: int = SEED) -> dict:
-    """What `ingestion/demo/__init__.py` does with these modules: write, break, keep the truth."""
+    """What `publics_demo/__init__.py` does with these modules: write, break, keep the truth."""
     world = build_world(seed=seed, scale=scale)
     result = {"world": world, "counts": {}, "truth": {}, "broken": {}, "seconds": {}}
     for module in MODULES:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ingestion import demo
+import publics_demo as demo
 from tests.conftest import tree_digest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -99,7 +99,7 @@ def inbox(generated) -> Path:
 
 @pytest.fixture(scope="module")
 def truth(generated) -> dict:
-    from ingestion.demo.truth import read_truth
+    from publics_demo.truth import read_truth
 
     return read_truth(generated[0], "secutix")
 

@@ -19,11 +19,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ingestion import contracts
-from ingestion.demo import emailing, ga4, matomo, web
-from ingestion.demo.campaigns import build_campaigns, deliveries
-from ingestion.demo.world import build_world, simulate_orders
 from ingestion.readers import RejectedFile, reader_for
 from ingestion.readers import matomo as matomo_reader
+from publics_demo import emailing, ga4, matomo, web
+from publics_demo.campaigns import build_campaigns, deliveries
+from publics_demo.world import build_world, simulate_orders
 from tests.conftest import tree_digest
 
 SCALE, SEED = 0.01, 42

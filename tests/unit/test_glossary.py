@@ -7,7 +7,7 @@ import csv
 
 import pytest
 
-from ingestion import glossary
+from publics import glossary
 from tests.conftest import ROOT
 
 

@@ -52,7 +52,7 @@ import pytest
 from ingestion import contracts
 from ingestion.readers import READERS, RejectedFile, reader_for
 from ingestion.readers.delimited import options_of, read_delimited, read_secutix_csv
-from ingestion.readers.spreadsheets import cell_text, read_xlsx
+from ingestion.readers.xlsx import cell_text, read_xlsx
 from tests.conftest import FIXTURES
 
 ENTITIES = {e.label: e for e in contracts.all_entities()}

@@ -42,8 +42,8 @@ import pytest
 from ingestion import contracts
 from ingestion.readers import RejectedFile
 from ingestion.readers import matomo as matomo_reader
-from ingestion.readers.ga4 import read_ga4_ndjson
 from ingestion.readers.matomo import matomo_key, read_matomo_csv, read_matomo_json, snake_case
+from ingestion.readers.ndjson import read_ga4_ndjson
 from tests.conftest import FIXTURES, SHARED_REFERENCE, decoded_text
 
 GA4 = FIXTURES / "ga4"

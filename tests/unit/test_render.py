@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from ingestion.dashboards import Dashboard
-from ingestion.render import (
+from publics.dashboards.definitions import Dashboard
+from publics.dashboards.render import (
     TABLE_MAX_ROWS,
     CardResult,
     DashboardResult,

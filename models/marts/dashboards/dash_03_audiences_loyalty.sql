@@ -3,7 +3,7 @@
     every loyalty KPI is a ratio of sums over the rows filtered (glossary: kpi_first_time_share,
     kpi_retention, kpi_reattendance, kpi_average_frequency, kpi_subscriber_renewal). No person
     key: a dashboard dataset holds no individual row. Measured against the demo's planted truth
-    (ingestion/demo/loyalty.py, same definitions). -#}
+    (publics_demo/loyalty.py, same definitions). -#}
 with statuses as (
     select * from {{ ref('fct_person_seasons') }}
 ),

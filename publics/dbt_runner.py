@@ -7,8 +7,8 @@ from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 
-from ingestion.db import ConnInfo
-from ingestion.project import project_root
+from publics.project import project_root
+from publics.warehouse import ConnInfo
 
 
 class DbtFailed(RuntimeError):

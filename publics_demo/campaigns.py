@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from ingestion.demo.world import TODAY, World, ascii_fold, season_bounds
+from publics_demo.world import TODAY, World, ascii_fold, season_bounds
 
 # canonical (source, medium, GA4 default channel group) per platform
 PLATFORMS = {

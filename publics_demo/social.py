@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from ingestion.demo.ads import (
+from publics_demo.ads import (
     BrokenFolder,
     csv_bytes,
     inbox_files,
@@ -41,9 +41,9 @@ from ingestion.demo.ads import (
     truth_header,
     write_csv,
 )
-from ingestion.demo.campaigns import show_slug
-from ingestion.demo.spreadsheets import xlsx_bytes
-from ingestion.demo.world import EXPORT_TIME, VENUES, Show, World, season_bounds
+from publics_demo.campaigns import show_slug
+from publics_demo.spreadsheets import xlsx_bytes
+from publics_demo.world import EXPORT_TIME, VENUES, Show, World, season_bounds
 
 FOLDER = "inbox/social"
 SOURCE = "social"

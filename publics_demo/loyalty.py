@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from ingestion.demo.world import EXPORT_TIME, Order, World
+from publics_demo.world import EXPORT_TIME, Order, World
 
 
 class LoyaltyTruth:

@@ -57,11 +57,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from ingestion.demo.ads import truth_header
-from ingestion.demo.campaigns import Campaign, build_campaigns, deliveries, show_slug
-from ingestion.demo.spreadsheets import SITE, landing_url
-from ingestion.demo.truth import FOLDER as TRUTH_FOLDER
-from ingestion.demo.world import (
+from publics_demo.ads import truth_header
+from publics_demo.campaigns import Campaign, build_campaigns, deliveries, show_slug
+from publics_demo.spreadsheets import SITE, landing_url
+from publics_demo.truth import FOLDER as TRUTH_FOLDER
+from publics_demo.world import (
     _WEB_HOURS_CUM,
     TODAY,
     ZONES,
@@ -75,7 +75,7 @@ from ingestion.demo.world import (
 )
 
 if TYPE_CHECKING:  # the renderers and the mailing plan import this module's model
-    from ingestion.demo.emailing import MailingPlan
+    from publics_demo.emailing import MailingPlan
 
 SOURCE = "web"
 WEB_START = date(2025, 6, 1)  # GA4 BigQuery export and Matomo installed
@@ -919,7 +919,7 @@ def matomo_visitor_id(s: Session) -> str:
 def write(world: World, out_dir: Path) -> tuple[dict[str, int], dict]:
     """Write GA4, Matomo and Mailchimp deliveries of `world` in one pass over the sessions, and
     the per-session truth; return ({file name: data rows}, truth document)."""
-    from ingestion.demo import emailing, ga4, matomo  # they import this module's model
+    from publics_demo import emailing, ga4, matomo  # they import this module's model
 
     out_dir = Path(out_dir)
     mailing = emailing.MailingPlan(world)
@@ -1073,6 +1073,6 @@ def _truth_document(world: World, web: WebWorld, truth: WebTruth, counts: dict[s
 
 def write_broken(out_dir: Path) -> list[dict]:
     """Damaged copies of the GA4, Matomo and Mailchimp deliveries (run `write` first)."""
-    from ingestion.demo import emailing, ga4, matomo  # they import this module's model
+    from publics_demo import emailing, ga4, matomo  # they import this module's model
 
     return ga4.write_broken(out_dir) + matomo.write_broken(out_dir) + emailing.write_broken(out_dir)

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from ingestion.demo.loyalty import LoyaltyTruth
-from ingestion.demo.world import EXPORT_TIME, VENUES, Order, Ticket, World, simulate_orders
+from publics_demo.loyalty import LoyaltyTruth
+from publics_demo.world import EXPORT_TIME, VENUES, Order, Ticket, World, simulate_orders
 
 FOLDER = "inbox/secutix"  # out_dir/inbox/<source>/: every source delivers into the inbox
 ENCODING = "cp1252"

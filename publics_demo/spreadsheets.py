@@ -39,9 +39,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook import Workbook
 from openpyxl.writer.excel import ExcelWriter
 
-from ingestion.demo.ads import BrokenFolder, inbox_files, truth_header
-from ingestion.demo.campaigns import Campaign, build_campaigns, show_slug
-from ingestion.demo.world import (
+from publics_demo.ads import BrokenFolder, inbox_files, truth_header
+from publics_demo.campaigns import Campaign, build_campaigns, show_slug
+from publics_demo.world import (
     EMAIL_TYPOS,
     EXPORT_TIME,
     Performance,

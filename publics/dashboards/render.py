@@ -27,8 +27,15 @@ from zoneinfo import ZoneInfo
 
 from psycopg import sql
 
-from ingestion.dashboards import GRID_WIDTH, LATEST, TAG, Dashboard, discover, runnable_sql
-from ingestion.db import ConnInfo, connect
+from publics.dashboards.definitions import (
+    GRID_WIDTH,
+    LATEST,
+    TAG,
+    Dashboard,
+    discover,
+    runnable_sql,
+)
+from publics.warehouse import ConnInfo, connect
 
 PARIS = ZoneInfo("Europe/Paris")
 THIN = "\u202f"  # narrow no-break space: French thousands separator (CLDR fr)

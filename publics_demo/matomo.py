@@ -29,8 +29,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import parse_qsl
 
-from ingestion.demo.ads import BrokenFolder, inbox_files
-from ingestion.demo.web import (
+from publics_demo.ads import BrokenFolder, inbox_files
+from publics_demo.web import (
     FLAG_MATOMO_NO_ORDER,
     SITE,
     Page,

@@ -27,10 +27,11 @@ from pathlib import Path
 
 from psycopg import sql
 
-from ingestion import contracts, db
+from ingestion import contracts
 from ingestion.loader import discover
 from ingestion.readers import RejectedFile, reader_for
 from ingestion.readers.base import CopySource
+from publics import warehouse
 
 WAYS = ("publics ingest", "bare COPY", "pandas to_sql")
 
@@ -54,7 +55,7 @@ def _files(inbox: Path) -> list[tuple[Path, contracts.Entity, CopySource]]:
 
 def _one(way: str, inbox: Path, url: str) -> dict:
     """Run one way in this process; return rows loaded."""
-    info = db.ConnInfo.from_url(url)
+    info = warehouse.ConnInfo.from_url(url)
     rows = 0
     if way == "publics ingest":
         from ingestion.loader import ingest
@@ -64,7 +65,7 @@ def _one(way: str, inbox: Path, url: str) -> dict:
     elif way == "bare COPY":
         from ingestion.loader import PG_ENCODINGS
 
-        with db.connect(info) as conn:
+        with warehouse.connect(info) as conn:
             for path, entity, src in _files(inbox):
                 columns = reader_for(entity.reader)(path, entity).columns
                 table = sql.Identifier("raw", entity.table)
@@ -110,12 +111,12 @@ def _own_peak_mb() -> float | None:
     return None
 
 
-def _checksums(info: db.ConnInfo, tables: list[contracts.Entity]) -> dict[str, tuple[int, str]]:
+def _checksums(info: warehouse.ConnInfo, tables: list[contracts.Entity]) -> dict[str, tuple[int, str]]:
     """Rows and a checksum of every data column of each table. A contract column no file has is
     not created by pandas (its table has the files' columns): it counts as empty, as it is
     (NULL) in the other ways' tables."""
     out = {}
-    with db.connect(info) as conn:
+    with warehouse.connect(info) as conn:
         for entity in tables:
             present = {r[0] for r in conn.execute(
                 "select column_name from information_schema.columns where table_schema = 'raw' and table_name = %s",
@@ -131,7 +132,7 @@ def _checksums(info: db.ConnInfo, tables: list[contracts.Entity]) -> dict[str, t
     return out
 
 
-def run(inbox: Path, admin: db.ConnInfo, printer=print, workdir: Path | None = None,
+def run(inbox: Path, admin: warehouse.ConnInfo, printer=print, workdir: Path | None = None,
         ways: tuple[str, ...] = WAYS) -> list[dict]:
     files = _files(inbox)
     if not files:
@@ -148,13 +149,13 @@ def run(inbox: Path, admin: db.ConnInfo, printer=print, workdir: Path | None = N
     sums = {}
     for way in ways:
         name = "bench_" + way.split()[0].lower().replace(" ", "_")
-        db.drop_database(admin, name)
-        db.create_database(admin, name)
+        warehouse.drop_database(admin, name)
+        warehouse.create_database(admin, name)
         info = admin.with_db(name)
-        db.ensure_schemas(info)
+        warehouse.ensure_schemas(info)
         t0 = time.monotonic()
         proc = subprocess.Popen(
-            [sys.executable, "-m", "ingestion.bench", "_one", way, str(bench_inbox), info.url], stdout=subprocess.PIPE, text=True)
+            [sys.executable, "-m", "publics_demo.bench", "_one", way, str(bench_inbox), info.url], stdout=subprocess.PIPE, text=True)
         out = proc.stdout.read()
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.monotonic() - t0
@@ -167,7 +168,7 @@ def run(inbox: Path, admin: db.ConnInfo, printer=print, workdir: Path | None = N
                         "mb_per_s": size / 1e6 / seconds,
                         "peak_mb": reported["peak_mb"] or usage.ru_maxrss / 1024})
         printer(f"  … {way}: {rows:,} rows in {seconds:.2f} s")
-        db.drop_database(admin, name)
+        warehouse.drop_database(admin, name)
     limit = next(r for r in results if r["way"] == "bare COPY")["rows_per_s"]
     shutil.rmtree(bench_inbox, ignore_errors=True)
     printer(f"ingestion benchmark: {len(files)} plain delimited files, {size / 1e6:,.1f} MB "

@@ -35,8 +35,8 @@ from functools import partial
 from pathlib import Path
 from urllib.parse import parse_qsl
 
-from ingestion.demo.ads import BrokenFolder, inbox_files
-from ingestion.demo.web import (
+from publics_demo.ads import BrokenFolder, inbox_files
+from publics_demo.web import (
     FLAG_GA4_NO_ID,
     FLAG_GA4_TWICE,
     KIND_CART,

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import yaml
 
-from ingestion.db import ConnInfo, connect
-from ingestion.project import project_root
+from publics.project import project_root
+from publics.warehouse import ConnInfo, connect
 
 GRID_WIDTH = 24  # Metabase's dashboard grid
 CANVAS_KEYS = ("objective", "audience", "kpis", "sources", "filters", "refresh")

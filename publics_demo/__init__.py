@@ -1,6 +1,6 @@
 """Deterministic demo institution, written in the native export formats of its sources.
 
-    from ingestion.demo import generate
+    from publics_demo import generate
     summary = generate(Path("demo"), scale=0.05, seed=42)   # {file name: rows}
 
 Layout of `out_dir`:
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ingestion.demo import (
+from publics_demo import (
     ads,
     broken,
     emailing,
@@ -32,7 +32,7 @@ from ingestion.demo import (
     truth,
     web,
 )
-from ingestion.demo.world import TODAY, build_world
+from publics_demo.world import TODAY, build_world
 
 # Sources rendered from the world besides SecuTix, each with `write(world, out) -> (counts, truth)`
 # and `write_broken(out) -> [broken file]`, in generation order.
@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
     import time
 
-    p = argparse.ArgumentParser(prog="python -m ingestion.demo", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="python -m publics_demo", description=__doc__.split("\n\n")[0])
     p.add_argument("--scale", type=float, default=DEFAULT_SCALE)
     p.add_argument("--seed", type=int, default=DEFAULT_SEED)
     p.add_argument("--out", default="demo", help="output folder (default ./demo)")

@@ -19,8 +19,8 @@ import psycopg
 import yaml
 from psycopg import sql
 
-from ingestion.db import ConnInfo, connect
-from ingestion.project import project_root
+from publics.project import project_root
+from publics.warehouse import ConnInfo, connect
 
 CRITERIA = ("complétude", "fiabilité", "cohérence", "minimisation")
 SEVERITIES = ("critical", "warning")

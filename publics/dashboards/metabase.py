@@ -70,8 +70,8 @@ from urllib.request import Request, urlopen
 
 import yaml
 
-from ingestion.dashboards import LATEST, TAG, Dashboard
-from ingestion.db import READER_ROLE
+from publics.dashboards.definitions import LATEST, TAG, Dashboard
+from publics.warehouse import READER_ROLE
 
 DATABASE_NAME = "publics — entrepôt (marts)"
 COLLECTION_NAME = "publics — tableaux de bord"

@@ -42,9 +42,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from ingestion.demo.ads import BrokenFolder, csv_bytes, inbox_files, month_of, read_csv
-from ingestion.demo.campaigns import MONTHS_FR, Campaign, build_campaigns
-from ingestion.demo.web import (
+from publics_demo.ads import BrokenFolder, csv_bytes, inbox_files, month_of, read_csv
+from publics_demo.campaigns import MONTHS_FR, Campaign, build_campaigns
+from publics_demo.web import (
     ATTRIBUTION_DAYS,
     DAY,
     SITE,
@@ -61,7 +61,7 @@ from ingestion.demo.web import (
     utc_offset,
     utm_query,
 )
-from ingestion.demo.world import EXPORT_TIME, World, _cum, _pick, _ri
+from publics_demo.world import EXPORT_TIME, World, _cum, _pick, _ri
 
 FOLDER = "inbox/emailing"
 SOURCE = "emailing"

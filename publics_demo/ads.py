@@ -44,9 +44,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from ingestion.demo import broken as demo_broken
-from ingestion.demo.campaigns import Campaign, Delivery, build_campaigns, deliveries
-from ingestion.demo.world import EXPORT_TIME, TODAY, World
+from publics_demo import broken as demo_broken
+from publics_demo.campaigns import Campaign, Delivery, build_campaigns, deliveries
+from publics_demo.world import EXPORT_TIME, TODAY, World
 
 FOLDER = "inbox/ads"
 SOURCE = "ads"

@@ -1,0 +1,162 @@
+"""`publics`: the one entry point users and CI call (argument parsing; the steps run in
+`publics.pipeline`).
+
+    publics db up|down|url|env|status   the warehouse (DATABASE_URL, or a local cluster)
+    publics ingest <folder>             land extract files in raw
+    publics build                       dbt: seeds, models, tests
+    publics check                       Great Expectations suites
+    publics dashboards check            run every dashboard card's query on the marts
+    publics dashboards render --out D   the dashboards as static HTML pages (charts in SVG)
+    publics dashboards publish          create or update them in Metabase (METABASE_URL, _API_KEY)
+    publics run <folder>                all of it, in order, stopping on the first failed step
+    publics glossary                    write docs/glossaire.md from the dbt docs and the seeds
+
+Installed packages add commands through the `publics.commands` entry points: the demo
+institution adds `publics demo [generate]` and `publics bench …` (package `publics_demo`, which
+the product never imports).
+
+Exit codes: 0 success, 1 failure, 2 partial (some input files rejected, the rest loaded).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import sys
+from importlib.metadata import entry_points
+from pathlib import Path
+
+from publics import pipeline, warehouse
+from publics.pipeline import StepFailed, open_warehouse, say
+from publics.project import project_root
+
+COMMAND_PLUGINS = "publics.commands"  # entry-point group: `name = "module:register"`
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    if args.action == "up":
+        if os.environ.get("DATABASE_URL"):
+            open_warehouse()
+            say("  DATABASE_URL is set: no local cluster started")
+        else:
+            cluster = warehouse.local_cluster()
+            started = cluster.start()
+            say(f"  local cluster {'started' if started else 'already running'} in {cluster.root}")
+            open_warehouse()
+        say(f"  schemas: {', '.join(warehouse.SCHEMAS)}")
+        return 0
+    if args.action == "down":
+        if os.environ.get("DATABASE_URL"):
+            say("DATABASE_URL is set: the external server is not ours to stop")
+            return 0
+        stopped = warehouse.local_cluster().stop()
+        say("local cluster stopped" if stopped else "local cluster was not running")
+        return 0
+    info, _ = warehouse.resolve(start=False)
+    if args.action == "url":
+        say(info.url)
+    elif args.action == "env":  # eval "$(publics db env)" && dbt build
+        for key, value in {**info.dbt_env(), "DBT_PROFILES_DIR": str(project_root())}.items():
+            say(f"export {key}={shlex.quote(value)}")
+    elif args.action == "status":
+        running = bool(os.environ.get("DATABASE_URL")) or warehouse.local_cluster().running()
+        say(f"{info.host}:{info.port}/{info.dbname}: {'running' if running else 'stopped'}")
+        return 0 if running else 1
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    return pipeline.do_ingest(Path(args.folder), open_warehouse(), args.quarantine and Path(args.quarantine))
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    pipeline.do_build(open_warehouse(), select=args.select)
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    pipeline.do_check(open_warehouse())
+    return 0
+
+
+def cmd_dashboards(args: argparse.Namespace) -> int:
+    if args.action == "publish":
+        return pipeline.do_publish(Path(args.exposures) if args.exposures else None)
+    if args.action == "render":
+        pipeline.do_render(open_warehouse(), Path(args.out))
+        return 0
+    pipeline.do_dashboards_check(open_warehouse(), require_rows=args.require_rows)
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    return pipeline.run_pipeline(Path(args.folder), strict=args.strict,
+                                 quarantine_dir=args.quarantine and Path(args.quarantine))
+
+
+def cmd_glossary(args: argparse.Namespace) -> int:
+    pipeline.do_glossary()
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="publics", description=__doc__.split("\n\n")[0])
+    sub = p.add_subparsers(dest="command", required=True)
+
+    d = sub.add_parser("db", help="the warehouse: start, stop, show its URL")
+    d.add_argument("action", choices=["up", "down", "url", "env", "status"])
+    d.set_defaults(func=cmd_db)
+
+    i = sub.add_parser("ingest", help="land the extract files of a folder in the raw schema")
+    i.add_argument("folder")
+    i.add_argument("--quarantine", help="where rejected files are copied (default .local/quarantine)")
+    i.set_defaults(func=cmd_ingest)
+
+    b = sub.add_parser("build", help="dbt build: seeds, models and their tests")
+    b.add_argument("--select", nargs="*", help="dbt selection (default: everything)")
+    b.set_defaults(func=cmd_build)
+
+    c = sub.add_parser("check", help="run the Great Expectations suites")
+    c.set_defaults(func=cmd_check)
+
+    ds = sub.add_parser("dashboards", help="dashboards as code: check every card against the marts")
+    ds.add_argument("action", choices=["check", "render", "publish"])
+    ds.add_argument("--out", default="target/dashboards", help="render: the folder of the HTML pages")
+    ds.add_argument("--exposures", help="publish: also write the dashboards as dbt exposures to this YAML file")
+    ds.add_argument("--require-rows", action="store_true",
+                    help="a card with nothing to show fails the check (default: reported)")
+    ds.set_defaults(func=cmd_dashboards)
+
+    r = sub.add_parser("run", help="ingest, build, check — stopping on the first failed step")
+    r.add_argument("folder")
+    r.add_argument("--strict", action="store_true", help="stop when any input file is rejected")
+    r.add_argument("--quarantine", help="where rejected files are copied (default .local/quarantine)")
+    r.set_defaults(func=cmd_run)
+
+    g = sub.add_parser("glossary", help="write the French glossary (docs/glossaire.md) from the dbt docs and seeds")
+    g.set_defaults(func=cmd_glossary)
+
+    for plugin in sorted(entry_points(group=COMMAND_PLUGINS), key=lambda e: e.name):
+        plugin.load()(sub)  # register(subparsers): adds its sub-commands, each with a `func`
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except StepFailed as exc:
+        say(f"✘ {exc.step} failed: {exc}")
+        say("  the pipeline stopped here; fix the problem above and run again (re-running is safe)")
+        return exc.code
+    except warehouse.DatabaseError as exc:
+        say(f"✘ database: {exc}")
+        return 1
+    except KeyboardInterrupt:
+        say("✘ interrupted")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Dashboards as code: definitions and their check, static HTML pages, Metabase publication."""

@@ -1,0 +1,199 @@
+"""The pipeline's steps, as the CLI and the demo run them: ingest → build → check → dashboards.
+
+Each step prints what it did and how long it took, and raises `StepFailed` (with the exit code
+the CLI returns) when it cannot go on. Argument parsing lives in `publics.cli`; this module only
+runs things.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from publics import warehouse
+from publics.project import project_root
+
+
+class StepFailed(Exception):
+    def __init__(self, step: str, message: str, code: int = 1):
+        super().__init__(message)
+        self.step, self.code = step, code
+
+
+def say(message: str = "") -> None:
+    print(message, flush=True)
+
+
+@contextmanager
+def step(name: str) -> Iterator[Callable[[str], None]]:
+    """Print the step's start, let it report what it did, print its duration."""
+    say(f"▶ {name}")
+    t0 = time.monotonic()
+    done: list[str] = []
+    yield done.append
+    summary = "; ".join(done) if done else "done"
+    say(f"✔ {name}: {summary} ({time.monotonic() - t0:.1f} s)")
+
+
+# --------------------------------------------------------------------------- steps
+
+
+def open_warehouse(start: bool = True) -> warehouse.ConnInfo:
+    info, origin = warehouse.resolve(start=start)
+    warehouse.ensure_schemas(info, reader_password=os.environ.get("PUBLICS_READER_PASSWORD"))
+    say(f"  warehouse: {info.host}:{info.port}/{info.dbname} ({origin})")
+    return info
+
+
+def default_quarantine() -> Path:
+    return Path(os.environ.get("PUBLICS_QUARANTINE") or project_root() / ".local" / "quarantine")
+
+
+def do_ingest(folder: Path, info: warehouse.ConnInfo, quarantine_dir: Path | None = None) -> int:
+    from ingestion.loader import IngestionBusy, ingest
+
+    quarantine_dir = quarantine_dir or default_quarantine()
+    with step(f"ingest {folder}") as report:
+        try:
+            result = ingest(folder, info, quarantine_dir, progress=say)
+        except (IngestionBusy, FileNotFoundError) as exc:
+            raise StepFailed("ingest", str(exc)) from None
+        _print_ingest_summary(result)
+        report(
+            f"{len(result.by_status('loaded'))} file(s) loaded, {len(result.by_status('skipped'))} skipped, "
+            f"{len(result.by_status('rejected'))} rejected, {result.rows:,} rows"
+        )
+    return result.exit_code
+
+
+def _print_ingest_summary(result) -> None:
+    by_source: dict[str, list] = {}
+    for r in result.results:
+        by_source.setdefault(r.source, []).append(r)
+    say(f"  {'source':<12} {'files':>5} {'loaded':>6} {'skipped':>7} {'rejected':>8} {'rows':>10} {'MB':>8} {'s':>6}")
+    for source, items in sorted(by_source.items()):
+        say(
+            f"  {source:<12} {len(items):>5} {sum(r.status == 'loaded' for r in items):>6} "
+            f"{sum(r.status == 'skipped' for r in items):>7} {sum(r.status == 'rejected' for r in items):>8} "
+            f"{sum(r.rows for r in items):>10,} {sum(r.size_bytes for r in items) / 1e6:>8.2f} "
+            f"{sum(r.seconds for r in items):>6.2f}"
+        )
+    rejected = result.by_status("rejected")
+    if rejected:
+        say("  rejected files (kept in quarantine, the other files were loaded):")
+        for r in rejected:
+            say(f"    ✘ {r.error}")
+
+
+def do_build(info: warehouse.ConnInfo, select: list[str] | None = None) -> None:
+    from ingestion.loader import prepare
+    from publics.dbt_runner import DbtFailed, dbt_build
+    from publics.quality import ensure_history
+
+    with step("build (dbt seed, run, test)") as report:
+        prepare(info)  # every raw table and the load ledger exist, even before a first ingestion
+        ensure_history(info)  # the quality history the quality marts read
+        try:
+            summary = dbt_build(info, select=select)
+        except DbtFailed as exc:
+            raise StepFailed("build", str(exc)) from None
+        report(summary)
+
+
+def do_check(info: warehouse.ConnInfo) -> None:
+    from publics.quality import run_checks
+
+    with step("check (Great Expectations)") as report:
+        outcome = run_checks(info, printer=say)
+        report(outcome.summary)
+        if outcome.critical_failures:
+            raise StepFailed("check", f"{outcome.critical_failures} critical expectation(s) failed")
+
+
+def do_dashboards_check(info: warehouse.ConnInfo, require_rows: bool = False) -> None:
+    """Every card's query must run with its declared columns. A card with nothing to show (a
+    source not delivered yet) is reported, and fails only with `require_rows` (the demo, CI)."""
+    from publics.dashboards.definitions import check_cards
+
+    with step("dashboards (every card's query on the marts)") as report:
+        checks = check_cards(info)
+        for c in checks:
+            if not c.ok:
+                say(f"    ✘ {c.dashboard} › {c.card}: {c.problem}")
+            elif c.empty:
+                say(f"    {'✘' if require_rows else '⚠'} {c.dashboard} › {c.card}: nothing to show yet (no rows)")
+        failed = [c for c in checks if not c.ok or (require_rows and c.empty)]
+        empty = sum(1 for c in checks if c.ok and c.empty)
+        report(f"{sum(1 for c in checks if c.ok)}/{len(checks)} card(s) answer with the declared columns"
+               + (f", {empty} with nothing to show yet" if empty else ""))
+        if failed:
+            raise StepFailed("dashboards", f"{len(failed)} card(s) do not answer")
+
+
+def do_publish(exposures: Path | None) -> int:
+    """Create or update, idempotently, the dashboards in the Metabase of METABASE_URL."""
+    from publics.dashboards import metabase
+    from publics.dashboards.definitions import discover, resolve_latest
+
+    try:
+        settings = metabase.Settings.from_env()
+    except metabase.MetabaseError as exc:
+        raise StepFailed("dashboards publish", f"metabase: {exc}") from None
+    definitions = resolve_latest(open_warehouse(), discover())  # `default: latest` → today's value
+    with step(f"dashboards publish → {settings.url}") as report:
+        try:
+            result = metabase.publish(definitions, settings, progress=say)
+        except metabase.MetabaseError as exc:
+            raise StepFailed("dashboards publish", f"metabase: {exc}") from None
+        report(result.summary())
+        if exposures:
+            metabase.write_exposures(definitions, result, exposures)
+            say(f"  dbt exposures written to {exposures}")
+    with step("dashboards publish: dbt docs → Metabase data model (dbt-metabase)") as report:
+        from publics.dbt_runner import DbtFailed, dbt_manifest
+
+        try:
+            docs = metabase.push_model_docs(settings, dbt_manifest(open_warehouse()))
+        except (metabase.MetabaseError, DbtFailed) as exc:
+            raise StepFailed("dashboards publish", str(exc)) from None
+        for problem in docs.problems[:10]:
+            say(f"  ! {problem}")
+        report(docs.summary())
+    return 0
+
+
+def run_pipeline(folder: Path, strict: bool = False, quarantine_dir: Path | None = None,
+                 require_rows: bool = False) -> int:
+    t0 = time.monotonic()
+    info = open_warehouse()
+    code = do_ingest(folder, info, quarantine_dir)
+    if code and strict:
+        raise StepFailed("ingest", "some files were rejected (--strict)", code)
+    do_build(info)
+    do_check(info)
+    do_dashboards_check(info, require_rows=require_rows)
+    say(f"pipeline finished in {time.monotonic() - t0:.1f} s"
+        + (" — with rejected input files, see above" if code else ""))
+    say("what you get (schema marts; connection: `publics db url`):")
+    for table, rows in warehouse.table_counts(info, "marts"):
+        say(f"  marts.{table:<32} {rows:>10,} rows")
+    return code
+
+
+def do_render(info: warehouse.ConnInfo, out: Path) -> None:
+    from publics.dashboards.render import render
+
+    with step(f"dashboards render → {out}") as report:
+        pages = render(info, out)
+        report(f"{len(pages) - 1} dashboard page(s); open {out / 'index.html'}")
+
+
+def do_glossary() -> Path:
+    from publics import glossary
+
+    path = glossary.write(project_root())
+    say(f"✔ glossary written to {path}")
+    return path

@@ -1,0 +1,66 @@
+"""The demo's commands, added to `publics` through the `publics.commands` entry point:
+
+    publics demo [generate]      generate the demo institution (then run the pipeline on it)
+    publics bench ingest         the ingestion benchmark on the demo's files
+
+The demo depends on the product (it runs its pipeline); the product never imports the demo.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+import publics_demo as demo
+from publics.pipeline import open_warehouse, run_pipeline, say, step
+from publics.project import project_root
+
+
+def do_generate(out: Path, scale: float, seed: int) -> Path:
+    with step(f"demo generate (scale {scale}, seed {seed})") as report:
+        summary = demo.generate(out, scale=scale, seed=seed)
+        report(f"{len(summary)} file(s), {sum(summary.values()):,} rows written to {out}")
+    return out
+
+
+def demo_inbox(out: Path) -> Path:
+    """The folder of delivered files inside a generated demo (the truth lies beside it)."""
+    return out / demo.INBOX
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    out = Path(args.out or project_root() / ".local" / "demo")
+    do_generate(out, args.scale, args.seed)
+    if args.demo_action == "generate":
+        return 0
+    # The demo delivers every source: every card of every dashboard must have something to show.
+    return run_pipeline(demo_inbox(out), require_rows=True)
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from publics_demo import bench
+
+    out = project_root() / ".local" / "bench" / f"scale-{args.scale:g}-seed-{args.seed}"
+    if not demo_inbox(out).exists():
+        do_generate(out, args.scale, args.seed)
+    info = open_warehouse()
+    with step(f"bench ingest (scale {args.scale:g})"):
+        bench.run(demo_inbox(out), info.with_db("postgres") if not os.environ.get("DATABASE_URL") else info,
+                  printer=say)
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    be = sub.add_parser("bench", help="benchmarks (they measure, they do not pass or fail)")
+    be.add_argument("what", choices=["ingest"])
+    be.add_argument("--scale", type=float, default=1.0)
+    be.add_argument("--seed", type=int, default=42)
+    be.set_defaults(func=cmd_bench)
+
+    m = sub.add_parser("demo", help="generate the demo institution's files, then run the pipeline on them")
+    m.add_argument("demo_action", nargs="?", choices=["generate"], help="only generate the files")
+    m.add_argument("--scale", type=float, default=demo.DEFAULT_SCALE, help="1 = one season of a 1,000-seat house")
+    m.add_argument("--seed", type=int, default=demo.DEFAULT_SEED)
+    m.add_argument("--out", help="output folder (default .local/demo)")
+    m.set_defaults(func=cmd_demo)
