@@ -50,7 +50,7 @@ lint: setup
 
 lock:  ## re-resolve the pinned set from pyproject's ranges
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
-	.lock-venv/bin/pip install --quiet -e '.[test]' ruff
+	.lock-venv/bin/pip install --quiet -e '.[test,lint]'
 	.lock-venv/bin/pip freeze --exclude-editable | sed '1i # Fully pinned, tested set of Python packages (pip freeze of a working environment).\n# Regenerate with: make lock   (installs pyproject ranges in a fresh venv and freezes them)' > requirements.lock
 	rm -rf .lock-venv
 
