@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksu
 SCALE  ?= 0.05
 SEED   ?= 42
 
-.PHONY: setup demo test test-fast run bench-ingest dashboards-html db-up db-down docs lint lock clean clean-all
+.PHONY: setup system-packages demo test test-fast run bench-ingest dashboards-html db-up db-down docs lint lock clean clean-all
 
 setup: $(STAMP)  ## create the virtualenv and install the pinned dependencies
 
@@ -17,13 +17,18 @@ $(STAMP): requirements.lock pyproject.toml
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
-demo: setup  ## generate the demo institution, then ingest, build, check it
+system-packages:  ## as root with apt: PostgreSQL (and, for the tests, Chromium) from Debian; otherwise says what is missing
+	@setup/system-packages.sh $(SYSTEM_PACKAGES)
+
+demo: SYSTEM_PACKAGES = postgres
+demo: system-packages setup  ## generate the demo institution, then ingest, build, check it
 	$(BIN)/publics demo --scale $(SCALE) --seed $(SEED)
 
 run: setup  ## run the pipeline on your own extracts: make run INBOX=/path/to/files
 	$(BIN)/publics run $(INBOX)
 
-test: setup  ## every test: unit, integration (throwaway Postgres), dbt, Great Expectations
+test: SYSTEM_PACKAGES = postgres chromium
+test: system-packages setup lint  ## the linters, then every test: unit, integration (throwaway Postgres), dbt, Great Expectations
 	$(BIN)/python -m pytest
 
 test-fast: setup  ## unit tests only (no database)
@@ -45,8 +50,10 @@ docs: setup  ## the French glossary (docs/glossaire.md) and dbt docs (catalog of
 	$(BIN)/publics glossary
 	eval "$$($(BIN)/publics db env)" && $(BIN)/dbt docs generate
 
-lint: setup
+lint: setup  ## ruff (Python), import-linter (the layers, pyproject.toml), sqlfluff (the dbt models, .sqlfluff)
 	$(BIN)/ruff check ingestion publics publics_demo tests
+	$(BIN)/lint-imports
+	$(BIN)/sqlfluff lint models
 
 lock:  ## re-resolve the pinned set from pyproject's ranges
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv

@@ -32,7 +32,7 @@ pytestmark = pytest.mark.integration
 DASHBOARDS = discover()
 CHARTS = {"bar", "combo", "row", "funnel", "line", "area", "pie"}
 WIDTH = 1440
-INSTALL = "apt-get install -y chromium chromium-driver fonts-dejavu-core"
+INSTALL = "as root, setup/system-packages.sh chromium (apt-get install -y chromium chromium-driver fonts-dejavu-core)"
 
 # What the page shows of each card, measured by the browser's own layout.
 CARDS_JS = """
