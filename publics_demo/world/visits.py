@@ -160,7 +160,7 @@ class Visitor:
         self.last_session_id = 0
         self.pseudo_id = ""
         self.first_touch: Touch | None = None
-        self.ga4_tail: tuple[str, ...] = ()  # cached by ga4.py: the event fields that never change
+        self.ga4_tail: tuple[str, ...] = ()  # cached by renderers/ga4.py: the event fields that never change
 
     def begin(self, utc: int, touch: Touch) -> int:
         """Count a new session starting at `utc` (Unix seconds); return its GA4 ga_session_id."""
