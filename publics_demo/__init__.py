@@ -11,41 +11,35 @@ Layout of `out_dir`:
 - `truth/<source>_truth.json` — the planted truth of each source (duplicates, expected revenue,
   campaigns and spend, invitations, broken files…), never ingested.
 
-Same seed and scale → byte-identical files (pure standard library, no clock: `world.TODAY`).
-Scale 1 is one season of a 1,000-seat house per season (≈ 200 performances, ≈ 170–180,000
-tickets); three seasons are generated. One module per source renders the shared `world`.
+Same seed and scale → byte-identical files (no clock: `world.frame.TODAY`). Scale 1 is one
+season of a 1,000-seat house per season (≈ 200 performances, ≈ 170–180,000 tickets); three
+seasons are generated. The simulated institution is `world/` (it never imports a renderer); one
+module per export format in `renderers/` renders it; `files.py`, `defects.py` and `truth.py`
+are the helpers they share.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from publics_demo import (
-    ads,
-    broken,
-    emailing,
-    ga4,
-    matomo,
-    secutix,
-    social,
-    spreadsheets,
-    truth,
-    web,
-)
-from publics_demo.world import TODAY, build_world
+from publics_demo import defects, truth
+from publics_demo.renderers import Renderer, ads, secutix, social, spreadsheets, web
+from publics_demo.world.frame import TODAY
+from publics_demo.world.model import build_world
 
-# Sources rendered from the world besides SecuTix, each with `write(world, out) -> (counts, truth)`
-# and `write_broken(out) -> [broken file]`, in generation order.
-MARKETING_SOURCES = (ads, social, spreadsheets)
+# The sources, in generation order: each renders the world with `write(world, out) -> (counts,
+# truth)`, then `write_broken(out) -> [broken file]` (`renderers.Renderer`). The web journeys are
+# one source: GA4, Matomo and Mailchimp render them in one pass (`renderers/web.py`).
+RENDERERS: tuple[Renderer, ...] = (secutix, ads, social, spreadsheets, web)
 
 INBOX = "inbox"  # the delivered files to ingest, one sub-folder per source (the truth lies beside it)
 TRUTH = truth.FOLDER
-BROKEN = broken.FOLDER  # damaged deliveries, one sub-folder per source
+BROKEN = defects.FOLDER  # damaged deliveries, one sub-folder per source
 DEFAULT_SCALE = 0.05
 DEFAULT_SEED = 42
 
 __all__ = ["DEFAULT_SCALE", "DEFAULT_SEED", "INBOX", "SOURCES", "TODAY", "TRUTH", "generate", "main"]
-SOURCES = ("secutix", *(m.SOURCE for m in MARKETING_SOURCES), web.SOURCE)  # every truth document written
+SOURCES = tuple(r.SOURCE for r in RENDERERS)  # every truth document written
 
 
 def generate(out_dir: Path, scale: float = DEFAULT_SCALE, seed: int = DEFAULT_SEED) -> dict[str, int]:
@@ -53,19 +47,12 @@ def generate(out_dir: Path, scale: float = DEFAULT_SCALE, seed: int = DEFAULT_SE
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     world = build_world(seed=seed, scale=scale)
-    counts, secutix_truth = secutix.write(world, out_dir)
-    secutix_truth["broken_files"] = broken.write_broken(out_dir, "secutix", out_dir / secutix.FOLDER)
-    truth.write_truth(out_dir, "secutix", secutix_truth)
-    for module in MARKETING_SOURCES:
-        source_counts, document = module.write(world, out_dir)
-        document["broken_files"] = module.write_broken(out_dir)
-        truth.write_truth(out_dir, module.SOURCE, document)
+    counts: dict[str, int] = {}
+    for renderer in RENDERERS:
+        source_counts, document = renderer.write(world, out_dir)
+        document["broken_files"] = renderer.write_broken(out_dir)
+        truth.write_truth(out_dir, renderer.SOURCE, document)
         counts.update(source_counts)
-    # The web journeys, rendered by GA4, Matomo and Mailchimp in one pass (web.py).
-    web_counts, web_truth = web.write(world, out_dir)
-    web_truth["broken_files"] = [item for module in (ga4, matomo, emailing) for item in module.write_broken(out_dir)]
-    truth.write_truth(out_dir, web.SOURCE, web_truth)
-    counts.update(web_counts)
     return counts
 
 

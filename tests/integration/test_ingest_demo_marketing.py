@@ -1,14 +1,15 @@
-"""`publics ingest` on the demo's marketing deliveries (ads.py, social.py, spreadsheets.py) against
-the throwaway Postgres: every good file lands whole (row counts = what the generator says it
-wrote, spend = the deliveries), every planted broken file is rejected with its expected problem."""
+"""`publics ingest` on the demo's marketing deliveries (renderers/ads.py, social.py,
+spreadsheets.py) against the throwaway Postgres: every good file lands whole (row counts = what the
+generator says it wrote, spend = the deliveries), every planted broken file is rejected with its
+expected problem."""
 
 from __future__ import annotations
 
 import pytest
 
-from publics_demo import ads, social, spreadsheets
-from publics_demo.campaigns import build_campaigns, deliveries
-from publics_demo.world import build_world
+from publics_demo.renderers import ads, social, spreadsheets
+from publics_demo.world.campaigns import build_campaigns, deliveries
+from publics_demo.world.model import build_world
 from tests.conftest import assert_broken_files_reported, assert_inbox_loaded_whole, run_cli
 
 SCALE, SEED = 0.02, 11

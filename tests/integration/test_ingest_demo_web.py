@@ -1,14 +1,14 @@
-"""`publics ingest` on the demo's web and e-mailing deliveries (web.py: GA4, Matomo, Mailchimp)
-against the throwaway Postgres: every good file lands whole (row counts = what the generator says
-it wrote), the web purchases land with their transaction ids, every planted broken file is
-rejected with its expected problem."""
+"""`publics ingest` on the demo's web and e-mailing deliveries (renderers/web.py: GA4, Matomo,
+Mailchimp) against the throwaway Postgres: every good file lands whole (row counts = what the
+generator says it wrote), the web purchases land with their transaction ids, every planted broken
+file is rejected with its expected problem."""
 
 from __future__ import annotations
 
 import pytest
 
-from publics_demo import web
-from publics_demo.world import build_world
+from publics_demo.renderers import web
+from publics_demo.world.model import build_world
 from tests.conftest import assert_broken_files_reported, assert_inbox_loaded_whole, run_cli
 
 SCALE, SEED = 0.01, 5

@@ -182,8 +182,8 @@ def test_web_purchases_and_attribution_against_the_planted_truth(demo) -> None:
     """Web purchases matched to their ticketing order, and the last non-direct click credited to
     each web order's true last non-direct touch (campaign, and channel), printed and held to
     the thresholds of issues 5 and 6."""
-    from publics_demo.campaigns import build_campaigns
-    from publics_demo.world import build_world
+    from publics_demo.world.campaigns import build_campaigns
+    from publics_demo.world.model import build_world
 
     _, out, _, query = demo
     truth = demo_truth.read_truth(out, "web")
@@ -215,8 +215,8 @@ def test_web_sessions_channel_and_campaign_against_the_planted_truth(demo) -> No
     import csv
     import gzip
 
-    from publics_demo.campaigns import build_campaigns
-    from publics_demo.world import build_world
+    from publics_demo.world.campaigns import build_campaigns
+    from publics_demo.world.model import build_world
 
     _, out, _, query = demo
     truth = demo_truth.read_truth(out, "web")

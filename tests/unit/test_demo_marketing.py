@@ -1,5 +1,5 @@
-"""The demo generator, marketing slice (ads.py, social.py, spreadsheets.py): deterministic to the
-byte (workbooks included), read by the project's own readers, and consistent with the plan it
+"""The demo generator, marketing slice (renderers/ads.py, social.py, spreadsheets.py): deterministic
+to the byte (workbooks included), read by the project's own readers, and consistent with the plan it
 renders — ad spend is `campaigns.deliveries`, budgets are `Campaign.budget_cents`, the UTM plan
 lists every campaign, invitation rows are the ADMINISTRATION tickets. No database."""
 
@@ -17,9 +17,12 @@ import pytest
 
 from ingestion import contracts
 from ingestion.readers import RejectedFile, reader_for
-from publics_demo import ads, social, spreadsheets
-from publics_demo.campaigns import build_campaigns, deliveries
-from publics_demo.world import EXPORT_TIME, TODAY, build_world, simulate_orders
+from publics_demo.files import xlsx_bytes
+from publics_demo.renderers import ads, social, spreadsheets
+from publics_demo.world.campaigns import SITE, build_campaigns, deliveries
+from publics_demo.world.frame import EXPORT_TIME, TODAY
+from publics_demo.world.model import build_world
+from publics_demo.world.orders import simulate_orders
 from tests.conftest import tree_digest
 
 SCALE, SEED = 0.03, 42
@@ -114,7 +117,7 @@ def test_workbooks_carry_no_clock(out):
 
 def test_workbook_bytes_do_not_depend_on_when_they_are_written(monkeypatch):
     def book() -> bytes:
-        return spreadsheets.xlsx_bytes({"Budget": [["Saison", "Budget (€)"], ["2025-26", 1200], [date(2026, 3, 1)]]})
+        return xlsx_bytes({"Budget": [["Saison", "Budget (€)"], ["2025-26", 1200], [date(2026, 3, 1)]]})
 
     first = book()
     # zip entries dated by the clock would differ from one second to the next
@@ -258,7 +261,7 @@ def test_utm_plan_lists_every_campaign_with_its_canonical_tagging(out, result, p
         season = name[len("plan_utm_"):-len(".xlsx")]
         for r in rows:
             listed[(season, r["utm_source"], r["utm_medium"], r["utm_campaign"])] += 1
-            assert r["url_de_destination"].startswith(spreadsheets.SITE)
+            assert r["url_de_destination"].startswith(SITE)
     workbook = {c.key: season for season, cs in spreadsheets.by_workbook(result["world"], plan).items() for c in cs}
     wanted = Counter((workbook[c.key], c.utm_source, c.utm_medium, c.name) for c in plan)
     assert set(workbook.values()) == set(result["world"].seasons)

@@ -1,7 +1,8 @@
-"""The demo generator, web slice (web.py, ga4.py, matomo.py, emailing.py): deterministic to the
-byte, read by the project's own readers, consistent with the world it renders (every web order
-has its purchase, paid sessions never exceed the clicks, GA4 only has consenting visitors) and
-with its planted truth (sessions file, touchpoints, defects). No database."""
+"""The demo generator, web slice (renderers/web.py, ga4.py, matomo.py, emailing.py;
+world/journeys.py, mailing.py): deterministic to the byte, read by the project's own readers,
+consistent with the world it renders (every web order has its purchase, paid sessions never exceed
+the clicks, GA4 only has consenting visitors) and with its planted truth (sessions file,
+touchpoints, defects). No database."""
 
 from __future__ import annotations
 
@@ -21,9 +22,11 @@ import pytest
 from ingestion import contracts
 from ingestion.readers import RejectedFile, reader_for
 from ingestion.readers import matomo as matomo_reader
-from publics_demo import emailing, ga4, matomo, web
-from publics_demo.campaigns import build_campaigns, deliveries
-from publics_demo.world import build_world, simulate_orders
+from publics_demo.renderers import emailing, ga4, matomo, web
+from publics_demo.world import webclock
+from publics_demo.world.campaigns import build_campaigns, deliveries
+from publics_demo.world.model import build_world
+from publics_demo.world.orders import simulate_orders
 from tests.conftest import tree_digest
 
 SCALE, SEED = 0.01, 42
@@ -81,8 +84,8 @@ def visits(out) -> list[dict]:
 @pytest.fixture(scope="module")
 def web_orders(result) -> dict[str, object]:
     """The TICKETSHOP orders of the web window, by transaction id."""
-    lo = datetime.combine(web.WEB_START, datetime.min.time())
-    hi = datetime.combine(web.WEB_END + timedelta(days=1), datetime.min.time())
+    lo = datetime.combine(webclock.WEB_START, datetime.min.time())
+    hi = datetime.combine(webclock.WEB_END + timedelta(days=1), datetime.min.time())
     return {str(o.file_number): o for o in simulate_orders(result["world"])
             if o.originator == "TICKETSHOP" and lo <= o.order_date < hi}
 
@@ -111,7 +114,7 @@ def test_same_seed_and_scale_give_byte_identical_files(out, result, tmp_path):
     ours, theirs = tree_digest(out), tree_digest(tmp_path)
     assert ours == theirs
     assert again["counts"] == result["counts"] and again["truth"] == result["truth"]
-    assert sum(name.endswith(".ndjson.gz") for name in ours) == (web.WEB_END - web.WEB_START).days + 1 + 2
+    assert sum(name.endswith(".ndjson.gz") for name in ours) == (webclock.WEB_END - webclock.WEB_START).days + 1 + 2
     assert gzip.decompress((out / web.SESSIONS_FILE).read_bytes())  # the truth file is gzip too
 
 
@@ -125,7 +128,7 @@ def test_another_seed_gives_other_sessions(out, tmp_path):
 def test_volume_follows_the_scale_and_the_sources(result, sessions):
     truth = result["truth"]
     assert truth["sessions"]["all"] == len(sessions)
-    assert abs(len(sessions) - web.SESSIONS_IN_WINDOW * SCALE) < 0.1 * web.SESSIONS_IN_WINDOW * SCALE
+    assert abs(len(sessions) - webclock.SESSIONS_IN_WINDOW * SCALE) < 0.1 * webclock.SESSIONS_IN_WINDOW * SCALE
     channels = Counter(s["channel_group"] for s in sessions)
     assert set(channels) == {"Direct", "Organic Search", "Organic Social", "Referral", "Paid Social", "Paid Search",
                              "Email"}
@@ -236,7 +239,7 @@ def test_paid_sessions_never_exceed_the_clicks_of_their_campaign_day(result, ses
               for d in deliveries(world, c)}
     paid = Counter((s["campaign_key"], s["day"]) for s in sessions if s["channel_group"].startswith("Paid"))
     assert paid and all(n <= clicks[key] for key, n in paid.items())
-    in_window = {k: v for k, v in clicks.items() if web.WEB_START.isoformat() <= k[1] <= web.WEB_END.isoformat()}
+    in_window = {k: v for k, v in clicks.items() if webclock.WEB_START.isoformat() <= k[1] <= webclock.WEB_END.isoformat()}
     assert 0.75 < sum(paid.values()) / sum(in_window.values()) < 0.92
     # …and in what Matomo recorded: campaign visits per name and day
     by_name = Counter()  # a show's Meta and Google campaigns share their name
@@ -266,7 +269,7 @@ def test_email_clicks_in_the_window_are_the_email_sessions(out, result, sessions
         for row in csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))):
             assert row["email_id"] == hashlib.md5(row["email_address"].lower().encode()).hexdigest()
             when = datetime.fromisoformat(row["timestamp"]).astimezone(PARIS).date()
-            if row["action"] == "click" and web.WEB_START <= when <= web.WEB_END:
+            if row["action"] == "click" and webclock.WEB_START <= when <= webclock.WEB_END:
                 query = dict(parse_qsl(urlsplit(row["url"]).query))
                 clicks[(when.isoformat(), query["utm_campaign"], query["utm_source"])] += 1
     email = Counter()

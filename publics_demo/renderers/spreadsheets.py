@@ -21,38 +21,29 @@ with a typo (differs from the UTM plan), invitation rows without e-mail or with 
 spelled otherwise (capitals, mistyped domain), categories typed in several ways, names in
 capitals, and a blank merged row between two performances in some invitation lists.
 
-Workbooks are byte-deterministic (`workbook_bytes`): document properties dated `EXPORT_TIME`,
+Workbooks are byte-deterministic (`files.workbook_bytes`): document properties dated `EXPORT_TIME`,
 zip entries dated `EXPORT_TIME` too.
 """
 
 from __future__ import annotations
 
-import io
-import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import openpyxl
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.workbook import Workbook
-from openpyxl.writer.excel import ExcelWriter
-
-from publics_demo.ads import BrokenFolder, inbox_files, truth_header
-from publics_demo.campaigns import Campaign, build_campaigns, show_slug
-from publics_demo.world import (
-    EMAIL_TYPOS,
-    EXPORT_TIME,
-    Performance,
-    Person,
-    World,
-    simulate_orders,
-)
+from publics_demo.defects import BrokenFolder
+from publics_demo.files import inbox_files, new_sheet, sheet_rows, workbook_bytes, xlsx_bytes
+from publics_demo.truth import truth_header
+from publics_demo.world.campaigns import Campaign, build_campaigns, landing_url, show_slug
+from publics_demo.world.catalogue import Performance
+from publics_demo.world.frame import EXPORT_TIME
+from publics_demo.world.model import World
+from publics_demo.world.names import EMAIL_TYPOS
+from publics_demo.world.orders import simulate_orders
+from publics_demo.world.people import Person
 
 FOLDER = "inbox/spreadsheets"
 SOURCE = "spreadsheets"
-SITE = "https://www.opera-favart.fr"
 
 BUDGET_HEADER = ["Saison", "Campagne", "Canal", "Plateforme", "Budget (€)", "Début", "Fin", "Responsable",
                  "Commentaire"]
@@ -93,61 +84,6 @@ INVITATION_COMMENTS = ("Placement loge", "Accompagné(e)", "Confirmé par mail",
 # Shares of invitation rows whose e-mail is left blank, spelled in other capitals, or mistyped.
 EMAIL_MISSING, EMAIL_CASE, EMAIL_TYPO = 0.05, 0.06, 0.04
 BLANK_ROW_SHARE = 0.35  # invitation lists with a blank merged row between two performances
-
-
-# --------------------------------------------------------------------------- deterministic workbooks
-
-ZIP_TIME = EXPORT_TIME.timetuple()[:6]
-
-
-def workbook_bytes(wb: Workbook, author: str = "Opéra Favart") -> bytes:
-    """The workbook as .xlsx bytes, identical for identical content: openpyxl's `save` stamps the
-    modification time and its zip entries carry the clock, so the properties are set to
-    `EXPORT_TIME`, the parts written by openpyxl's own writer, then re-zipped with fixed dates."""
-    wb.properties.created = wb.properties.modified = EXPORT_TIME
-    wb.properties.creator = wb.properties.lastModifiedBy = author
-    raw = io.BytesIO()
-    ExcelWriter(wb, zipfile.ZipFile(raw, "w", zipfile.ZIP_STORED)).save()  # closes the archive
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for item in src.infolist():
-            fixed = zipfile.ZipInfo(item.filename, date_time=ZIP_TIME)
-            fixed.compress_type, fixed.create_system, fixed.external_attr = zipfile.ZIP_DEFLATED, 0, 0
-            dst.writestr(fixed, src.read(item.filename))
-    return out.getvalue()
-
-
-def new_sheet(title: str, header: list[str], widths: list[int] | None = None) -> tuple[Workbook, object]:
-    """A workbook with one sheet titled `title`, the header in bold on row 1."""
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = title
-    ws.append(header)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for i, width in enumerate(widths or []):
-        ws.column_dimensions[get_column_letter(i + 1)].width = width
-    return wb, ws
-
-
-def xlsx_bytes(sheets: dict[str, list[list]]) -> bytes:
-    """A plain workbook (no styling) holding `sheets` ({title: rows})."""
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for title, rows in sheets.items():
-        ws = wb.create_sheet(title)
-        for row in rows:
-            ws.append(row)
-    return workbook_bytes(wb)
-
-
-def sheet_rows(path: Path) -> list[list]:
-    """Every row of a workbook's first sheet, as values."""
-    wb = openpyxl.load_workbook(path, read_only=True)
-    try:
-        return [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
-    finally:
-        wb.close()
 
 
 # --------------------------------------------------------------------------- budgets and UTM plan
@@ -200,16 +136,6 @@ def _write_budgets(world: World, folder: Path, paid: list[Campaign], counts: dic
                 ws.cell(row, col).number_format = "dd/mm/yyyy"
         (folder / name).write_bytes(workbook_bytes(wb, "Claire Morel"))
         counts[name] = len(campaigns)
-
-
-def landing_url(c: Campaign) -> str:
-    if c.show_code is not None:
-        return f"{SITE}/spectacles/{c.season}/{c.show_slug}"
-    if c.objective == "abonnement":
-        return f"{SITE}/abonnements"
-    if c.audience == "jeunes":
-        return f"{SITE}/moins-de-28-ans"
-    return f"{SITE}/saison-{c.season}"
 
 
 def _write_utm_plans(world: World, folder: Path, plan: list[Campaign], counts: dict) -> None:

@@ -8,7 +8,7 @@ in ../shared/reference/ga4/), INT64 values as JSON strings (`"event_timestamp":
 "1748779203123456"`, `"int_value":"3"`), timestamps in UTC microseconds, `event_params` as
 key/value records (`string_value`, `int_value`, `float_value`, `double_value`).
 
-Only the sessions of devices that consented (`web.CONSENT_RATE`) and block no tracker are
+Only the sessions of devices that consented (`world.visits.CONSENT_RATE`) and block no tracker are
 there. Events of a session: `first_visit` (the device's first session), `session_start`, one
 `page_view` per page, `view_item` on show pages, `begin_checkout` on the cart and `purchase`
 on the confirmation page (ecommerce: `transaction_id` = the SecuTix file number,
@@ -20,7 +20,7 @@ in `page_location`; organic, social and referral sessions carry `source` / `medi
 the pipeline does not read (app_info, user_ltv, session_traffic_source_last_click…) are null or
 left out.
 
-Defects (`web.FLAG_*`): a few purchases with `transaction_id` "(not set)", a few purchase events
+Defects (`world.journeys.FLAG_*`): a few purchases with `transaction_id` "(not set)", a few purchase events
 sent twice (the confirmation page reloaded).
 """
 
@@ -35,26 +35,24 @@ from functools import partial
 from pathlib import Path
 from urllib.parse import parse_qsl
 
-from publics_demo.ads import BrokenFolder, inbox_files
-from publics_demo.web import (
-    FLAG_GA4_NO_ID,
-    FLAG_GA4_TWICE,
+from publics_demo.defects import BrokenFolder
+from publics_demo.files import GzipLines, inbox_files
+from publics_demo.world.campaigns import SITE
+from publics_demo.world.journeys import FLAG_GA4_NO_ID, FLAG_GA4_TWICE
+from publics_demo.world.orders import vat_cents
+from publics_demo.world.visits import (
     KIND_CART,
     KIND_CONFIRM,
     KIND_SHOW,
-    SITE,
     Device,
     Geo,
-    GzipLines,
     Page,
     Session,
     Site,
     Touch,
     Visitor,
-    mix64,
-    utc_offset,
-    vat_cents,
 )
+from publics_demo.world.webclock import mix64, utc_offset
 
 FOLDER = "inbox/ga4"
 SOURCE = "ga4"
@@ -330,7 +328,7 @@ def _purchase(s: Session, page: Page, base: str, uid: str, emit, k: int) -> int:
 # --------------------------------------------------------------------------- broken deliveries
 
 def write_broken(out_dir: Path) -> list[dict]:
-    """Damaged GA4 deliveries in `<out>/broken/ga4/` (run `web.write` first)."""
+    """Damaged GA4 deliveries in `<out>/broken/ga4/` (run `renderers.web.write` first)."""
     broken = BrokenFolder(out_dir, SOURCE)
     day = max(inbox_files(out_dir, FOLDER, "events_*.ndjson.gz"), key=lambda p: p.stat().st_size)
     stem = day.name.removesuffix(".ndjson.gz")

@@ -15,13 +15,14 @@ Content, visitEcommerceStatus, and actionDetails (`action` pages with their URL 
 Matomo's own behaviour is reproduced: campaign values are lower-cased by the plugin
 (`Facebook` → `facebook`, while GA4 keeps the case); campaign and click-id parameters are
 removed from the page URLs it stores; a logged-in visit's visitorId is derived from its userId
-(`web.matomo_visitor_id`). Every visitor is there except those with an ad-blocker
-(`web.ADBLOCK_RATE`, absent from GA4 too). Defect: a few purchase visits lack their
-ecommerce order (the tag did not fire), `web.FLAG_MATOMO_NO_ORDER`.
+(`matomo_visitor_id`). Every visitor is there except those with an ad-blocker
+(`world.visits.ADBLOCK_RATE`, absent from GA4 too). Defect: a few purchase visits lack their
+ecommerce order (the tag did not fire), `world.journeys.FLAG_MATOMO_NO_ORDER`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 from collections import Counter
@@ -29,20 +30,13 @@ from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import parse_qsl
 
-from publics_demo.ads import BrokenFolder, inbox_files
-from publics_demo.web import (
-    FLAG_MATOMO_NO_ORDER,
-    SITE,
-    Page,
-    Session,
-    Site,
-    Touch,
-    Visitor,
-    matomo_visitor_id,
-    mix64,
-    utc_offset,
-    vat_cents,
-)
+from publics_demo.defects import BrokenFolder
+from publics_demo.files import inbox_files
+from publics_demo.world.campaigns import SITE
+from publics_demo.world.journeys import FLAG_MATOMO_NO_ORDER
+from publics_demo.world.orders import vat_cents
+from publics_demo.world.visits import Page, Session, Site, Touch, Visitor
+from publics_demo.world.webclock import mix64, utc_offset
 
 FOLDER = "inbox/matomo"
 SOURCE = "matomo"
@@ -78,6 +72,14 @@ def _date(t: int) -> str:
 
 def _money(cents: int) -> str:
     return f"{cents // 100}.{cents % 100:02d}"
+
+
+def matomo_visitor_id(s: Session) -> str:
+    """Matomo's visitorId: with a user id, the first 16 hex digits of its SHA-1 (Matomo's
+    default `enable_userid_overwrites_visitorid`), else the cookie's id."""
+    if s.user_id:
+        return hashlib.sha1(s.user_id.encode()).hexdigest()[:16]
+    return s.visitor.matomo_id
 
 
 class MatomoFiles:
@@ -218,7 +220,7 @@ def _write_json(path: Path, visits: list[str]) -> None:
 # --------------------------------------------------------------------------- broken deliveries
 
 def write_broken(out_dir: Path) -> list[dict]:
-    """Damaged Matomo deliveries in `<out>/broken/matomo/` (run `web.write` first)."""
+    """Damaged Matomo deliveries in `<out>/broken/matomo/` (run `renderers.web.write` first)."""
     broken = BrokenFolder(out_dir, SOURCE)
     day = max(inbox_files(out_dir, FOLDER, "matomo_visits_*.json"), key=lambda p: p.stat().st_size)
     visits = json.loads(day.read_text(encoding="utf-8"))

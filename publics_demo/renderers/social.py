@@ -32,18 +32,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from publics_demo.ads import (
-    BrokenFolder,
-    csv_bytes,
-    inbox_files,
-    month_of,
-    read_csv,
-    truth_header,
-    write_csv,
-)
-from publics_demo.campaigns import show_slug
-from publics_demo.spreadsheets import xlsx_bytes
-from publics_demo.world import EXPORT_TIME, VENUES, Show, World, season_bounds
+from publics_demo.defects import BrokenFolder
+from publics_demo.files import csv_bytes, inbox_files, month_of, read_csv, write_csv, xlsx_bytes
+from publics_demo.truth import truth_header
+from publics_demo.world.campaigns import show_slug
+from publics_demo.world.catalogue import VENUES, Show
+from publics_demo.world.frame import EXPORT_TIME, season_bounds
+from publics_demo.world.model import World
 
 FOLDER = "inbox/social"
 SOURCE = "social"

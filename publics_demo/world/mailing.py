@@ -1,20 +1,10 @@
-"""The e-mail campaigns of the demo institution, as Mailchimp exports them (contract:
-contracts/emailing.yml), and the clicks that bring visits to the website (`web.py`).
-
-Files written to `<out>/inbox/emailing/` (UTF-8 without BOM, commas, LF, as Airbyte's
-`source-mailchimp` streams written to CSV; timestamps in UTC, ISO 8601 with `+00:00`):
-
-- `mailchimp_reports_<YYYY-MM>.csv` — the `/reports` stream, one row per campaign sent that
-  month, nested objects flattened with a dot (`bounces.hard_bounces`, `opens.unique_opens`,
-  `clicks.click_rate`…);
-- `mailchimp_email_activity_<YYYY-MM>.csv` — the `/reports/{campaign_id}/email-activity` stream
-  of the campaigns sent that month (activity of the following days included), one row per
-  open, click (with the clicked link and its UTM) or bounce; `email_id` is the MD5 of the
-  lower-cased address, as Mailchimp computes it.
+"""The e-mail campaigns of the demo institution as they are sent: who receives them, who opens
+and clicks, which links they carry; the clicks bring visits to the website (`journeys.py`). The
+Mailchimp exports are rendered from it (`publics_demo.renderers.emailing`).
 
 **Which campaigns.** Every `platform == "mailchimp"` campaign of `campaigns.build_campaigns`,
-all seasons: the house used Mailchimp long before it measured its website (`web.WEB_START`), so
-e-mailing history is longer than web history. Only clicks inside the web window become sessions.
+all seasons: the house used Mailchimp long before it measured its website (`webclock.WEB_START`),
+so e-mailing history is longer than web history. Only clicks inside the web window become sessions.
 
 **Recipients.** The audience of the campaign (`tous`: everyone; `abonnes`: subscribers;
 `occasionnels`: occasional and regular buyers) among the individuals whose contact record has
@@ -23,8 +13,8 @@ SecuTix, so a duplicate contact is one more subscriber unless its address is the
 case (Mailchimp compares addresses case-insensitively): duplicates whose domain was mistyped
 (`gmial.com`…) hard-bounce on their first campaign and are cleaned. A few addresses die over
 time: one hard bounce, then cleaned. About `OPEN_RATE` of the delivered open, `CLICK_RATE` of
-the recipients click, a few soft bounces. The buyers' journeys (`web.Journeys`) add the clicks
-they need (a click is a session, a session from an e-mail is a click).
+the recipients click, a few soft bounces. The buyers' journeys (`journeys.Journeys`) add the
+clicks they need (a click is a session, a session from an e-mail is a click).
 
 Each campaign's links (`bouton`, `visuel`, `lien-texte`) are tagged once, as typed by the team:
 mostly `newsletter / email`, sometimes `Newsletter / Email` or `mailchimp / e-mail`
@@ -34,39 +24,29 @@ mostly `newsletter / email`, sometimes `Newsletter / Email` or `mailchimp / e-ma
 from __future__ import annotations
 
 import bisect
-import csv
 import hashlib
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from pathlib import Path
+from datetime import datetime
 
-from publics_demo.ads import BrokenFolder, csv_bytes, inbox_files, month_of, read_csv
-from publics_demo.campaigns import MONTHS_FR, Campaign, build_campaigns
-from publics_demo.web import (
+from publics_demo.world.campaigns import MONTHS_FR, SITE, Campaign, build_campaigns, utm_query
+from publics_demo.world.draws import cum, pick, ri
+from publics_demo.world.frame import EXPORT_TIME
+from publics_demo.world.model import World
+from publics_demo.world.traffic import Touches
+from publics_demo.world.visits import Site, Touch
+from publics_demo.world.webclock import (
     ATTRIBUTION_DAYS,
     DAY,
-    SITE,
     WEB_END,
     WEB_START,
-    Site,
-    Touch,
-    Touches,
-    day_of,
     day_start,
     local_seconds,
     mix64,
     salt_of,
-    utc_offset,
-    utm_query,
 )
-from publics_demo.world import EXPORT_TIME, World, _cum, _pick, _ri
 
-FOLDER = "inbox/emailing"
-SOURCE = "emailing"
-LIST_ID = "5e1a9c03b7"
-LIST_NAME = "Opéra Favart — Lettre d'information"
 OPEN_RATE = 0.35  # of the delivered
 CLICK_RATE = 0.04  # of the recipients (all of them openers)
 SECOND_CLICK = 0.20
@@ -76,21 +56,10 @@ DEAD_FROM = (datetime(2023, 6, 1), datetime(2026, 7, 1))
 SEND_HOUR = {"newsletter": 10, "relance": 11, "abonnement": 9}
 AUDIENCES = {"abonnes": {"subscriber"}, "occasionnels": {"occasional", "regular"}}  # others: everyone
 
-REPORT_COLUMNS = ["id", "campaign_title", "type", "list_id", "list_name", "subject_line", "emails_sent",
-                  "abuse_reports", "unsubscribed", "send_time", "bounces.hard_bounces", "bounces.soft_bounces",
-                  "bounces.syntax_errors", "opens.opens_total", "opens.unique_opens", "opens.open_rate",
-                  "opens.last_open", "clicks.clicks_total", "clicks.unique_clicks", "clicks.unique_subscriber_clicks",
-                  "clicks.click_rate", "clicks.last_click"]
-ACTIVITY_COLUMNS = ["campaign_id", "list_id", "email_id", "email_address", "action", "type", "timestamp", "url", "ip"]
-
-
-def utc_iso(t: int) -> str:
-    """Paris wall-clock seconds → `2026-03-03T09:12:44+00:00` (Mailchimp's UTC timestamps)."""
-    return (datetime(1970, 1, 1) + timedelta(seconds=t - utc_offset(t))).isoformat() + "+00:00"
-
 
 def email_id(address: str) -> str:
     return hashlib.md5(address.strip().lower().encode()).hexdigest()
+
 
 
 @dataclass(frozen=True)
@@ -147,6 +116,13 @@ class Stats:
     last_click: int = 0
     clicks_in_window: int = 0
     journey_clicks: int = 0
+    unsubscribed: int = 0
+    abuse: int = 0
+
+
+# One row of a campaign's activity: (address, action: bounce | open | click, bounce type, Paris
+# wall-clock second, clicked link).
+Activity = tuple[Address, str, str, int, Link | None]
 
 
 class MailingPlan:
@@ -183,7 +159,7 @@ class MailingPlan:
             if c.platform != "mailchimp":
                 continue
             hour = SEND_HOUR.get(c.objective, 10)
-            sent = day_start(c.start) + hour * 3600 + _ri(world.rng(f"emailing/send/{c.key}"), 0, 1800)
+            sent = day_start(c.start) + hour * 3600 + ri(world.rng(f"emailing/send/{c.key}"), 0, 1800)
             self.mailings.append(Mailing(0, c, sent, _subject(c, titles)))
         self.mailings.sort(key=lambda m: (m.sent, m.campaign.key))
         for k, m in enumerate(self.mailings):
@@ -210,10 +186,10 @@ class MailingPlan:
                 second = site.show_page(on_sale[1]) if len(on_sale) > 1 else first
                 pages = (first, second, season)
             variants = c.tagged
-            cum = _cum(w for _, _, w in variants)
+            variants_cum = cum(w for _, _, w in variants)
             links = []
             for content, path in zip(("bouton", "visuel", "lien-texte"), pages):
-                source, medium, _ = _pick(rng, variants, cum)
+                source, medium, _ = pick(rng, variants, variants_cum)
                 links.append(Link(content, path, utm_query(source, medium, c.name, content),
                                   touches.campaign(c, source, medium)))
             m.links = tuple(links)
@@ -244,65 +220,44 @@ class MailingPlan:
         self.forced[(m.index, person)].append((t, link))
         return link.touch, (link.path, link.query)
 
-    def write(self, out_dir: Path, on_click: Callable) -> tuple[dict[str, int], dict]:
-        """Write the monthly reports and activity files; call `on_click(person, t, touch, (path,
-        query), rng)` for every click in the web window that no journey made."""
-        folder = Path(out_dir) / FOLDER
-        folder.mkdir(parents=True, exist_ok=True)
-        reports: dict[str, list[list[str]]] = defaultdict(list)
-        stats: list[Stats] = []
+    def send_all(self, on_click: Callable) -> Iterator[tuple[Mailing, list[Activity], Stats]]:
+        """Every campaign in send order: its activity (bounces, opens, clicks) and its figures;
+        `on_click(person, t, touch, (path, query), rng)` is called for every click inside the web
+        window that no journey made (run the journeys first: they add the clicks they need)."""
         cleaned: set[str] = set()  # addresses removed from the list after a hard bounce
-        files: dict[str, _CsvOut] = {}
-        try:
-            for m in self.mailings:
-                month = month_of(day_of(m.sent))
-                name = f"mailchimp_email_activity_{month}.csv"
-                if name not in files:
-                    files[name] = _CsvOut(folder / name, ACTIVITY_COLUMNS)
-                rng = self.world.rng(f"emailing/activity/{m.campaign.key}")
-                st = self._send(m, files[name], cleaned, on_click, rng)
-                reports[month].append(_report_row(m, st, rng))
-                stats.append(st)
-        finally:
-            for out in files.values():
-                out.close()
-        counts = {name: out.count for name, out in files.items()}
-        for month, rows in sorted(reports.items()):
-            name = f"mailchimp_reports_{month}.csv"
-            out = _CsvOut(folder / name, REPORT_COLUMNS)
-            for row in rows:
-                out.row(row)
-            out.close()
-            counts[name] = out.count
-        return dict(sorted(counts.items())), self._truth(stats)
+        for m in self.mailings:
+            rng = self.world.rng(f"emailing/activity/{m.campaign.key}")
+            activity, st = self._send(m, cleaned, on_click, rng)
+            delivered = st.sent - st.hard - st.soft
+            st.unsubscribed = round(delivered * rng.uniform(0.001, 0.003))
+            st.abuse = 1 if rng.random() < 0.15 else 0
+            yield m, activity, st
 
-    def _send(self, m: Mailing, out: _CsvOut, cleaned: set[str], on_click: Callable, rng) -> Stats:
-        """One campaign: its activity rows (bounces, opens, clicks), its figures."""
+    def _send(self, m: Mailing, cleaned: set[str], on_click: Callable, rng) -> tuple[list[Activity], Stats]:
+        """One campaign: its activity, in the order of the export, and its figures."""
         st = Stats()
         lo_web, hi_web = day_start(WEB_START), day_start(WEB_END) + DAY
-        cid = m.campaign.platform_id
+        activity: list[Activity] = []
         forced_here = {p: clicks for (k, p), clicks in self.forced.items() if k == m.index}
         for a in self._audience(m.campaign.audience):
             if a.created > m.sent or a.lower in cleaned:
                 continue
             st.sent += 1
-            row = [cid, LIST_ID, a.email_id, a.email]
             if a.dead_from is not None and m.sent >= a.dead_from:
                 st.hard += 1
                 cleaned.add(a.lower)
-                out.row(row + ["bounce", "hard", utc_iso(m.sent + _ri(rng, 5, 900)), "", ""])
+                activity.append((a, "bounce", "hard", m.sent + ri(rng, 5, 900), None))
                 continue
             u = rng.random()
             forced = forced_here.get(a.person) if a.main else None
             if forced is None and u >= 1 - SOFT_BOUNCE_RATE:
                 st.soft += 1
-                out.row(row + ["bounce", "soft", utc_iso(m.sent + _ri(rng, 5, 900)), "", ""])
+                activity.append((a, "bounce", "soft", m.sent + ri(rng, 5, 900), None))
                 continue
             if forced is None and u >= OPEN_RATE:
                 continue
             actions = self._actions(m, u, forced, rng)
-            for t, link, _ in actions:
-                out.row(row + ["click" if link else "open", "", utc_iso(t), link.url if link else "", a.ip])
+            activity += [(a, "click" if link else "open", "", t, link) for t, link, _ in actions]
             opens = [t for t, link, _ in actions if link is None]
             clicks = [action for action in actions if action[1] is not None]
             st.opens += len(opens)
@@ -318,7 +273,7 @@ class MailingPlan:
                     st.journey_clicks += journey
                     if not journey:  # a journey's click already is one of its sessions
                         on_click(a.person, t, link.touch, (link.path, link.query), rng)
-        return st
+        return activity, st
 
     def _actions(self, m: Mailing, u: float, forced, rng) -> list[tuple[int, Link | None, bool]]:
         """The opens (link None) and clicks of one recipient, in time order, each with whether it
@@ -326,51 +281,20 @@ class MailingPlan:
         first = m.sent + min(int(rng.expovariate(1 / 28_800)), 6 * DAY) + 30
         clicks: list[tuple[int, Link | None, bool]] = []
         if u < CLICK_RATE:
-            t = first + _ri(rng, 4, 300)
+            t = first + ri(rng, 4, 300)
             clicks.append((t, m.links[int(rng.random() * len(m.links))], False))
             if rng.random() < SECOND_CLICK:
-                clicks.append((t + _ri(rng, 20, 900), m.links[int(rng.random() * len(m.links))], False))
+                clicks.append((t + ri(rng, 20, 900), m.links[int(rng.random() * len(m.links))], False))
         for t, link in forced or ():
             clicks.append((t, link, True))
-            first = max(m.sent + 1, min(first, t - _ri(rng, 3, 120)))
+            first = max(m.sent + 1, min(first, t - ri(rng, 3, 120)))
         opens: list[tuple[int, Link | None, bool]] = [(first, None, False)]
         if rng.random() < 0.4:
-            opens.append((first + _ri(rng, 600, 3 * DAY), None, False))
+            opens.append((first + ri(rng, 600, 3 * DAY), None, False))
             if rng.random() < 0.3:
-                opens.append((opens[-1][0] + _ri(rng, 600, 2 * DAY), None, False))
+                opens.append((opens[-1][0] + ri(rng, 600, 2 * DAY), None, False))
         limit = local_seconds(EXPORT_TIME)  # nothing happens after the extraction
         return sorted((x for x in opens + clicks if x[0] < limit or x[2]), key=lambda x: (x[0], x[1] is not None))
-
-    def _truth(self, stats: list[Stats]) -> dict:
-        campaigns = []
-        for m, st in zip(self.mailings, stats):
-            campaigns.append({"key": m.campaign.key, "id": m.campaign.platform_id, "name": m.campaign.name,
-                              "sent_at": utc_iso(m.sent), "audience": m.campaign.audience, "emails_sent": st.sent,
-                              "hard_bounces": st.hard, "soft_bounces": st.soft, "unique_opens": st.openers,
-                              "opens": st.opens, "unique_clicks": st.clickers, "clicks": st.clicks,
-                              "clicks_in_web_window": st.clicks_in_window, "journey_clicks": st.journey_clicks,
-                              "links": {link.content: [link.touch.seen_source, link.touch.seen_medium, link.path]
-                                        for link in m.links}})
-        variants = [c["key"] for c, m in zip(campaigns, self.mailings) if any(link.touch.variant for link in m.links)]
-        typos = [a for a in self.addresses if a.typo]
-        return {
-            "platform": "mailchimp", "list_id": LIST_ID,
-            "rule": ("recipients = opted-in individuals of the campaign's audience created before the send, one per "
-                     "address (case-insensitive); every click inside the web window is one web session"),
-            "campaigns": campaigns,
-            "totals": {k: sum(getattr(s, k) for s in stats) for k in
-                       ("sent", "hard", "soft", "openers", "opens", "clickers", "clicks", "clicks_in_window",
-                        "journey_clicks")},
-            "defects": [
-                {"file": f"{FOLDER}/mailchimp_email_activity_*.csv", "defect": "mistyped_duplicate_addresses",
-                 "what": "duplicate contacts whose e-mail domain was mistyped (gmial.com…) are subscribers too: "
-                         "they hard-bounce on their first campaign", "count": len(typos)},
-                {"file": f"{FOLDER}/mailchimp_email_activity_*.csv", "defect": "utm_variants_in_links",
-                 "what": "campaigns with links tagged otherwise than newsletter / email (Newsletter / Email, "
-                         "mailchimp / e-mail)", "count": len(variants), "campaign_keys": variants},
-            ],
-        }
-
 
 
 def _ip(salt: int, person: int) -> str:
@@ -389,55 +313,4 @@ def _subject(c: Campaign, titles: dict[str, str]) -> str:
                  "novembre", "décembre")[month - 1]
         return f"La lettre de l'Opéra Favart — {label} {c.start.year}"
     return c.name
-
-
-def _rate(num: int, den: int) -> str:
-    return f"{num / den:.6f}".rstrip("0").rstrip(".") if den else "0"
-
-
-def _report_row(m: Mailing, st: Stats, rng) -> list[str]:
-    delivered = st.sent - st.hard - st.soft
-    unsubscribed = round(delivered * rng.uniform(0.001, 0.003))
-    abuse = 1 if rng.random() < 0.15 else 0
-    return [m.campaign.platform_id, m.campaign.name, "regular", LIST_ID, LIST_NAME, m.subject, str(st.sent),
-            str(abuse), str(unsubscribed), utc_iso(m.sent), str(st.hard), str(st.soft), "0", str(st.opens),
-            str(st.openers), _rate(st.openers, delivered), utc_iso(st.last_open) if st.last_open else "",
-            str(st.clicks), str(st.clickers), str(st.clickers), _rate(st.clickers, delivered),
-            utc_iso(st.last_click) if st.last_click else ""]
-
-
-class _CsvOut:
-    """A Mailchimp CSV (UTF-8, commas, LF) written row by row; `count` = data rows."""
-
-    def __init__(self, path: Path, header: list[str]):
-        self._fh = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed by close()
-        self._w = csv.writer(self._fh, lineterminator="\n")
-        self._w.writerow(header)
-        self.count = 0
-
-    def row(self, values: list[str]) -> None:
-        self._w.writerow(values)
-        self.count += 1
-
-    def close(self) -> None:
-        self._fh.close()
-
-
-# --------------------------------------------------------------------------- broken deliveries
-
-def write_broken(out_dir: Path) -> list[dict]:
-    """Damaged Mailchimp exports in `<out>/broken/emailing/` (run `web.write` first)."""
-    broken = BrokenFolder(out_dir, SOURCE)
-    activity = inbox_files(out_dir, FOLDER, "mailchimp_email_activity_*.csv")[0]
-    records = read_csv(activity.read_bytes(), "utf-8")[:500]
-    # The export re-saved without the column that identifies the subscriber.
-    drop = records[0].index("email_id")
-    broken.emit(f"{activity.stem}_sans_email_id.csv", csv_bytes([r[:drop] + r[drop + 1:] for r in records], "utf-8"),
-                "missing_column", "missing required column(s): email_id", 1)
-    # A download interrupted in the middle of a row (after its timestamp).
-    keep = min(len(records) - 1, 30)
-    cut = records[keep][: ACTIVITY_COLUMNS.index("timestamp") + 1]
-    broken.emit(f"{activity.stem}_tronque.csv", csv_bytes(records[:keep] + [cut], "utf-8")[:-1], "truncated",
-                f"{len(cut)} fields where the header has {len(records[0])} (truncated line?)", keep + 1)
-    return broken.made
 

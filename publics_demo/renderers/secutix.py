@@ -15,6 +15,7 @@ thousandths (45000 = 45,00 €), order TOTAL_AMOUNT_ITX in euros with a decimal 
 
 from __future__ import annotations
 
+import codecs
 import csv
 import random
 from collections import Counter
@@ -22,9 +23,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from publics_demo.loyalty import LoyaltyTruth
-from publics_demo.world import EXPORT_TIME, VENUES, Order, Ticket, World, simulate_orders
+from publics_demo.defects import BrokenFolder
+from publics_demo.world.catalogue import VENUES
+from publics_demo.world.frame import EXPORT_TIME
+from publics_demo.world.loyalty import LoyaltyTruth
+from publics_demo.world.model import World
+from publics_demo.world.orders import Order, Ticket, simulate_orders
 
+SOURCE = "secutix"
 FOLDER = "inbox/secutix"  # out_dir/inbox/<source>/: every source delivers into the inbox
 ENCODING = "cp1252"
 
@@ -373,3 +379,41 @@ def _truth_document(world: World, truth: SecutixTruth, defects: list[dict], name
         "max_occupancy": max((truth.sold_per_performance[k] / capacity[k] for k in capacity), default=0),
         "defects": defects + [overlap, between, unknown],
     }
+
+
+# --------------------------------------------------------------------------- broken deliveries
+
+def _lines(data: bytes) -> list[bytes]:
+    return data.split(b"\r\n")
+
+
+def write_broken(out_dir: Path) -> list[dict]:
+    """Damaged copies of the SecuTix files in `<out>/broken/secutix/` (run `write` first)."""
+    broken = BrokenFolder(out_dir, SOURCE)
+    files = {p.name: p.read_bytes() for p in sorted((Path(out_dir) / FOLDER).glob("*.csv"))}
+    contacts = next(n for n in files if "contacts" in n)
+    orders = next(n for n in files if "orders" in n)
+    tickets = next(n for n in files if "tickets" in n)
+    performances = next(n for n in files if "performances" in n)
+    # An interrupted transfer: the file stops in the middle of a line.
+    lines = _lines(files[tickets])
+    keep = min(len(lines) - 2, 40)
+    cut = lines[keep][: len(lines[keep]) // 2]
+    broken.emit(tickets.replace(".csv", "_truncated.csv"), b"\r\n".join(lines[:keep] + [cut]),
+                "truncated", "truncated line", keep + 1)
+    # Opened and saved again by a spreadsheet set to commas.
+    text = files[orders].decode("cp1252")
+    broken.emit(orders.replace(".csv", "_resaved_with_commas.csv"),
+                text.replace(",", ".").replace(";", ",").encode("cp1252"), "wrong_delimiter", "wrong delimiter", 1)
+    # Re-exported in UTF-16 ("Unicode text" in a spreadsheet's save dialog).
+    broken.emit(contacts.replace(".csv", "_utf16.csv"),
+                codecs.BOM_UTF16_LE + files[contacts].decode("cp1252").encode("utf-16-le"),
+                "wrong_encoding", "UTF-16", 1)
+    # A required column removed by hand.
+    rows = [line.split(b";") for line in _lines(files[performances]) if line]
+    broken.emit(performances.replace(".csv", "_without_capacity.csv"),
+                b"\r\n".join(b";".join(r[:11] + r[12:]) for r in rows) + b"\r\n",
+                "missing_column", "missing required column(s): capacity", 1)
+    # An export that produced nothing.
+    broken.emit(orders.replace(".csv", "_empty.csv"), b"", "empty", "empty file", None)
+    return broken.made

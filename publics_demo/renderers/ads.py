@@ -27,26 +27,24 @@ Files written to `<out>/inbox/ads/`:
 Monthly files never overlap, except the re-delivered Meta month. Platform conversions (Meta
 `actions`, Google `metrics.conversions`) are what the platforms *claim*: drawn here, they are not
 the planted truth of who bought what (that is the web and ticketing side).
-
-This module also holds the helpers the other marketing modules share (`write_csv`,
-`BrokenFolder`, `truth_header`).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import random
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from publics_demo import broken as demo_broken
-from publics_demo.campaigns import Campaign, Delivery, build_campaigns, deliveries
-from publics_demo.world import EXPORT_TIME, TODAY, World
+from publics_demo.defects import BrokenFolder
+from publics_demo.files import csv_bytes, inbox_files, month_end, month_of, read_csv, write_csv
+from publics_demo.truth import truth_header
+from publics_demo.world.campaigns import Campaign, Delivery, build_campaigns, deliveries
+from publics_demo.world.frame import TODAY
+from publics_demo.world.model import World
 
 FOLDER = "inbox/ads"
 SOURCE = "ads"
@@ -81,80 +79,12 @@ MONTHS_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "
              "novembre", "décembre")
 
 
-# --------------------------------------------------------------------------- shared helpers
+# --------------------------------------------------------------------------- figures
 
 def euros(cents: int) -> str:
     """1234550 → "12345.50" (API style: decimal point, no thousands separator)."""
     sign = "-" if cents < 0 else ""
     return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
-
-
-def month_of(day: date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
-
-
-def month_end(month: str) -> date:
-    year, mon = int(month[:4]), int(month[5:])
-    return date(year + mon // 12, mon % 12 + 1, 1) - timedelta(days=1)
-
-
-def write_csv(path: Path, header: list[str], rows: Iterable[list[str]], *, delimiter: str = ",",
-              encoding: str = "utf-8", newline: str = "\n", preamble: Iterable[list[str]] = (),
-              footer: Iterable[list[str]] = (), errors: str = "strict") -> int:
-    """Write one delimited export (`encoding="utf-8-sig"` for a BOM; `errors="replace"` to lose
-    what a legacy code page cannot hold, as Excel does); return the number of data rows."""
-    count = 0
-    with open(path, "w", encoding=encoding, errors=errors, newline="") as fh:
-        out = csv.writer(fh, delimiter=delimiter, quotechar='"', quoting=csv.QUOTE_MINIMAL, lineterminator=newline)
-        out.writerows(preamble)
-        out.writerow(header)
-        for row in rows:
-            out.writerow(row)
-            count += 1
-        out.writerows(footer)
-    return count
-
-
-def read_csv(data: bytes, encoding: str = "utf-8-sig", delimiter: str = ",") -> list[list[str]]:
-    """The records of a delivered file (for the broken copies made from it)."""
-    return list(csv.reader(io.StringIO(data.decode(encoding), newline=""), delimiter=delimiter))
-
-
-def csv_bytes(records: list[list[str]], encoding: str = "utf-8-sig", delimiter: str = ",",
-              newline: str = "\n") -> bytes:
-    buffer = io.StringIO(newline="")
-    csv.writer(buffer, delimiter=delimiter, quotechar='"', lineterminator=newline).writerows(records)
-    return buffer.getvalue().encode(encoding)
-
-
-def truth_header(world: World, source: str) -> dict:
-    return {"source": source, "seed": world.seed, "scale": world.scale, "today": EXPORT_TIME.date().isoformat()}
-
-
-@dataclass
-class BrokenFolder:
-    """Damaged deliveries of one source, in `<out>/broken/<source>/`, listed as the truth lists
-    them (`broken.write_broken`'s shape): {file, defect, expected_problem, line}."""
-    out_dir: Path
-    source: str
-    made: list[dict] = field(default_factory=list)
-
-    @property
-    def folder(self) -> Path:
-        return Path(self.out_dir) / demo_broken.FOLDER / self.source
-
-    def emit(self, name: str, data: bytes, defect: str, problem: str, line: int | None) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        (self.folder / name).write_bytes(data)
-        self.made.append({"file": f"{demo_broken.FOLDER}/{self.source}/{name}", "defect": defect,
-                          "expected_problem": problem, "line": line})
-
-
-def inbox_files(out_dir: Path, folder: str, pattern: str) -> list[Path]:
-    found = sorted((Path(out_dir) / folder).glob(pattern))
-    if not found:
-        raise FileNotFoundError(f"no {pattern} in {Path(out_dir) / folder}: write() the deliveries first")
-    return found
 
 
 def split_exact(total: int, shares: list[float]) -> list[int]:

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from publics_demo.world import EXPORT_TIME, Order, World
+from publics_demo.world.frame import EXPORT_TIME
+from publics_demo.world.model import World
+from publics_demo.world.orders import Order
 
 
 class LoyaltyTruth:

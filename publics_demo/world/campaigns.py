@@ -23,8 +23,13 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from urllib.parse import quote
 
-from publics_demo.world import TODAY, World, ascii_fold, season_bounds
+from publics_demo.world.frame import TODAY, season_bounds
+from publics_demo.world.model import World
+from publics_demo.world.text import ascii_fold
+
+SITE = "https://www.opera-favart.fr"  # the institution's website, where every campaign lands
 
 # canonical (source, medium, GA4 default channel group) per platform
 PLATFORMS = {
@@ -234,3 +239,25 @@ def deliveries(world: World, campaign: Campaign) -> Iterator[Delivery]:
 def planned_spend_cents(world: World, campaign: Campaign) -> int:
     """What the platform spends on a paid campaign up to `TODAY` (sum of its deliveries)."""
     return sum(d.spend_cents for d in deliveries(world, campaign))
+
+
+def landing_url(c: Campaign) -> str:
+    """The page a campaign's links lead to (as the UTM plan lists it)."""
+    if c.show_code is not None:
+        return f"{SITE}/spectacles/{c.season}/{c.show_slug}"
+    if c.objective == "abonnement":
+        return f"{SITE}/abonnements"
+    if c.audience == "jeunes":
+        return f"{SITE}/moins-de-28-ans"
+    return f"{SITE}/saison-{c.season}"
+
+
+def utm_query(source: str, medium: str, name: str, content: str = "", term: str = "") -> str:
+    """The query string of a tagged link, values percent-encoded as a link builder does."""
+    parts = [f"utm_source={quote(source, safe='')}", f"utm_medium={quote(medium, safe='')}",
+             f"utm_campaign={quote(name, safe='')}"]
+    if content:
+        parts.append(f"utm_content={quote(content, safe='')}")
+    if term:
+        parts.append(f"utm_term={quote(term, safe='')}")
+    return "&".join(parts)

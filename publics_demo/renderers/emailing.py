@@ -1,0 +1,181 @@
+"""The e-mail campaigns of the demo institution, as Mailchimp exports them (contract:
+contracts/emailing.yml). The campaigns, their recipients and what they do are simulated in
+`world.mailing` (whose clicks bring visits to the website, `world.journeys`).
+
+Files written to `<out>/inbox/emailing/` (UTF-8 without BOM, commas, LF, as Airbyte's
+`source-mailchimp` streams written to CSV; timestamps in UTC, ISO 8601 with `+00:00`):
+
+- `mailchimp_reports_<YYYY-MM>.csv` — the `/reports` stream, one row per campaign sent that
+  month, nested objects flattened with a dot (`bounces.hard_bounces`, `opens.unique_opens`,
+  `clicks.click_rate`…);
+- `mailchimp_email_activity_<YYYY-MM>.csv` — the `/reports/{campaign_id}/email-activity` stream
+  of the campaigns sent that month (activity of the following days included), one row per
+  open, click (with the clicked link and its UTM) or bounce; `email_id` is the MD5 of the
+  lower-cased address, as Mailchimp computes it.
+
+**Which campaigns.** Every `platform == "mailchimp"` campaign of `campaigns.build_campaigns`,
+all seasons: the house used Mailchimp long before it measured its website (`WEB_START`), so
+e-mailing history is longer than web history. Only clicks inside the web window become sessions.
+
+**Recipients.** The audience of the campaign (`tous`: everyone; `abonnes`: subscribers;
+`occasionnels`: occasional and regular buyers) among the individuals whose contact record has
+an e-mail and the newsletter opt-in, created before the send. The list is synchronised from
+SecuTix, so a duplicate contact is one more subscriber unless its address is the same up to
+case (Mailchimp compares addresses case-insensitively): duplicates whose domain was mistyped
+(`gmial.com`…) hard-bounce on their first campaign and are cleaned. A few addresses die over
+time: one hard bounce, then cleaned. About `OPEN_RATE` of the delivered open, `CLICK_RATE` of
+the recipients click, a few soft bounces. The buyers' journeys (`world.journeys`) add the clicks
+they need (a click is a session, a session from an e-mail is a click).
+
+Each campaign's links (`bouton`, `visuel`, `lien-texte`) are tagged once, as typed by the team:
+mostly `newsletter / email`, sometimes `Newsletter / Email` or `mailchimp / e-mail`
+(`Campaign.tagged`). Deterministic: `world.rng("emailing/…/<campaign key>")` and hashes of the seed.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from publics_demo.defects import BrokenFolder
+from publics_demo.files import csv_bytes, inbox_files, month_of, read_csv
+from publics_demo.world.mailing import Activity, Mailing, MailingPlan, Stats
+from publics_demo.world.webclock import day_of, utc_offset
+
+FOLDER = "inbox/emailing"
+SOURCE = "emailing"
+LIST_ID = "5e1a9c03b7"
+LIST_NAME = "Opéra Favart — Lettre d'information"
+
+REPORT_COLUMNS = ["id", "campaign_title", "type", "list_id", "list_name", "subject_line", "emails_sent",
+                  "abuse_reports", "unsubscribed", "send_time", "bounces.hard_bounces", "bounces.soft_bounces",
+                  "bounces.syntax_errors", "opens.opens_total", "opens.unique_opens", "opens.open_rate",
+                  "opens.last_open", "clicks.clicks_total", "clicks.unique_clicks", "clicks.unique_subscriber_clicks",
+                  "clicks.click_rate", "clicks.last_click"]
+ACTIVITY_COLUMNS = ["campaign_id", "list_id", "email_id", "email_address", "action", "type", "timestamp", "url", "ip"]
+
+
+def utc_iso(t: int) -> str:
+    """Paris wall-clock seconds → `2026-03-03T09:12:44+00:00` (Mailchimp's UTC timestamps)."""
+    return (datetime(1970, 1, 1) + timedelta(seconds=t - utc_offset(t))).isoformat() + "+00:00"
+
+
+
+def write(out_dir: Path, plan: MailingPlan, sent: Iterable[tuple[Mailing, list[Activity], Stats]]
+          ) -> tuple[dict[str, int], dict]:
+    """Write the monthly reports and activity files of the campaigns `sent` (in send order:
+    `WebWorld.send_mailings()`); return ({file name: data rows}, the e-mailing truth)."""
+    folder = Path(out_dir) / FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    reports: dict[str, list[list[str]]] = defaultdict(list)
+    stats: list[Stats] = []
+    files: dict[str, _CsvOut] = {}
+    try:
+        for m, activity, st in sent:
+            month = month_of(day_of(m.sent))
+            name = f"mailchimp_email_activity_{month}.csv"
+            if name not in files:
+                files[name] = _CsvOut(folder / name, ACTIVITY_COLUMNS)
+            out, cid = files[name], m.campaign.platform_id
+            for a, action, kind, t, link in activity:
+                out.row([cid, LIST_ID, a.email_id, a.email, action, kind, utc_iso(t), link.url if link else "",
+                         "" if action == "bounce" else a.ip])
+            reports[month].append(_report_row(m, st))
+            stats.append(st)
+    finally:
+        for out in files.values():
+            out.close()
+    counts = {name: out.count for name, out in files.items()}
+    for month, rows in sorted(reports.items()):
+        name = f"mailchimp_reports_{month}.csv"
+        out = _CsvOut(folder / name, REPORT_COLUMNS)
+        for row in rows:
+            out.row(row)
+        out.close()
+        counts[name] = out.count
+    return dict(sorted(counts.items())), _truth(plan, stats)
+
+
+def _truth(plan: MailingPlan, stats: list[Stats]) -> dict:
+    campaigns = []
+    for m, st in zip(plan.mailings, stats):
+        campaigns.append({"key": m.campaign.key, "id": m.campaign.platform_id, "name": m.campaign.name,
+                          "sent_at": utc_iso(m.sent), "audience": m.campaign.audience, "emails_sent": st.sent,
+                          "hard_bounces": st.hard, "soft_bounces": st.soft, "unique_opens": st.openers,
+                          "opens": st.opens, "unique_clicks": st.clickers, "clicks": st.clicks,
+                          "clicks_in_web_window": st.clicks_in_window, "journey_clicks": st.journey_clicks,
+                          "links": {link.content: [link.touch.seen_source, link.touch.seen_medium, link.path]
+                                    for link in m.links}})
+    variants = [c["key"] for c, m in zip(campaigns, plan.mailings) if any(link.touch.variant for link in m.links)]
+    typos = [a for a in plan.addresses if a.typo]
+    return {
+        "platform": "mailchimp", "list_id": LIST_ID,
+        "rule": ("recipients = opted-in individuals of the campaign's audience created before the send, one per "
+                 "address (case-insensitive); every click inside the web window is one web session"),
+        "campaigns": campaigns,
+        "totals": {k: sum(getattr(s, k) for s in stats) for k in
+                   ("sent", "hard", "soft", "openers", "opens", "clickers", "clicks", "clicks_in_window",
+                    "journey_clicks")},
+        "defects": [
+            {"file": f"{FOLDER}/mailchimp_email_activity_*.csv", "defect": "mistyped_duplicate_addresses",
+             "what": "duplicate contacts whose e-mail domain was mistyped (gmial.com…) are subscribers too: "
+                     "they hard-bounce on their first campaign", "count": len(typos)},
+            {"file": f"{FOLDER}/mailchimp_email_activity_*.csv", "defect": "utm_variants_in_links",
+             "what": "campaigns with links tagged otherwise than newsletter / email (Newsletter / Email, "
+                     "mailchimp / e-mail)", "count": len(variants), "campaign_keys": variants},
+        ],
+    }
+
+
+def _rate(num: int, den: int) -> str:
+    return f"{num / den:.6f}".rstrip("0").rstrip(".") if den else "0"
+
+
+
+def _report_row(m: Mailing, st: Stats) -> list[str]:
+    delivered = st.sent - st.hard - st.soft
+    return [m.campaign.platform_id, m.campaign.name, "regular", LIST_ID, LIST_NAME, m.subject, str(st.sent),
+            str(st.abuse), str(st.unsubscribed), utc_iso(m.sent), str(st.hard), str(st.soft), "0", str(st.opens),
+            str(st.openers), _rate(st.openers, delivered), utc_iso(st.last_open) if st.last_open else "",
+            str(st.clicks), str(st.clickers), str(st.clickers), _rate(st.clickers, delivered),
+            utc_iso(st.last_click) if st.last_click else ""]
+
+
+class _CsvOut:
+    """A Mailchimp CSV (UTF-8, commas, LF) written row by row; `count` = data rows."""
+
+    def __init__(self, path: Path, header: list[str]):
+        self._fh = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed by close()
+        self._w = csv.writer(self._fh, lineterminator="\n")
+        self._w.writerow(header)
+        self.count = 0
+
+    def row(self, values: list[str]) -> None:
+        self._w.writerow(values)
+        self.count += 1
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+# --------------------------------------------------------------------------- broken deliveries
+
+def write_broken(out_dir: Path) -> list[dict]:
+    """Damaged Mailchimp exports in `<out>/broken/emailing/` (run `renderers.web.write` first)."""
+    broken = BrokenFolder(out_dir, SOURCE)
+    activity = inbox_files(out_dir, FOLDER, "mailchimp_email_activity_*.csv")[0]
+    records = read_csv(activity.read_bytes(), "utf-8")[:500]
+    # The export re-saved without the column that identifies the subscriber.
+    drop = records[0].index("email_id")
+    broken.emit(f"{activity.stem}_sans_email_id.csv", csv_bytes([r[:drop] + r[drop + 1:] for r in records], "utf-8"),
+                "missing_column", "missing required column(s): email_id", 1)
+    # A download interrupted in the middle of a row (after its timestamp).
+    keep = min(len(records) - 1, 30)
+    cut = records[keep][: ACTIVITY_COLUMNS.index("timestamp") + 1]
+    broken.emit(f"{activity.stem}_tronque.csv", csv_bytes(records[:keep] + [cut], "utf-8")[:-1], "truncated",
+                f"{len(cut)} fields where the header has {len(records[0])} (truncated line?)", keep + 1)
+    return broken.made
+
