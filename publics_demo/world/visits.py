@@ -17,6 +17,7 @@ from datetime import date
 from publics_demo.world.campaigns import Campaign, show_slug
 from publics_demo.world.catalogue import Show
 from publics_demo.world.draws import cum
+from publics_demo.world.frame import season_of
 from publics_demo.world.model import World
 from publics_demo.world.orders import Order
 from publics_demo.world.webclock import mix64
@@ -241,7 +242,7 @@ class Site:
         return self._paths[show.code][1]
 
     def season_page(self, day: date) -> str:
-        season = _season_of(day)
+        season = season_of(day)
         return f"/saison-{_next_season(season) if day.month in (5, 6, 7, 8) else season}"
 
     def on_sale(self, day: date) -> list[Show]:
@@ -251,11 +252,6 @@ class Site:
                      if opens <= day <= last and (first - day).days <= 150]
             self._on_sale[day] = [self.shows[code] for _, code in sorted(shows)]
         return self._on_sale[day]
-
-
-def _season_of(day: date) -> str:
-    start = day.year if day.month >= 9 else day.year - 1
-    return f"{start}-{str(start + 1)[2:]}"
 
 
 def _next_season(season: str) -> str:
