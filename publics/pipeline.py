@@ -184,7 +184,7 @@ def run_pipeline(folder: Path, strict: bool = False, quarantine_dir: Path | None
 
 
 def do_render(info: warehouse.ConnInfo, out: Path) -> None:
-    from publics.dashboards.render import render
+    from publics.dashboards.html.pages import render
 
     with step(f"dashboards render → {out}") as report:
         pages = render(info, out)

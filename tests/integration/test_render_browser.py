@@ -24,7 +24,8 @@ from pathlib import Path
 import pytest
 
 from publics.dashboards.definitions import discover, load
-from publics.dashboards.render import PARIS, render, slug
+from publics.dashboards.html.formats import PARIS
+from publics.dashboards.html.pages import render, slug
 from tests.conftest import run_cli
 
 pytestmark = pytest.mark.integration
