@@ -448,6 +448,11 @@ def test_exposures_name_every_dashboard_and_the_marts_it_reads(fake, definitions
     assert "ref('quality_source_freshness')" in exposures["Qualité des données"]["depends_on"]
     assert exposures["Attribution & Ventes"]["maturity"] == "high"
     assert len({e["name"] for e in doc["exposures"]}) == len(definitions)
+    # regenerating the file (`publics dashboards exposures`) keeps the Metabase links it holds
+    from publics.dashboards import exposures as dash_exposures
+
+    before = path.read_text(encoding="utf-8")
+    assert dash_exposures.write(definitions, path).read_text(encoding="utf-8") == before
 
 
 # --------------------------------------------------------------------------- dbt docs → Metabase (dbt-metabase)
