@@ -250,7 +250,7 @@ cards:
     position: {row: 0, col: 12, size_x: 12, size_y: 6}
     columns: [recette_eur]
     query: |
-      select sum(revenue_eur) as recette_eur from marts.dash_15_sales_channels where true [[and {{period}}]]
+      select sum(revenue_eur) as recette_eur from {dataset} where true [[and {{period}}]]
 """
 
 
