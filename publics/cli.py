@@ -8,6 +8,7 @@
     publics dashboards check            run every dashboard card's query on the marts
     publics dashboards render --out D   the dashboards as static HTML pages (charts in SVG)
     publics dashboards publish          create or update them in Metabase (METABASE_URL, _API_KEY)
+    publics dashboards exposures        write their dbt exposures (models/marts/dashboards/)
     publics run <folder>                all of it, in order, stopping on the first failed step
     publics glossary                    write docs/glossaire.md from the dbt docs and the seeds
 
@@ -86,6 +87,9 @@ def cmd_dashboards(args: argparse.Namespace) -> int:
     if args.action == "render":
         pipeline.do_render(open_warehouse(), Path(args.out))
         return 0
+    if args.action == "exposures":
+        pipeline.do_exposures()
+        return 0
     pipeline.do_dashboards_check(open_warehouse(), require_rows=args.require_rows)
     return 0
 
@@ -121,7 +125,7 @@ def parser() -> argparse.ArgumentParser:
     c.set_defaults(func=cmd_check)
 
     ds = sub.add_parser("dashboards", help="dashboards as code: check every card against the marts")
-    ds.add_argument("action", choices=["check", "render", "publish"])
+    ds.add_argument("action", choices=["check", "render", "publish", "exposures"])
     ds.add_argument("--out", default="target/dashboards", help="render: the folder of the HTML pages")
     ds.add_argument("--exposures", help="publish: also write the dashboards as dbt exposures to this YAML file")
     ds.add_argument("--require-rows", action="store_true",

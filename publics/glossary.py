@@ -1,8 +1,9 @@
 """The French glossary of KPIs, statuses and segments, generated from the project itself.
 
-Every definition is written once, where the computation lives: the dbt docs blocks
-(`{% docs … %}` in models/**/*.md) and the nomenclature seeds (statuses, thresholds, channels,
-tariff categories, age bands, zones). `publics glossary` renders them as `docs/glossaire.md`;
+Every definition is written once, where the computation lives: the dashboards' KPI library
+(`dashboards/kpis.yml`: each ratio with its numerator, denominator, unit and formula), the dbt
+docs blocks (`{% docs … %}` in models/**/*.md) and the nomenclature seeds (statuses,
+thresholds, channels, tariff categories, age bands, zones). `publics glossary` renders them as `docs/glossaire.md`;
 a test fails when that file is out of date, so the glossary can never drift from the code.
 """
 
@@ -11,6 +12,8 @@ from __future__ import annotations
 import csv
 import re
 from pathlib import Path
+
+from publics import kpis
 
 DOCS_BLOCK = re.compile(r"{%-?\s*docs\s+(\w+)\s*-?%}(.*?){%-?\s*enddocs\s*-?%}", re.DOTALL)
 OUTPUT = Path("docs") / "glossaire.md"
@@ -56,13 +59,32 @@ def _cell(value: str) -> str:
     return {"true": "oui", "false": "non"}.get(value, value).replace("|", "\\|")
 
 
+def _kpi_section(library: dict[str, kpis.Kpi], blocks: dict[str, str]) -> list[str]:
+    out = ["## Indicateurs des tableaux de bord", "",
+           f"Bibliothèque `{kpis.LIBRARY}` : chaque ratio y est défini une fois, comme un rapport de sommes",
+           "(jamais une moyenne de ratios), et les cartes des tableaux de bord l'utilisent (`{kpi:<id>}`) ;",
+           "`{dataset}` est le jeu de données du tableau de bord.", ""]
+    for k in library.values():
+        if k.doc and k.doc not in blocks:
+            raise ValueError(f"{kpis.LIBRARY}, KPI {k.id}: no docs block {k.doc!r} in models/**/*.md")
+        definition = f"{blocks[k.doc]} *(`{k.doc}`)*" if k.doc else k.definition
+        out += [f"### {k.label} (`{k.id}`)", "", definition or "", "",
+                f"- Numérateur : {k.numerator}", f"- Dénominateur : {k.denominator}",
+                f"- Unité : {k.unit}", f"- Formule : `{k.formula}`", ""]
+    return out
+
+
 def render(root: Path) -> str:
     blocks = docs_blocks(root)
+    library = kpis.load(root / kpis.LIBRARY)
+    shown = {k.doc for k in library.values() if k.doc}  # listed with their KPI
     out = ["# Glossaire", "",
-           "Généré par `publics glossary` depuis les blocs de documentation dbt (`models/**/*.md`) et",
-           "les seeds de nomenclature : ne pas modifier à la main, modifier la source puis régénérer.", ""]
+           "Généré par `publics glossary` depuis la bibliothèque de KPI des tableaux de bord",
+           f"(`{kpis.LIBRARY}`), les blocs de documentation dbt (`models/**/*.md`) et les seeds de",
+           "nomenclature : ne pas modifier à la main, modifier la source puis régénérer.", ""]
+    out += _kpi_section(library, blocks)
     for title, keep in SECTIONS:
-        names = sorted(n for n in blocks if keep(n))
+        names = sorted(n for n in blocks if keep(n) and n not in shown)
         if not names:
             continue
         out += [f"## {title}", ""]

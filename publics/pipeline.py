@@ -184,11 +184,21 @@ def run_pipeline(folder: Path, strict: bool = False, quarantine_dir: Path | None
 
 
 def do_render(info: warehouse.ConnInfo, out: Path) -> None:
-    from publics.dashboards.render import render
+    from publics.dashboards.html.pages import render
 
     with step(f"dashboards render → {out}") as report:
         pages = render(info, out)
         report(f"{len(pages) - 1} dashboard page(s); open {out / 'index.html'}")
+
+
+def do_exposures() -> Path:
+    """Regenerate the committed dbt exposures of the dashboards (no database needed)."""
+    from publics.dashboards import exposures
+    from publics.dashboards.definitions import discover
+
+    path = exposures.write(discover(), project_root() / exposures.OUTPUT)
+    say(f"✔ dbt exposures of the dashboards written to {path}")
+    return path
 
 
 def do_glossary() -> Path:

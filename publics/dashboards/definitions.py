@@ -5,6 +5,17 @@ the cards (a native SQL query on the marts, a display, a grid position). Card qu
 Metabase's syntax for optional filters, `[[and {{season}}]]`; `runnable_sql` turns such a query
 into plain SQL (filters left out, or applied as equality / date-range conditions) so that every
 card can be checked against the real marts without Metabase.
+
+Two placeholders, in single braces (Metabase's own tags are in double braces), keep a card
+from repeating what is written elsewhere; `expand_query` replaces them when a definition is
+loaded, so checking, rendering and publishing all run the same SQL:
+
+    {dataset}      the definition's `dataset` (`marts.dash_15_sales_channels`)
+    {kpi:<id>}     the formula of a KPI of the library, dashboards/kpis.yml (publics.kpis),
+                   in parentheses: `round({kpi:roas}, 2) as roas`
+
+A card that names its dataset's table, or computes a ratio itself (`nullif`, `avg`), is a
+definition error: the KPI belongs in the library, where the glossary reads it.
 """
 
 from __future__ import annotations
@@ -15,6 +26,7 @@ from pathlib import Path
 
 import yaml
 
+from publics import kpis as kpi_library
 from publics.project import project_root
 from publics.warehouse import ConnInfo, connect
 
@@ -24,6 +36,11 @@ LATEST = "latest"  # a filter default meaning: the most recent value of its colu
 DISPLAYS = {"scalar", "bar", "line", "area", "pie", "table", "row", "combo", "map", "funnel"}
 OPTIONAL_CLAUSE = re.compile(r"\[\[(.*?)\]\]", re.DOTALL)
 TAG = re.compile(r"\{\{\s*(\w+)\s*\}\}")
+# `{dataset}`, `{kpi:roas}`: single braces, never part of a Metabase `{{tag}}`
+PLACEHOLDER = re.compile(r"(?<!\{)\{(?P<name>\w+)(?::(?P<arg>\w+))?\}(?!\})")
+HAND_MADE_RATIO = re.compile(r"\b(nullif|avg)\s*\(", re.IGNORECASE)
+TABLE_REF = re.compile(r"\bmarts\.(\w+)", re.IGNORECASE)
+DEFINITION_FILES = "[0-9]*_*.yml"  # NN_<slug>.yml; dashboards/kpis.yml is the KPI library
 
 
 class DefinitionError(ValueError):
@@ -51,9 +68,73 @@ class Dashboard:
     def filters(self) -> dict[str, dict]:
         return {f["id"]: f for f in self.spec.get("filters", [])}
 
+    @property
+    def slug(self) -> str:
+        return self.spec.get("slug") or self.path.stem
 
-def load(path: Path) -> Dashboard:
+    @property
+    def where(self) -> str:
+        """The definition's file, as messages and Metabase descriptions name it."""
+        return f"dashboards/{self.path.name}"
+
+    @property
+    def dataset_table(self) -> tuple[str, str]:
+        schema, _, table = self.spec["dataset"].rpartition(".")
+        return (schema or "public"), table
+
+    @property
+    def tables(self) -> list[tuple[str, str]]:
+        """Every table the dashboard reads: its dataset, then any other mart a card names."""
+        found = {self.dataset_table: None}
+        for card in self.cards:
+            found.update({("marts", t.lower()): None for t in TABLE_REF.findall(card["query"])})
+        return list(found)
+
+
+def expand_query(query: str, *, dataset: str | None, kpis: dict[str, kpi_library.Kpi], where: str) -> str:
+    """A card's query as it runs: every `{kpi:<id>}` replaced by the KPI's formula (in
+    parentheses), then every `{dataset}` (a formula's too) by the dataset; `where` ("dashboards/
+    x.yml, card y") starts the error raised for an unknown KPI or placeholder, or no dataset."""
+
+    def kpi(match: re.Match) -> str:
+        if match["name"] != "kpi":
+            return match[0]
+        if match["arg"] not in kpis:
+            raise DefinitionError(
+                f"{where}: unknown KPI {{kpi:{match['arg']}}} — the library {kpi_library.LIBRARY} "
+                f"defines {', '.join(sorted(kpis))}"
+            )
+        return f"({kpis[match['arg']].formula})"
+
+    def dataset_name(match: re.Match) -> str:
+        if match["name"] != "dataset" or match["arg"]:
+            raise DefinitionError(
+                f"{where}: unknown placeholder {match[0]}: use {{dataset}} or {{kpi:<id>}}"
+            )
+        if not dataset:
+            raise DefinitionError(f"{where}: the query uses {{dataset}} but the definition has no `dataset`")
+        return dataset
+
+    return PLACEHOLDER.sub(dataset_name, PLACEHOLDER.sub(kpi, query))
+
+
+def load(path: Path, kpis: dict[str, kpi_library.Kpi] | None = None) -> Dashboard:
+    """A definition, its cards' placeholders expanded (KPIs from `kpis`, default: the project's
+    library) and checked."""
     spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    kpis = kpi_library.library() if kpis is None else kpis
+    dataset = spec.get("dataset")
+    for card in spec.get("cards") or []:
+        where = f"dashboards/{path.name}, card {card.get('id')}"
+        query = str(card.get("query") or "")
+        if dataset and re.search(rf"(?<![\w.]){re.escape(dataset)}(?!\w)", query, re.IGNORECASE):
+            raise DefinitionError(f"{where}: write {{dataset}} rather than its name, {dataset}")
+        if hand_made := HAND_MADE_RATIO.search(query):
+            raise DefinitionError(
+                f"{where}: the query computes a ratio itself ({hand_made[1]}): use a KPI of "
+                f"{kpi_library.LIBRARY}, {{kpi:<id>}}, or add one there"
+            )
+        card["query"] = expand_query(query, dataset=dataset, kpis=kpis, where=where)
     dashboard = Dashboard(path, spec)
     validate(dashboard)
     return dashboard
@@ -61,7 +142,7 @@ def load(path: Path) -> Dashboard:
 
 def discover(folder: Path | None = None) -> list[Dashboard]:
     folder = folder or project_root() / "dashboards"
-    return [load(p) for p in sorted(folder.glob("*.yml"))]
+    return [load(p) for p in sorted(folder.glob(DEFINITION_FILES))]
 
 
 def validate(d: Dashboard) -> None:

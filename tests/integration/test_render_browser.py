@@ -24,7 +24,8 @@ from pathlib import Path
 import pytest
 
 from publics.dashboards.definitions import discover, load
-from publics.dashboards.render import PARIS, render, slug
+from publics.dashboards.html.formats import PARIS
+from publics.dashboards.html.pages import render, slug
 from tests.conftest import run_cli
 
 pytestmark = pytest.mark.integration
@@ -249,7 +250,7 @@ cards:
     position: {row: 0, col: 12, size_x: 12, size_y: 6}
     columns: [recette_eur]
     query: |
-      select sum(revenue_eur) as recette_eur from marts.dash_15_sales_channels where true [[and {{period}}]]
+      select sum(revenue_eur) as recette_eur from {dataset} where true [[and {{period}}]]
 """
 
 

@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from publics import kpis as kpi_library
 from publics import quality
 from publics.dashboards import definitions as dashboards
+from publics.dashboards import exposures
 from tests.conftest import ROOT
 
 
@@ -100,3 +102,103 @@ def test_the_three_priority_dashboards_are_defined() -> None:
     by_id = {d.id: d for d in dashboards.discover()}
     assert {1, 2, 3} <= set(by_id)
     assert all(by_id[i].spec["priority"] == 1 for i in (1, 2, 3))
+
+
+# --------------------------------------------------------------------------- placeholders and KPIs
+
+
+KPIS = {"roas": kpi_library.Kpi("roas", "ROAS", "recette", "dépense", "€ par €", "sum(revenue_eur)",
+                                "sum(spend_eur)", definition="Recette par euro dépensé.")}
+
+
+def test_placeholders_expand_to_the_dataset_and_the_kpi_formula() -> None:
+    sql = dashboards.expand_query("select round({kpi:roas}, 2) as roas from {dataset} where true [[and {{season}}]]",
+                                  dataset="marts.dash_02_acquisition_budgets", kpis=KPIS, where="x.yml, card roas")
+    assert sql == ("select round((sum(revenue_eur) / nullif(sum(spend_eur), 0)), 2) as roas "
+                   "from marts.dash_02_acquisition_budgets where true [[and {{season}}]]")
+
+
+@pytest.mark.parametrize(("query", "dataset", "message"), [
+    ("select {kpi:roi} from {dataset}", "marts.x", r"dashboards/15_x\.yml, card c: unknown KPI \{kpi:roi\}.*roas"),
+    ("select 1 from {dataset}", None, r"dashboards/15_x\.yml, card c: the query uses \{dataset\} but the .* no `dataset`"),
+    ("select 1 from {table}", "marts.x", r"card c: unknown placeholder \{table\}"),
+])
+def test_an_unknown_kpi_or_a_missing_dataset_names_the_dashboard_and_the_card(query, dataset, message) -> None:
+    with pytest.raises(dashboards.DefinitionError, match=message):
+        dashboards.expand_query(query, dataset=dataset, kpis=KPIS, where="dashboards/15_x.yml, card c")
+
+
+@pytest.mark.parametrize(("mutate", "message"), [
+    (lambda s: s["cards"][0].update(query="select sum(revenue_eur) as recette_eur from marts.dash_15_sales_channels"),
+     r"15_canaux_de_vente\.yml, card revenue_total: write \{dataset\} rather than its name"),
+    (lambda s: s["cards"][0].update(query="select sum(a) / nullif(sum(b), 0) as recette_eur from {dataset}"),
+     r"card revenue_total: the query computes a ratio itself \(nullif\): use a KPI of dashboards/kpis\.yml"),
+    (lambda s: s["cards"][0].update(query="select {kpi:nope} as recette_eur from {dataset}"),
+     r"15_canaux_de_vente\.yml, card revenue_total: unknown KPI \{kpi:nope\}"),
+    (lambda s: (s.pop("dataset"), s["cards"][0].update(query="select 1 as recette_eur from {dataset}")),
+     r"15_canaux_de_vente\.yml, card revenue_total: the query uses \{dataset\} but the definition has no"),
+])
+def test_a_definition_repeating_its_dataset_or_a_ratio_is_caught(tmp_path: Path, mutate, message: str) -> None:
+    spec = yaml.safe_load((ROOT / "dashboards" / "15_canaux_de_vente.yml").read_text(encoding="utf-8"))
+    mutate(spec)
+    path = tmp_path / "15_canaux_de_vente.yml"
+    path.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(dashboards.DefinitionError, match=message):
+        dashboards.load(path)
+
+
+def test_every_card_runs_expanded_sql_and_the_library_covers_every_ratio() -> None:
+    """No card of the committed definitions keeps a placeholder or repeats its table; every KPI
+    of the library is used by a card (an unused one would be a definition nobody checks)."""
+    library = kpi_library.library()
+    used = set()
+    for d in dashboards.discover():
+        written = yaml.safe_load(d.path.read_text(encoding="utf-8"))
+        for card, as_written in zip(d.cards, written["cards"], strict=True):
+            assert dashboards.PLACEHOLDER.search(card["query"]) is None, card["id"]
+            assert d.spec["dataset"] not in as_written["query"], card["id"]
+            used |= {m["arg"] for m in dashboards.PLACEHOLDER.finditer(as_written["query"]) if m["name"] == "kpi"}
+    assert used == set(library), sorted(set(library) ^ used)
+    assert len(library) >= 14
+
+
+@pytest.mark.parametrize(("entry", "message"), [
+    ({"sql": {"numerator": "avg(x)", "denominator": "sum(y)"}}, r"sql\.numerator must be an aggregate"),
+    ({"sql": {"numerator": "sum(x)", "denominator": "nullif(sum(y), 0)"}}, r"sql\.denominator must be an aggregate"),
+    ({"doc": "kpi_x"}, "either a `definition` or the `doc`"),
+    ({"unit": None}, "missing unit"),
+])
+def test_kpi_library_mistakes_are_caught(tmp_path: Path, entry: dict, message: str) -> None:
+    kpi = {"id": "k", "label": "K", "definition": "d", "numerator": "n", "denominator": "d", "unit": "part",
+           "sql": {"numerator": "sum(x)", "denominator": "sum(y)"}, **entry}
+    path = tmp_path / "kpis.yml"
+    path.write_text(yaml.safe_dump({"kpis": [kpi]}), encoding="utf-8")
+    with pytest.raises(kpi_library.KpiError, match=message):
+        kpi_library.load(path)
+
+
+# --------------------------------------------------------------------------- dbt exposures
+
+
+def test_committed_exposures_are_current() -> None:
+    path = ROOT / exposures.OUTPUT
+    assert path.exists(), "no dbt exposures of the dashboards: run `publics dashboards exposures`"
+    expected = exposures.render(dashboards.discover(), exposures.links_in(path))
+    assert path.read_text(encoding="utf-8") == expected, (
+        f"{exposures.OUTPUT} is stale: run `publics dashboards exposures`")
+
+
+def test_exposures_name_each_dashboard_its_dataset_model_and_owner() -> None:
+    import dbt.cli.main  # noqa: F401 — loads dbt in the order its modules expect
+    from dbt.contracts.graph.unparsed import UnparsedExposure
+
+    doc = yaml.safe_load((ROOT / exposures.OUTPUT).read_text(encoding="utf-8"))
+    found = dashboards.discover()
+    by_name = {e["name"]: e for e in doc["exposures"]}
+    assert len(by_name) == len(found)
+    for d in found:
+        e = by_name[f"dashboard_{d.slug}"]
+        UnparsedExposure.validate(e)  # dbt's own schema for an exposure
+        assert (e["label"], e["type"], e["owner"]["name"]) == (d.title, "dashboard", "Équipe data")
+        assert e["depends_on"][0] == f"ref('{d.dataset_table[1]}')"
+        assert e["description"] == " ".join(d.spec["canvas"]["objective"].split())

@@ -34,3 +34,17 @@ def test_a_docs_block_defined_twice_is_an_error(tmp_path) -> None:
     (tmp_path / "models" / "a.md").write_text("{% docs x %}one{% enddocs %}\n{% docs x %}two{% enddocs %}")
     with pytest.raises(ValueError, match="defined twice"):
         glossary.docs_blocks(tmp_path)
+
+
+def test_every_kpi_of_the_library_is_in_the_glossary_with_its_terms() -> None:
+    from publics import kpis
+
+    text = glossary.render(ROOT)
+    library = kpis.library(ROOT)
+    assert {"roas", "ctr", "cpc", "retention", "first_time_share"} <= set(library)
+    for k in library.values():
+        section = text.split(f"### {k.label} (`{k.id}`)", 1)[1].split("\n### ", 1)[0]
+        for line in (f"- Numérateur : {k.numerator}", f"- Dénominateur : {k.denominator}",
+                     f"- Unité : {k.unit}", f"- Formule : `{k.formula}`"):
+            assert line in section, (k.id, line)
+        assert "nullif(" in k.formula and not k.formula.startswith("avg(")

@@ -16,15 +16,14 @@ import yaml
 
 from publics.dashboards import definitions as dash_defs
 from publics.dashboards.definitions import TAG, Dashboard
-from publics.dashboards.metabase import (
+from publics.dashboards.metabase.client import (
     MetabaseAuthError,
     MetabaseError,
     Settings,
     WarehouseDetails,
-    publish,
-    push_model_docs,
-    write_exposures,
 )
+from publics.dashboards.metabase.datamodel import push_model_docs
+from publics.dashboards.metabase.publish import publish, write_exposures
 from tests.conftest import ROOT
 from tests.fakes.metabase import FakeMetabase
 
@@ -404,7 +403,7 @@ def test_an_unknown_filter_column_names_the_file_the_filter_and_the_column(defin
 
 
 def test_the_fake_refuses_what_metabase_refuses(fake) -> None:
-    from publics.dashboards.metabase import Client
+    from publics.dashboards.metabase.client import Client
 
     anonymous = Client(fake.url)
     with pytest.raises(MetabaseAuthError, match="401 Unauthenticated"):
@@ -449,6 +448,11 @@ def test_exposures_name_every_dashboard_and_the_marts_it_reads(fake, definitions
     assert "ref('quality_source_freshness')" in exposures["Qualité des données"]["depends_on"]
     assert exposures["Attribution & Ventes"]["maturity"] == "high"
     assert len({e["name"] for e in doc["exposures"]}) == len(definitions)
+    # regenerating the file (`publics dashboards exposures`) keeps the Metabase links it holds
+    from publics.dashboards import exposures as dash_exposures
+
+    before = path.read_text(encoding="utf-8")
+    assert dash_exposures.write(definitions, path).read_text(encoding="utf-8") == before
 
 
 # --------------------------------------------------------------------------- dbt docs → Metabase (dbt-metabase)
@@ -515,7 +519,7 @@ def test_dbt_docs_and_semantic_types_reach_metabase_once(fake, definitions, mani
 
 
 def test_a_semantic_type_set_in_the_yaml_wins_over_the_naming_rule(manifest, tmp_path: Path) -> None:
-    from publics.dashboards.metabase import semantic_meta, with_semantic_types
+    from publics.dashboards.metabase.datamodel import semantic_meta, with_semantic_types
 
     doc = json.loads(manifest.read_text(encoding="utf-8"))
     node = next(n for n in doc["nodes"].values() if n.get("name") == "dash_01_attribution_sales")

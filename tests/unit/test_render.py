@@ -12,23 +12,17 @@ from pathlib import Path
 import pytest
 
 from publics.dashboards.definitions import Dashboard
-from publics.dashboards.render import (
-    TABLE_MAX_ROWS,
-    CardResult,
-    DashboardResult,
-    Series,
-    bar_chart_svg,
+from publics.dashboards.html.cards import TABLE_MAX_ROWS, CardResult
+from publics.dashboards.html.charts import Series, bar_chart_svg, line_chart_svg, pie_chart_svg
+from publics.dashboards.html.formats import (
     column_kind,
     column_label,
-    dashboard_html,
     format_compact,
     format_number,
     format_value,
-    index_html,
-    line_chart_svg,
     nice_ticks,
-    pie_chart_svg,
 )
+from publics.dashboards.html.pages import DashboardResult, dashboard_html, index_html
 
 THIN, NBSP = "\u202f", "\u00a0"
 SVG = "{http://www.w3.org/2000/svg}"

@@ -1,0 +1,145 @@
+"""The Metabase payloads of a dashboard definition: one native-SQL question per card (its
+filters as field-filter template tags on the dataset's columns) and the dashboard with its
+parameters. Built before the first write, so that a wrong definition stops a publication with
+nothing half-published.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from publics.dashboards.definitions import LATEST, TAG, Dashboard
+from publics.dashboards.metabase.client import MetabaseError
+
+# filter type of a definition -> (dashboard parameter type = template tag widget type, sectionId)
+FILTER_TYPES = {
+    "category": ("string/=", "string"),
+    "text": ("string/=", "string"),
+    "number": ("number/=", "number"),
+    "date": ("date/all-options", "date"),
+}
+CHART_DISPLAYS = {"bar", "line", "area", "row", "combo"}
+# Keys of visualization_settings this module writes: any other key (set by hand) is left alone.
+MANAGED_VIZ_KEYS = {"graph.dimensions", "graph.metrics", "pie.dimension", "pie.metric", "column_settings"}
+TAG_NAMESPACE = uuid.UUID("0f8d4c52-6a47-4a56-9a56-6d0a1d2f7c11")  # stable template-tag ids
+
+
+def _tag_id(d: Dashboard, card: dict, tag: str) -> str:
+    return str(uuid.uuid5(TAG_NAMESPACE, f"{d.slug}/{card['id']}/{tag}"))
+
+
+def _filter_types(d: Dashboard, fid: str) -> tuple[str, str]:
+    ftype = d.filters[fid].get("type")
+    if ftype not in FILTER_TYPES:
+        raise MetabaseError(
+            f"{d.where}, filter {fid}: type {ftype!r} has no Metabase equivalent "
+            f"(use one of {sorted(FILTER_TYPES)})"
+        )
+    return FILTER_TYPES[ftype]
+
+
+def _default(d: Dashboard, fid: str):
+    value = d.filters[fid].get("default")
+    if value is None or value == LATEST:  # `latest` unresolved (see dashboards.resolve_latest): none
+        return None
+    if d.filters[fid]["type"] == "date":
+        return str(value)  # Metabase's date strings: 2025-09-01~2026-08-31, past30days…
+    return value if isinstance(value, list) else [value]  # string/= and number/= take lists
+
+
+def _viz_settings(card: dict) -> dict:
+    viz: dict = {}
+    dims, metrics = card.get("dimensions") or [], card.get("metrics") or []
+    if card["display"] in CHART_DISPLAYS and dims:
+        viz["graph.dimensions"] = list(dims)
+        viz["graph.metrics"] = list(metrics)
+    elif card["display"] == "pie" and dims:
+        viz["pie.dimension"] = dims[0]
+        viz["pie.metric"] = metrics[0] if metrics else None
+    if card.get("format") == "percent":
+        percent_columns = metrics or [c for c in card["columns"] if c not in dims]
+        # Column keys as Metabase's frontend writes them (getColumnKey): JSON of ["name", <column>].
+        viz["column_settings"] = {
+            json.dumps(["name", c], separators=(",", ":")): {"number_style": "percent", "decimals": 1}
+            for c in percent_columns
+        }
+    return viz
+
+
+def dashboard_plan(d: Dashboard, fields: dict, database_id: int) -> dict:
+    slug = d.slug
+    dataset = d.dataset_table
+    columns = fields[dataset]
+    field_of: dict[str, int] = {}
+    for fid, spec in d.filters.items():
+        if spec["column"] not in columns:
+            raise MetabaseError(
+                f"{d.where}, filter {fid}: column {spec['column']!r} is not a field of "
+                f"{'.'.join(dataset)} in Metabase (fields: {', '.join(sorted(columns)) or 'none'}); "
+                "fix the definition, or rebuild the mart (Metabase was asked to re-sync and waited for it)"
+            )
+        field_of[fid] = columns[spec["column"]]
+
+    cards: dict[str, dict] = {}
+    for card in d.cards:
+        tags: dict[str, dict] = {}
+        parameters = []
+        for tag in dict.fromkeys(TAG.findall(card["query"])):  # in order of appearance, once each
+            widget, _section = _filter_types(d, tag)
+            tags[tag] = {
+                "id": _tag_id(d, card, tag),
+                "name": tag,
+                "display-name": d.filters[tag]["label"],
+                "type": "dimension",
+                "dimension": ["field", field_of[tag], None],
+                "widget-type": widget,
+            }
+            parameter = {
+                "id": tags[tag]["id"],
+                "type": widget,
+                "target": ["dimension", ["template-tag", tag]],
+                "name": d.filters[tag]["label"],
+                "slug": tag,
+            }
+            default = _default(d, tag)
+            if default is not None:  # the card opened alone reads like the dashboard does
+                tags[tag]["default"] = default
+                parameter["default"] = default
+            parameters.append(parameter)
+        cards[f"{slug}/{card['id']}"] = {
+            "name": card["title"],
+            "type": "question",
+            "display": card["display"],
+            "description": (
+                f"Carte du tableau de bord « {d.title} », définie dans {d.where} "
+                f"(publiée par `publics dashboards publish`).\n\npublics:{slug}/{card['id']}"
+            ),
+            "dataset_query": {
+                "type": "native",
+                "database": database_id,
+                "native": {"query": card["query"], "template-tags": tags},
+            },
+            "parameters": parameters,
+            "visualization_settings": _viz_settings(card),
+        }
+
+    parameters = []
+    for fid in d.filters:
+        ptype, section = _filter_types(d, fid)
+        parameter = {"id": fid, "name": d.filters[fid]["label"], "slug": fid, "type": ptype, "sectionId": section}
+        default = _default(d, fid)
+        if default is not None:
+            parameter["default"] = default
+        parameters.append(parameter)
+    canvas = d.spec["canvas"]
+    dashboard = {
+        "name": d.title,
+        "description": (
+            f"{' '.join(str(canvas['objective']).split())}\n\n"
+            f"Actualisation : {canvas['refresh']}. Défini dans {d.where} "
+            f"(publié par `publics dashboards publish`).\n\npublics:{slug}"
+        ),
+        "parameters": parameters,
+    }
+    return {"cards": cards, "dashboard": dashboard}

@@ -1,0 +1,94 @@
+"""The KPI library, `dashboards/kpis.yml`: every ratio the dashboards show, defined once.
+
+A KPI has an id, a French label, a definition (its own text, or the name of the dbt docs block
+that already defines it, `doc: kpi_retention`), what its numerator and denominator count, its
+unit, and its SQL as two aggregates: `sql: {numerator: sum(…), denominator: sum(…)}`. The
+formula is always `numerator / nullif(denominator, 0)` — a ratio of sums, never an average of
+ratios, and no division by zero — so the library cannot hold any other shape.
+
+The dashboards' cards use a KPI through the `{kpi:<id>}` placeholder (see
+`publics.dashboards.definitions`), and the glossary (`publics.glossary`) lists every KPI with
+its numerator, denominator and unit: both read this module, which imports neither of them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from publics.project import project_root
+
+LIBRARY = Path("dashboards") / "kpis.yml"
+KPI_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+AGGREGATE = re.compile(r"^(sum|count)\(", re.IGNORECASE)  # each side of the ratio is a sum (or a count)
+REQUIRED = ("id", "label", "numerator", "denominator", "unit", "sql")
+
+
+class KpiError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Kpi:
+    id: str
+    label: str
+    numerator: str  # what the numerator counts, in French
+    denominator: str
+    unit: str
+    numerator_sql: str
+    denominator_sql: str
+    definition: str | None = None  # its own text…
+    doc: str | None = None  # …or the dbt docs block that defines it
+
+    @property
+    def formula(self) -> str:
+        """The KPI's SQL (it may name `{dataset}`, which the card's definition fills in)."""
+        return f"{self.numerator_sql} / nullif({self.denominator_sql}, 0)"
+
+
+def load(path: Path) -> dict[str, Kpi]:
+    """The library at `path`: id → KPI, in the file's order; a mistake is a `KpiError` naming it."""
+    doc = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    kpis: dict[str, Kpi] = {}
+    for n, entry in enumerate(doc.get("kpis") or [], start=1):
+        where = f"{LIBRARY}, KPI {entry.get('id') or f'n° {n}'}"
+        missing = [k for k in REQUIRED if not entry.get(k)]
+        if missing:
+            raise KpiError(f"{where}: missing {', '.join(missing)}")
+        if not KPI_ID.match(entry["id"]):
+            raise KpiError(f"{where}: an id is lower-case snake case")
+        if entry["id"] in kpis:
+            raise KpiError(f"{where}: defined twice")
+        if bool(entry.get("definition")) == bool(entry.get("doc")):
+            raise KpiError(f"{where}: give either a `definition` or the `doc` block that defines it")
+        sql = entry["sql"]
+        for side in ("numerator", "denominator"):
+            text = " ".join(str(sql.get(side) or "").split())
+            if not AGGREGATE.match(text) or "nullif" in text.lower():
+                raise KpiError(f"{where}: sql.{side} must be an aggregate, sum(…) or count(…) "
+                               "(the library adds the division and its nullif)")
+        kpis[entry["id"]] = Kpi(
+            id=entry["id"], label=entry["label"], numerator=entry["numerator"],
+            denominator=entry["denominator"], unit=entry["unit"],
+            numerator_sql=" ".join(str(sql["numerator"]).split()),
+            denominator_sql=" ".join(str(sql["denominator"]).split()),
+            definition=" ".join(str(entry["definition"]).split()) if entry.get("definition") else None,
+            doc=entry.get("doc"),
+        )
+    if not kpis:
+        raise KpiError(f"{LIBRARY}: no `kpis`")
+    return kpis
+
+
+@cache
+def _library(root: Path) -> dict[str, Kpi]:
+    return load(root / LIBRARY)
+
+
+def library(root: Path | None = None) -> dict[str, Kpi]:
+    """The project's library (read once per process)."""
+    return _library(Path(root or project_root()))
