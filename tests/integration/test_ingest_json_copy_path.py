@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ingestion import loader
+from ingestion import landing, loader
 from tests.conftest import FIXTURES, SHARED_REFERENCE
 
 GA4 = FIXTURES / "ga4"
@@ -37,7 +37,7 @@ def outcomes(report) -> dict[str, tuple]:
 
 
 def without_fast_path(monkeypatch) -> None:
-    monkeypatch.setattr(loader, "copy_plan_for", lambda _name: None)
+    monkeypatch.setattr(landing, "copy_plan_for", lambda _name: None)
 
 
 def load_both_ways(folder: Path, db, query, monkeypatch, tmp_path: Path):
