@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from ingestion import landing, loader
-from tests.conftest import FIXTURES, SHARED_REFERENCE
+from tests.conftest import FIXTURES, REFERENCE
 
 GA4 = FIXTURES / "ga4"
 MATOMO = FIXTURES / "matomo"
@@ -64,8 +64,7 @@ def copy_of(tmp_path: Path, *sources: Path) -> Path:
 
 def test_good_fixtures_land_identically_through_either_path(tmp_path, fresh_db, query, monkeypatch):
     sources = [*(GA4 / "good").iterdir(), *(p for p in (MATOMO / "good").iterdir() if p.suffix != ".csv")]
-    if SHARED_REFERENCE.exists():
-        sources += (SHARED_REFERENCE / "ga4").glob("*.ndjson")
+    sources += (REFERENCE / "ga4").glob("*.ndjson")
     folder = copy_of(tmp_path, *sources)
     (fast, fast_rows, fast_methods), (slow, slow_rows, slow_methods) = load_both_ways(
         folder, fresh_db, query, monkeypatch, tmp_path)
