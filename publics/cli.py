@@ -11,6 +11,8 @@
     publics dashboards exposures        write their dbt exposures (models/marts/dashboards/)
     publics run <folder>                all of it, in order, stopping on the first failed step
     publics glossary                    write docs/glossaire.md from the dbt docs and the seeds
+    publics sources                     write docs/sources.md's tables and the dbt sources files
+                                        from the contracts (ingestion/contracts/*.yml)
 
 Installed packages add commands through the `publics.commands` entry points: the demo
 institution adds `publics demo [generate]` and `publics bench …` (package `publics_demo`, which
@@ -104,6 +106,11 @@ def cmd_glossary(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sources(args: argparse.Namespace) -> int:
+    pipeline.do_sources()
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="publics", description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -140,6 +147,10 @@ def parser() -> argparse.ArgumentParser:
 
     g = sub.add_parser("glossary", help="write the French glossary (docs/glossaire.md) from the dbt docs and seeds")
     g.set_defaults(func=cmd_glossary)
+
+    so = sub.add_parser("sources", help="write docs/sources.md's tables and models/staging/*/_*__sources.yml "
+                                        "from the contracts")
+    so.set_defaults(func=cmd_sources)
 
     for plugin in sorted(entry_points(group=COMMAND_PLUGINS), key=lambda e: e.name):
         plugin.load()(sub)  # register(subparsers): adds its sub-commands, each with a `func`

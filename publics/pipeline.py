@@ -207,3 +207,14 @@ def do_glossary() -> Path:
     path = glossary.write(project_root())
     say(f"✔ glossary written to {path}")
     return path
+
+
+def do_sources() -> list[Path]:
+    from publics import source_docs
+
+    changed = source_docs.write(project_root())
+    for path in changed:
+        say(f"✔ {path} written from the contracts")
+    if not changed:
+        say("✔ docs/sources.md and the dbt sources files are current")
+    return changed

@@ -28,9 +28,9 @@ from pathlib import Path
 from psycopg import sql
 
 from ingestion import contracts
-from ingestion.loader import discover
 from ingestion.readers import RejectedFile, reader_for
 from ingestion.readers.base import CopySource
+from ingestion.routing import discover, route
 from publics import warehouse
 
 WAYS = ("publics ingest", "bare COPY", "pandas to_sql")
@@ -40,7 +40,7 @@ def _files(inbox: Path) -> list[tuple[Path, contracts.Entity, CopySource]]:
     """The plain delimited files of the inbox (those bare COPY can load as they are)."""
     found = []
     for path in discover(inbox):
-        entity = contracts.entity_for(path)
+        entity = route(path, inbox).entity  # the loader's rule: the source folder first
         if entity is None or entity.reader not in ("secutix_csv", "delimited"):
             continue
         try:

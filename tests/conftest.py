@@ -18,7 +18,7 @@ from publics import warehouse
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
-SHARED_REFERENCE = ROOT.parent / "shared" / "reference"
+REFERENCE = FIXTURES / "reference"  # real public samples (PROVENANCE.md there)
 PUBLICS = Path(sys.executable).parent / "publics"
 
 

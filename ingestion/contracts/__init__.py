@@ -1,6 +1,11 @@
 """Declarative contracts: which files each source entity takes and which columns it needs.
 
-One YAML file per source in this folder (see secutix.yml for the format).
+One YAML file per source in this folder (see secutix.yml for the format). A contract is the one
+description of its source: the loader routes and checks files with it, and `publics sources`
+renders from it the tables of docs/sources.md and the dbt `_<source>__sources.yml` files.
+
+Routing never depends on the order of the contracts: `entity_for` returns the one entity whose
+patterns match a file name, None when none does, and raises `AmbiguousFile` when several do.
 """
 
 from __future__ import annotations
@@ -29,6 +34,10 @@ class Entity:
     types: tuple[tuple[str, str], ...] = ()
     # Reader options from the contract (e.g. delimiter, encoding), passed to the reader as is.
     options: tuple[tuple[str, object], ...] = ()
+    # What the raw table holds, in French: the dbt source table's description.
+    description: str = ""
+    # Column → what its values look like (`- column: note` in the contract).
+    notes: tuple[tuple[str, str], ...] = ()
 
     def type_of(self, column: str) -> str:
         return dict(self.types).get(column, "text")
@@ -37,25 +46,68 @@ class Entity:
     def columns(self) -> tuple[str, ...]:
         return self.required + tuple(c for c in self.optional if c not in self.required)
 
-    def matches(self, path: Path) -> bool:
+    def patterns_matching(self, path: Path) -> tuple[str, ...]:
         name = path.name.lower()
-        return any(fnmatch.fnmatchcase(name, pattern) for pattern in self.files)
+        return tuple(pattern for pattern in self.files if fnmatch.fnmatchcase(name, pattern))
+
+    def matches(self, path: Path) -> bool:
+        return bool(self.patterns_matching(path))
 
     @property
     def label(self) -> str:
         return f"{self.source}/{self.name}"
 
 
+@dataclass(frozen=True)
+class Source:
+    """A contract file: the source, how its files are shaped, its dbt source settings."""
+
+    name: str
+    title: str
+    format: str  # the shape of its files, in one line (the details: docs/formats.md)
+    description: str  # French: the dbt source's description
+    freshness: tuple[tuple[str, object], ...]  # dbt freshness (warn_after, error_after), or ()
+    entities: tuple[Entity, ...]
+
+
+class AmbiguousFile(ValueError):
+    """A file name that the patterns of two or more entities match: never decided by order."""
+
+    def __init__(self, path: Path, candidates: list[Entity], source: str | None = None) -> None:
+        self.path, self.candidates, self.source = path, candidates, source
+        where = f"in folder {source}/, " if source else ""
+        named = " and ".join(
+            f"{e.source}.{e.name} ({', '.join(e.patterns_matching(path))})" for e in candidates)
+        hint = "rename the file" if source else "rename the file or put it in the folder of its source"
+        super().__init__(f"{path.name}: {where}{len(candidates)} entities recognise this file name, "
+                         f"{named}; {hint}")
+
+
 RAW_TYPES = {"text", "jsonb"}  # raw lands as delivered: text, or jsonb for nested records
 
 
-def _load(path: Path) -> list[Entity]:
+def _columns(items: list) -> tuple[tuple[str, ...], list[tuple[str, str]]]:
+    """`[a, {b: note}]` → ((a, b), [(b, note)])."""
+    names, notes = [], []
+    for item in items or ():
+        if isinstance(item, dict):
+            ((column, note),) = item.items()
+            names.append(column)
+            notes.append((column, str(note)))
+        else:
+            names.append(item)
+    return tuple(names), notes
+
+
+def _load(path: Path) -> Source:
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     entities = []
     for name, spec in doc["entities"].items():
         bad = {t for t in (spec.get("types") or {}).values() if t not in RAW_TYPES}
         if bad:
             raise ValueError(f"{path.name}, {name}: raw column types must be among {sorted(RAW_TYPES)}, not {sorted(bad)}")
+        required, required_notes = _columns(spec["required"])
+        optional, optional_notes = _columns(spec.get("optional", ()))
         entities.append(
             Entity(
                 source=doc["source"],
@@ -64,23 +116,44 @@ def _load(path: Path) -> list[Entity]:
                 table=spec["table"],
                 files=tuple(spec["files"]),
                 key=tuple(spec.get("key", ())),
-                required=tuple(spec["required"]),
-                optional=tuple(spec.get("optional", ())),
+                required=required,
+                optional=optional,
                 types=tuple((spec.get("types") or {}).items()),
                 options=tuple({**(doc.get("options") or {}), **(spec.get("options") or {})}.items()),
+                description=" ".join(str(spec.get("description", "")).split()),
+                notes=tuple(dict(required_notes + optional_notes).items()),
             )
         )
-    return entities
+    dbt = doc.get("dbt") or {}
+    return Source(
+        name=doc["source"],
+        title=doc.get("title", doc["source"]),
+        format=" ".join(str(doc.get("format", "")).split()),
+        description=" ".join(str(dbt.get("description", "")).split()),
+        freshness=tuple((dbt.get("freshness") or {}).items()),
+        entities=tuple(entities),
+    )
+
+
+@cache
+def all_sources() -> tuple[Source, ...]:
+    return tuple(_load(path) for path in sorted(CONTRACT_DIR.glob("*.yml")))
 
 
 @cache
 def all_entities() -> tuple[Entity, ...]:
-    found: list[Entity] = []
-    for path in sorted(CONTRACT_DIR.glob("*.yml")):
-        found.extend(_load(path))
-    return tuple(found)
+    return tuple(e for source in all_sources() for e in source.entities)
 
 
-def entity_for(path: Path) -> Entity | None:
-    """The first entity whose file patterns match the file name."""
-    return next((e for e in all_entities() if e.matches(path)), None)
+def source_names() -> frozenset[str]:
+    return frozenset(s.name for s in all_sources())
+
+
+def entity_for(path: Path, source: str | None = None) -> Entity | None:
+    """The entity whose file patterns match the file name — among the entities of `source` when
+    given (the file is in that source's folder), else among all. None when no pattern matches;
+    `AmbiguousFile` when the patterns of several entities do."""
+    candidates = [e for e in all_entities() if (source is None or e.source == source) and e.matches(path)]
+    if len(candidates) > 1:
+        raise AmbiguousFile(path, candidates, source)
+    return candidates[0] if candidates else None

@@ -23,7 +23,7 @@ READERS: dict[str, str] = {
 
 
 # Readers whose files PostgreSQL can load itself, without a Python pass over the content: the
-# function returns a JsonCopySource (or None: that file takes the reader only). See loader.py.
+# function returns a JsonCopySource (or None: that file takes the reader only). See landing.py.
 COPY_PLANS: dict[str, str] = {
     "ga4_ndjson": "ingestion.readers.ndjson:copy_plan",
 }

@@ -18,7 +18,7 @@ A list option may be a YAML list or a whitespace-separated string. Values stay t
 delivered (decimal commas, `--` placeholders…): typing is dbt's job. Line numbers are physical
 lines of the file (preamble included); a record spanning lines (a quoted line break) is numbered
 by its first line. Plain files (one record per line, an encoding PostgreSQL converts, no summary
-lines) also carry a `copy_source`: the loader then lets COPY parse them (see loader.py). SecuTix writes `;`-separated files, Windows-1252 by
+lines) also carry a `copy_source`: the loader then lets COPY parse them (see landing.py). SecuTix writes `;`-separated files, Windows-1252 by
 default, UTF-8 (with or without BOM) when the institution asks for it; `read_secutix_csv` reads
 them with the defaults above.
 """

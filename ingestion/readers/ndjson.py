@@ -172,7 +172,7 @@ def json_head(path: Path, size: int = 4) -> tuple[bool, bytes] | None:
 
 
 def copy_plan(path: Path, entity: Entity) -> JsonCopySource | None:
-    """How PostgreSQL can load the file itself (loader.py); None: the row path only."""
+    """How PostgreSQL can load the file itself (landing.py); None: the row path only."""
     head = json_head(path)
     if head is None or RECORD not in entity.columns:
         return None

@@ -3,8 +3,8 @@
 Files written to `<out>/inbox/ga4/`: `events_YYYYMMDD.ndjson.gz`, one per day of the web window,
 as `bq extract --destination_format NEWLINE_DELIMITED_JSON --compression GZIP` writes the daily
 table `analytics_<property>.events_YYYYMMDD` (day in the property's time zone, Europe/Paris):
-one event per line, the export schema's field names and nesting (FORMATS.md §3 and the samples
-in ../shared/reference/ga4/), INT64 values as JSON strings (`"event_timestamp":
+one event per line, the export schema's field names and nesting (docs/formats.md §3 and the samples
+in tests/fixtures/reference/ga4/), INT64 values as JSON strings (`"event_timestamp":
 "1748779203123456"`, `"int_value":"3"`), timestamps in UTC microseconds, `event_params` as
 key/value records (`string_value`, `int_value`, `float_value`, `double_value`).
 

@@ -4,8 +4,8 @@ contracts/matomo.yml).
 Files written to `<out>/inbox/matomo/`: `matomo_visits_YYYYMMDD.json`, one per day of the web
 window, each the answer of `?module=API&method=Live.getLastVisitsDetails&idSite=1&period=day
 &date=YYYY-MM-DD&format=JSON&filter_limit=-1` saved as is: one compact JSON array of visits,
-the most recent first (Live's default order), with Matomo's field names (FORMATS.md §2 and the
-real outputs in ../shared/reference/matomo/): idSite, idVisit (a site-wide counter), visitorId,
+the most recent first (Live's default order), with Matomo's field names (docs/formats.md §2 and the
+real outputs in tests/fixtures/reference/matomo/): idSite, idVisit (a site-wide counter), visitorId,
 userId, serverDate (site time zone, Europe/Paris), firstActionTimestamp / lastActionTimestamp
 (Unix seconds), lastActionDateTime (UTC), referrerType / referrerName / referrerKeyword /
 referrerUrl, the MarketingCampaignsReporting plugin's campaignName / Source / Medium / Keyword /

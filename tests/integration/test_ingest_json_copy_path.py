@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from ingestion import loader
-from tests.conftest import FIXTURES, SHARED_REFERENCE
+from ingestion import landing, loader
+from tests.conftest import FIXTURES, REFERENCE
 
 GA4 = FIXTURES / "ga4"
 MATOMO = FIXTURES / "matomo"
@@ -37,7 +37,7 @@ def outcomes(report) -> dict[str, tuple]:
 
 
 def without_fast_path(monkeypatch) -> None:
-    monkeypatch.setattr(loader, "copy_plan_for", lambda _name: None)
+    monkeypatch.setattr(landing, "copy_plan_for", lambda _name: None)
 
 
 def load_both_ways(folder: Path, db, query, monkeypatch, tmp_path: Path):
@@ -64,8 +64,7 @@ def copy_of(tmp_path: Path, *sources: Path) -> Path:
 
 def test_good_fixtures_land_identically_through_either_path(tmp_path, fresh_db, query, monkeypatch):
     sources = [*(GA4 / "good").iterdir(), *(p for p in (MATOMO / "good").iterdir() if p.suffix != ".csv")]
-    if SHARED_REFERENCE.exists():
-        sources += (SHARED_REFERENCE / "ga4").glob("*.ndjson")
+    sources += (REFERENCE / "ga4").glob("*.ndjson")
     folder = copy_of(tmp_path, *sources)
     (fast, fast_rows, fast_methods), (slow, slow_rows, slow_methods) = load_both_ways(
         folder, fresh_db, query, monkeypatch, tmp_path)

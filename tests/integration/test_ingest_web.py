@@ -1,5 +1,5 @@
 """`publics ingest` on GA4 and Matomo deliveries (fixtures described in
-tests/unit/test_readers_web.py, and the real public samples of ../shared/reference/): good files
+tests/unit/test_readers_web.py, and the real public samples of tests/fixtures/reference/): good files
 land in raw as delivered (`record` jsonb), bad ones are rejected with file, line and problem and
 quarantined, exit code 2, and nothing is loaded twice."""
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES, SHARED_REFERENCE, decoded_text, run_cli
+from tests.conftest import FIXTURES, REFERENCE, decoded_text, run_cli
 
 GA4 = FIXTURES / "ga4"
 MATOMO = FIXTURES / "matomo"
@@ -127,9 +127,7 @@ def test_web_deliveries_good_load_bad_rejected_nothing_twice(inbox, tmp_path, fr
 
 
 def test_real_samples(tmp_path, fresh_db, query):
-    reference = SHARED_REFERENCE
-    if not reference.exists():
-        pytest.skip(f"{SHARED_REFERENCE} not present")
+    reference = REFERENCE
     folder = tmp_path / "inbox"
     folder.mkdir()
     samples = [*(reference / "ga4").glob("*.ndjson"), *(reference / "matomo").glob("*.xml")]

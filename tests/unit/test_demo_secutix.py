@@ -7,7 +7,6 @@ here with its own code ("latest LAST_UPDATE per key wins, exclude CANCELLED").""
 from __future__ import annotations
 
 import csv
-import fnmatch
 import io
 import time
 from collections import Counter, defaultdict
@@ -16,13 +15,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-import yaml
 
 import publics_demo as demo
+from ingestion import contracts
 from tests.conftest import tree_digest
 
 ROOT = Path(__file__).resolve().parents[2]
-CONTRACT = ROOT / "ingestion" / "contracts" / "secutix.yml"
 GOOD_FIXTURES = ROOT / "tests" / "fixtures" / "secutix" / "good"
 TS = "%d/%m/%Y %H:%M:%S"
 TODAY_END = datetime(2026, 7, 15, 23, 59, 59)
@@ -182,16 +180,15 @@ def test_files_are_windows_1252_crlf_semicolon(inbox):
 
 
 def test_headers_hold_every_required_column_of_the_contract(inbox):
-    contract = yaml.safe_load(CONTRACT.read_text(encoding="utf-8"))
-    for entity, spec in contract["entities"].items():
-        paths = [p for p in inbox.iterdir() if any(fnmatch.fnmatch(p.name.lower(), g) for g in spec["files"])]
-        assert paths, f"no file for {entity}"
+    for entity in (e for e in contracts.all_entities() if e.source == "secutix"):
+        paths = [p for p in inbox.iterdir() if entity.matches(p)]
+        assert paths, f"no file for {entity.name}"
         for path in paths:
             header = path.read_bytes().split(b"\r\n", 1)[0].decode("cp1252").split(";")
             assert header == [h.upper() for h in header], "headers are upper case"
             columns = [h.lower() for h in header]
-            missing = [c for c in spec["required"] if c not in columns]
-            drift = [c for c in columns if c not in spec["required"] + spec.get("optional", [])]
+            missing = [c for c in entity.required if c not in columns]
+            drift = [c for c in columns if c not in entity.columns]
             assert missing == [], f"{path.name}: missing {missing}"
             assert drift == [], f"{path.name}: columns outside the contract {drift}"
 

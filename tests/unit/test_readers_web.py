@@ -1,5 +1,5 @@
 """The web-analytics readers (GA4 BigQuery export NDJSON, Matomo Live.getLastVisitsDetails JSON
-and CSV) on hand-made fixtures and on the real public samples of ../shared/reference/.
+and CSV) on hand-made fixtures and on the real public samples of tests/fixtures/reference/.
 
 Fixtures (tests/fixtures/{ga4,matomo}/{good,bad}/ hold only delivery files; the defect each
 exercises is in its name):
@@ -44,7 +44,7 @@ from ingestion.readers import RejectedFile
 from ingestion.readers import matomo as matomo_reader
 from ingestion.readers.matomo import matomo_key, read_matomo_csv, read_matomo_json, snake_case
 from ingestion.readers.ndjson import read_ga4_ndjson
-from tests.conftest import FIXTURES, SHARED_REFERENCE, decoded_text
+from tests.conftest import FIXTURES, REFERENCE, decoded_text
 
 GA4 = FIXTURES / "ga4"
 MATOMO = FIXTURES / "matomo"
@@ -54,10 +54,7 @@ VISITS_CSV = next(e for e in contracts.all_entities() if e.label == "matomo/visi
 
 
 def reference(*parts: str) -> Path:
-    folder = SHARED_REFERENCE.joinpath(*parts)
-    if not folder.exists():
-        pytest.skip(f"{SHARED_REFERENCE} not present")
-    return folder
+    return REFERENCE.joinpath(*parts)
 
 
 decoded = decoded_text
@@ -367,12 +364,10 @@ def csv_rows(path: Path) -> tuple[list[str], list[list[str]]]:
 @pytest.mark.parametrize(
     "path",
     [MATOMO / "good" / "matomo_visits_20240318_utf16.csv",
-     SHARED_REFERENCE / "matomo" / "test_csvExport__Live.getLastVisitsDetails_day.csv"],
+     REFERENCE / "matomo" / "test_csvExport__Live.getLastVisitsDetails_day.csv"],
     ids=["fixture", "real-sample"],
 )
 def test_matomo_csv_export_lands_as_record_plus_columns(path: Path) -> None:
-    if not path.exists():
-        pytest.skip(f"{SHARED_REFERENCE} not present")
     assert path.read_bytes()[:2] == codecs.BOM_UTF16_LE
     columns, rows, drift = read(path)
     header, expected = csv_rows(path)

@@ -1,0 +1,239 @@
+"""Land one file's rows in its raw table, inside the caller's transaction.
+
+Every raw row keeps its delivery: `_source_file`, `_file_hash`, `_row_number` (the physical line
+in the file), `_batch_id`, `_loaded_at`. How a file is loaded (fastest first; every fast path
+runs in a savepoint and, on any doubt, rolls back and gives way to the next, so the rows that
+land, and every rejection message, are those of the row path):
+- plain delimited files: their bytes straight into COPY … FORMAT csv (`_copy_file`), the
+  metadata from per-file column defaults, line numbers from a sequence;
+- GA4 NDJSON: the lines into COPY, checked, typed and split server-side (`_copy_json`);
+- anything else, and the files a fast path refused: the reader's rows, one `write_row` each.
+"""
+
+from __future__ import annotations
+
+import gzip
+import time
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from ingestion import contracts
+from ingestion.ledger import RAW
+from ingestion.readers import JsonCopySource, copy_plan_for, reader_for
+
+META_COLUMNS = ("_source_file", "_file_hash", "_row_number", "_batch_id", "_loaded_at")
+
+
+def ensure_raw_table(conn: psycopg.Connection, entity: contracts.Entity, extra: list[str] = ()) -> None:
+    """The raw table of an entity: every contract column as text, drift columns added on the fly."""
+    table = sql.Identifier(RAW, entity.table)
+    cols = sql.SQL(", ").join(
+        sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(entity.type_of(c))) for c in entity.columns
+    )
+    conn.execute(
+        sql.SQL(
+            "create table if not exists {} ({}, _source_file text not null, _file_hash text not null, "
+            "_row_number integer not null, _batch_id uuid not null, "
+            "_loaded_at timestamptz not null default now())"
+        ).format(table, cols)
+    )
+    for column in extra:
+        conn.execute(sql.SQL("alter table {} add column if not exists {} text").format(table, sql.Identifier(column)))
+
+
+def copy_rows(conn: psycopg.Connection, entity: contracts.Entity, path: Path, digest: str,
+               batch_id: str, seq: str, progress: Callable[[str], None]) -> tuple[int, list[str], str]:
+    """Load one file; return (rows, drift columns, method: copy | rows)."""
+    plan_of = copy_plan_for(entity.reader)
+    plan = plan_of(path, entity) if plan_of else None
+    if plan is not None:  # JSON PostgreSQL parses and checks itself; the reader is not run
+        ensure_raw_table(conn, entity)
+        try:
+            with conn.transaction():
+                return _copy_json(conn, entity, plan, digest, batch_id, seq, progress), [], "copy"
+        except FAST_PATH_REFUSALS:
+            pass  # the row path below loads it, or says precisely what is wrong
+    parsed = reader_for(entity.reader)(path, entity)
+    ensure_raw_table(conn, entity, parsed.drift)
+    if parsed.copy_source is not None:
+        parsed.rows.close()  # PostgreSQL reads the file itself
+        try:
+            with conn.transaction():  # a savepoint: a refused fast load leaves nothing behind
+                return _copy_file(conn, entity, parsed, digest, batch_id, seq, progress), parsed.drift, "copy"
+        except FAST_PATH_REFUSALS:
+            # Not a plain file (blank lines, line breaks inside quoted values, a bad line…):
+            # the row path below loads it with exact line numbers, or says precisely what is wrong.
+            parsed = reader_for(entity.reader)(path, entity)
+    target = sql.SQL("copy {} ({}) from stdin").format(
+        sql.Identifier(RAW, entity.table),
+        sql.SQL(", ").join(sql.Identifier(c) for c in [*parsed.columns, *META_COLUMNS[:4]]),
+    )
+    meta = [path.name, digest, 0, batch_id]
+    rows, next_report = 0, time.monotonic() + 5
+    with conn.cursor() as cur, cur.copy(target) as copy:
+        for line, values in parsed.rows:
+            meta[2] = line
+            copy.write_row(values + meta)
+            rows += 1
+            if rows % 10_000 == 0 and time.monotonic() > next_report:
+                progress(f"    … {path.name}: {rows:,} rows")
+                next_report = time.monotonic() + 5
+    return rows, parsed.drift, "rows"
+
+
+PG_ENCODINGS = {"cp1252": "WIN1252", "utf-8": "UTF8", "utf-8-sig": "UTF8", "latin-1": "LATIN1"}
+
+
+class _NotPlain(Exception):
+    """The file's physical lines are not one record each: its line numbers need the row path."""
+
+
+def _stream_lines(cur: psycopg.Cursor, statement, fh, name: str, progress: Callable[[str], None],
+                  refuse: tuple[bytes, ...] = ()) -> int:
+    """Send a file's bytes into a COPY in 1 MB chunks (progress every 5 s); return the records
+    COPY made, which must be one per physical line (a last line without its newline counts):
+    otherwise, or when a chunk holds a byte of `refuse`, `_NotPlain`."""
+    sent, lines, last, next_report = 0, 0, b"\n", time.monotonic() + 5
+    with cur.copy(statement) as copy:
+        while chunk := fh.read(1 << 20):
+            if any(byte in chunk for byte in refuse):
+                raise _NotPlain(f"byte(s) {refuse!r} found: not this format")
+            copy.write(chunk)
+            sent += len(chunk)
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
+            if time.monotonic() > next_report:
+                progress(f"    … {name}: {sent / 1e6:,.0f} MB")
+                next_report = time.monotonic() + 5
+    if last != b"\n":
+        lines += 1  # a last line without its newline
+    if cur.rowcount != lines:
+        raise _NotPlain(f"{lines} lines, {cur.rowcount} records")
+    return cur.rowcount
+
+
+# What makes a fast load give way to the row path (after a rollback to its savepoint).
+FAST_PATH_REFUSALS = (psycopg.errors.DataError, psycopg.errors.ProgramLimitExceeded, _NotPlain)
+
+
+def _copy_file(conn: psycopg.Connection, entity: contracts.Entity, parsed, digest: str, batch_id: str,
+               seq: str, progress: Callable[[str], None]) -> int:
+    """Stream a delimited file's bytes into COPY … FORMAT csv: PostgreSQL parses the lines and
+    converts the encoding, the delivery metadata come from column defaults set for the file.
+
+    Line numbers come from a sequence started at the first data line, so they are exact only if
+    every physical line is one record: the newlines sent are counted and, if they do not match
+    the rows COPY made, `_NotPlain` is raised (the caller rolls back and takes the row path).
+    Empty values land as NULL, quoted or not, as on the row path (FORCE_NULL)."""
+    src = parsed.copy_source
+    table = sql.Identifier(RAW, entity.table)
+    # The delivery metadata as column defaults for the time of this transaction: constants that
+    # COPY fills in for free (the table stays locked until the file is committed, which the
+    # one-ingestion-at-a-time lock implies anyway), and line numbers from a sequence.
+    conn.execute("select setval(%s, %s, false)", (f"{RAW}.{seq}", src.first_line))
+    conn.execute(sql.SQL(
+        "alter table {t} alter column _source_file set default {file}, alter column _file_hash set default {hash}, "
+        "alter column _batch_id set default {batch}, alter column _row_number set default nextval({seq})"
+    ).format(t=table, file=sql.Literal(src.path.name), hash=sql.Literal(digest),
+             batch=sql.Literal(batch_id), seq=sql.Literal(f"{RAW}.{seq}")))
+    columns = sql.SQL(", ").join(sql.Identifier(c) for c in parsed.columns)
+    target = sql.SQL(
+        "copy {} ({}) from stdin with (format csv, delimiter {}, quote '\"', encoding {}, force_null ({}))"
+    ).format(
+        sql.Identifier(RAW, entity.table), columns, sql.Literal(src.delimiter),
+        sql.Literal(PG_ENCODINGS[src.encoding]), columns,
+    )
+    with conn.cursor() as cur, open(src.path, "rb") as fh:
+        fh.seek(src.offset)
+        rows = _stream_lines(cur, target, fh, src.path.name, progress)
+    conn.execute(sql.SQL(
+        "alter table {} alter column _source_file drop default, alter column _file_hash drop default, "
+        "alter column _batch_id drop default, alter column _row_number drop default").format(table))
+    return rows
+
+
+# NDJSON in COPY's CSV format: quote and delimiter are bytes valid JSON never contains raw (control
+# characters must be escaped inside strings and are not whitespace outside), so each line arrives
+# whole in one text value, as delivered (validated by the cast to jsonb that follows).
+JSON_COPY = ("copy pg_temp.publics_json (doc) from stdin "
+             "with (format csv, quote e'\\x01', delimiter e'\\x02', encoding 'UTF8')")
+PLAIN_INTEGER = "^(0|-?[1-9][0-9]*)$"  # a JSON number Python writes back as it is written
+
+
+def _copy_json(conn: psycopg.Connection, entity: contracts.Entity, plan: JsonCopySource, digest: str,
+               batch_id: str, seq: str, progress: Callable[[str], None]) -> int:
+    """Load an NDJSON file without parsing it in Python, landing what the row path lands.
+
+    The bytes (gunzipped, without a BOM) go through COPY into a temporary text column, one
+    value per physical line (blank lines are NULL rows: the numbering stays the file's). One
+    INSERT … SELECT then casts each line to jsonb (`record`), takes the scalar columns (a string
+    as its decoded text, true/false, null as NULL, a number as written in the line — what the
+    row path's `as_text` gives) and, per row, says whether the row path would have done
+    otherwise: not an object, a required key absent (or null or "" where not nullable), a
+    scalar column holding an object, an array or a number Python would rewrite (1.50, 1E2), a
+    top-level key the contract does not know (drift: the row path adds its column). Any such
+    row, a line count that differs from the rows COPY made, invalid JSON or UTF-8, a value jsonb
+    refuses (\\u0000…), a file without any record: `_NotPlain` or a DataError, and the caller
+    rolls back to its savepoint and takes the row path (same rows, or the same rejection)."""
+    table = sql.Identifier(RAW, entity.table)
+    conn.execute(sql.SQL("create temp table publics_json (doc text, line integer default nextval({})) on commit drop"
+                         ).format(sql.Literal(f"{RAW}.{seq}")))
+    conn.execute("select setval(%s, 1, false)", (f"{RAW}.{seq}",))
+    with conn.cursor() as cur:
+        try:
+            with gzip.open(plan.path, "rb") if plan.gzip else open(plan.path, "rb") as fh:
+                fh.read(plan.offset)  # a UTF-8 BOM
+                _stream_lines(cur, JSON_COPY, fh, plan.path.name, progress, refuse=(b"\x01", b"\x02"))
+        except (OSError, EOFError, zlib.error) as exc:  # a corrupt or cut gzip stream
+            raise _NotPlain(f"unreadable: {exc}") from None
+
+    keys = list(dict.fromkeys(key for _column, key in plan.scalars))
+    fields = sql.SQL(", ").join(sql.SQL("{} json").format(sql.Identifier(k)) for k in keys)
+    # A scalar from the jsonb (decoded string, true/false, NULL), but a number as written in the
+    # line (jsonb would print 1E2 as 100): json_to_record parses the text again, only for the
+    # rows that have a number in one of those columns.
+    number = sql.SQL(" or ").join(
+        sql.SQL("jsonb_typeof(s.j -> {}) = 'number'").format(sql.Literal(k)) for k in keys) if keys else sql.SQL("false")
+    values = sql.SQL(", ").join(
+        sql.SQL("case when jsonb_typeof(s.j -> {k}) = 'number' then x.{i} #>> '{{}}' else s.j ->> {k} end").format(
+            k=sql.Literal(k), i=sql.Identifier(k)) for _c, k in plan.scalars)
+    # offset 0: the subquery is not flattened, each line is cast to jsonb once, not per use
+    source = sql.SQL(
+        "(select e.doc, e.line, e.doc::jsonb as j from pg_temp.publics_json e where e.doc is not null offset 0) s "
+        "cross join lateral json_to_record(case when {} then s.doc::json else '{{}}' end) as x({})"
+    ).format(number, fields)
+    doubts = [sql.SQL("jsonb_typeof(record) <> 'object'")]
+    for key in plan.required:
+        if key in plan.nullable:
+            doubts.append(sql.SQL("not record ? {k}").format(k=sql.Literal(key)))
+        else:
+            doubts.append(sql.SQL("coalesce(record -> {k}, 'null') in ('null', '\"\"')").format(k=sql.Literal(key)))
+    for column, key in plan.scalars:
+        doubts.append(sql.SQL(
+            "jsonb_typeof(record -> {k}) in ('object', 'array') "
+            "or (jsonb_typeof(record -> {k}) = 'number' and {c} !~ {integer})"
+        ).format(k=sql.Literal(key), c=sql.Identifier(column), integer=sql.Literal(PLAIN_INTEGER)))
+    if plan.known is not None:
+        doubts.append(sql.SQL(
+            "jsonb_typeof(record) = 'object' and exists "
+            "(select from jsonb_object_keys(record) k where k <> all({known}))"
+        ).format(known=sql.Literal(list(plan.known))))
+    columns = [c for c, _k in plan.scalars]
+    query = sql.SQL(
+        "with landed as (insert into {table} ({columns}, record, _source_file, _file_hash, _row_number, _batch_id) "
+        "select {values}, s.j, {file}, {hash}, s.line, {batch} from {source} "
+        "returning coalesce(({doubt}), false) as doubt) "
+        "select count(*), count(*) filter (where doubt) from landed"
+    ).format(
+        table=table, columns=sql.SQL(", ").join(map(sql.Identifier, columns)), values=values,
+        file=sql.Literal(plan.path.name), hash=sql.Literal(digest), batch=sql.Literal(batch_id),
+        source=source, doubt=sql.SQL(") or (").join(doubts),
+    )
+    rows, doubtful = conn.execute(query).fetchone()
+    if doubtful or not rows:
+        raise _NotPlain(f"{doubtful} of {rows} records need the row path")
+    return rows
