@@ -46,8 +46,10 @@ db-up: setup
 db-down: setup
 	$(BIN)/publics db down
 
-docs: setup  ## the French glossary (docs/glossaire.md) and dbt docs (catalog of models and columns) in target/
+docs: setup  ## the generated docs (glossary, sources from the contracts, dashboards' exposures) and dbt docs in target/
 	$(BIN)/publics glossary
+	$(BIN)/publics sources
+	$(BIN)/publics dashboards exposures
 	eval "$$($(BIN)/publics db env)" && $(BIN)/dbt docs generate
 
 lint: setup  ## ruff (Python), import-linter (the layers, pyproject.toml), sqlfluff (the dbt models, .sqlfluff)
