@@ -3,7 +3,7 @@
     touchpoint (box office, phone, distributor, or a web buyer never seen) has no row here and
     is credited to « Hors web / non attribué ». -#}
 with orders as (
-    select * from {{ ref('fct_orders') }}
+    select * from {{ ref('int_sales__orders') }}
     where is_paid_order and not is_cancelled and buyer_person_key is not null
 ),
 

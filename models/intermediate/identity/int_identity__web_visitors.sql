@@ -17,7 +17,7 @@ matches as (
 ),
 
 orders as (
-    select order_id, buyer_person_key from {{ ref('fct_orders') }}
+    select order_id, buyer_person_key from {{ ref('int_sales__orders') }}
 ),
 
 evidence as (

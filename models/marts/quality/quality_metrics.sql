@@ -51,10 +51,10 @@ invitations as (
 -- source and medium are written exactly as a value of the controlled list
 tagged_links as (
     select
-        record -> 'collected_traffic_source' ->> 'manual_source' as utm_source,
-        record -> 'collected_traffic_source' ->> 'manual_medium' as utm_medium
+        {{ publics.json_text(publics.json_get('record', 'collected_traffic_source'), 'manual_source') }} as utm_source,
+        {{ publics.json_text(publics.json_get('record', 'collected_traffic_source'), 'manual_medium') }} as utm_medium
     from {{ source('ga4', 'events') }}
-    where record -> 'collected_traffic_source' ->> 'manual_source' is not null
+    where {{ publics.json_text(publics.json_get('record', 'collected_traffic_source'), 'manual_source') }} is not null
 ),
 
 attribution_totals as (
@@ -115,7 +115,7 @@ share as (
             cross join (select coalesce(sum(revenue_eur), 0) as revenue_eur from orders) as orders_total)
             as attribution_revenue_gap_eur,
         (select count(*) from raw_contacts
-            where upper(coalesce(trim(country_code), 'FR')) = 'FR' and trim(zipcode) ~ '^[0-9]{4}$') as raw_postcodes_missing_leading_zero,
+            where upper(coalesce(trim(country_code), 'FR')) = 'FR' and {{ publics.regex_matches('trim(zipcode)', '^[0-9]{4}$') }}) as raw_postcodes_missing_leading_zero,
         (select count(*) from raw_contacts where nullif(trim(comment), '') is not null) as raw_free_text_comments
 )
 

@@ -35,7 +35,7 @@
 } -%}
 
 with json_visits as (
-    select 'json' as delivery_format, record, cast(null as jsonb) as csv_action_details, _source_file, _row_number, _loaded_at
+    select 'json' as delivery_format, record, cast(null as {{ publics.type_json() }}) as csv_action_details, _source_file, _row_number, _loaded_at
     from {{ source('matomo', 'visits') }}
 ),
 
@@ -73,9 +73,9 @@ visits as (
         fields."{{ field }}" as "{{ field }}",
         {%- endfor %}
         coalesce(
-            case when jsonb_typeof(fields."actionDetails") = 'array' then fields."actionDetails" end,
+            case when {{ publics.json_is_array('fields."actionDetails"') }} then fields."actionDetails" end,
             unioned.csv_action_details,
-            '[]'::jsonb
+            cast('[]' as {{ publics.type_json() }})
         ) as action_details,
         unioned._source_file,
         unioned._row_number,
@@ -86,7 +86,7 @@ visits as (
         {%- for field in visit_fields %}
         "{{ field }}" text,
         {%- endfor %}
-        "actionDetails" jsonb
+        "actionDetails" {{ publics.type_json() }}
     )
 ),
 
@@ -105,30 +105,30 @@ with_actions as (
     from visits
     left join lateral (
         select
-            min(case when {{ publics.regex_matches("action ->> 'timestamp'", integer_pattern) }}
-                then cast(action ->> 'timestamp' as {{ dbt.type_bigint() }}) end) as first_action_ts,
-            count(case when action ->> 'type' = 'action' then 1 end) as pageviews,
-            count(case when action ->> 'type' = 'ecommerceOrder' then 1 end) as order_count,
-            {{ dbt.listagg("case when action ->> 'type' = 'ecommerceOrder' then nullif(trim(action ->> 'orderId'), '') end", "', '", 'order by position') }} as order_ids,
-            sum(case when action ->> 'type' = 'ecommerceOrder' and {{ publics.regex_matches("trim(action ->> 'revenue')", decimal_pattern) }}
-                then cast(trim(action ->> 'revenue') as numeric) end) as orders_revenue
+            min(case when {{ publics.regex_matches(publics.json_text('action', 'timestamp'), integer_pattern) }}
+                then cast({{ publics.json_text('action', 'timestamp') }} as {{ dbt.type_bigint() }}) end) as first_action_ts,
+            count(case when {{ publics.json_text('action', 'type') }} = 'action' then 1 end) as pageviews,
+            count(case when {{ publics.json_text('action', 'type') }} = 'ecommerceOrder' then 1 end) as order_count,
+            {{ dbt.listagg("case when " ~ publics.json_text('action', 'type') ~ " = 'ecommerceOrder' then nullif(trim(" ~ publics.json_text('action', 'orderId') ~ "), '') end", "', '", 'order by position') }} as order_ids,
+            sum(case when {{ publics.json_text('action', 'type') }} = 'ecommerceOrder' and {{ publics.regex_matches("trim(" ~ publics.json_text('action', 'revenue') ~ ")", decimal_pattern) }}
+                then cast(trim({{ publics.json_text('action', 'revenue') }}) as numeric) end) as orders_revenue
         from jsonb_array_elements(visits.action_details) with ordinality as actions_array (action, position)
     ) as summary on true
     left join lateral (
-        select nullif(trim(action ->> 'url'), '') as url
+        select nullif(trim({{ publics.json_text('action', 'url') }}), '') as url
         from jsonb_array_elements(visits.action_details) with ordinality as actions_array (action, position)
-        where action ->> 'type' = 'action'
+        where {{ publics.json_text('action', 'type') }} = 'action'
         order by position
         limit 1
     ) as landing on true
     left join lateral (
         select
-            nullif(trim(action ->> 'orderId'), '') as order_id,
-            case when {{ publics.regex_matches("trim(action ->> 'revenue')", decimal_pattern) }}
-                then cast(trim(action ->> 'revenue') as numeric) end as order_revenue,
-            action ->> 'timestamp' as ordered_ts
+            nullif(trim({{ publics.json_text('action', 'orderId') }}), '') as order_id,
+            case when {{ publics.regex_matches("trim(" ~ publics.json_text('action', 'revenue') ~ ")", decimal_pattern) }}
+                then cast(trim({{ publics.json_text('action', 'revenue') }}) as numeric) end as order_revenue,
+            {{ publics.json_text('action', 'timestamp') }} as ordered_ts
         from jsonb_array_elements(visits.action_details) with ordinality as actions_array (action, position)
-        where action ->> 'type' = 'ecommerceOrder'
+        where {{ publics.json_text('action', 'type') }} = 'ecommerceOrder'
         order by position desc
         limit 1
     ) as last_order on true
@@ -136,7 +136,7 @@ with_actions as (
 
 -- Materialised (PostgreSQL 12+): computed once per visit. Inlined, the expressions would be
 -- expanded again at each reference below (regular expressions on the landing URL included).
-typed as materialized (
+typed as {{ publics.materialized_cte() }} (
     select
         {{ clean_text('"idSite"') }} as site_id,
         {{ clean_text('"idVisit"') }} as visit_id,
@@ -152,7 +152,7 @@ typed as materialized (
             {{ unix_seconds | replace('EXPR', '"serverTimestamp"') }},
             -- lastActionDateTime is written in UTC
             case when {{ publics.regex_matches('"lastActionDateTime"', '^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$') }}
-                then cast("lastActionDateTime" as {{ dbt.type_timestamp() }}) at time zone 'UTC' end
+                then {{ publics.from_wall_clock('cast("lastActionDateTime" as ' ~ dbt.type_timestamp() ~ ')', 'UTC') }} end
         ) as last_action_at,
         case when {{ publics.regex_matches('"serverDate"', '^[0-9]{4}-[0-9]{2}-[0-9]{2}$') }}
             then cast("serverDate" as date) end as server_date,
