@@ -16,7 +16,8 @@ in_window as (
         orders.order_id,
         orders.ordered_at,
         touchpoints.*,
-        {{ dbt.datediff('touchpoints.touched_at', 'orders.ordered_at', 'second') }} / 3600.0 as hours_before_order
+        {{ dbt.datediff('touchpoints.touched_at', 'orders.ordered_at', 'second') }} / 3600.0
+            as hours_before_order
     from orders
     inner join touchpoints
         on touchpoints.person_key = orders.buyer_person_key

@@ -61,7 +61,8 @@ flattened as (
         from jsonb_array_elements(
             case when {{ publics.json_is_array('record_fields.event_params') }} then record_fields.event_params
                 else cast('[]' as {{ publics.type_json() }}) end
-        ) as event_params_array(param)
+        -- the alias only names the function's column (param)
+        ) as event_params_array (param)  -- noqa: AL05
     ) as event_params on true
 ),
 
@@ -143,7 +144,8 @@ chosen as (
         with_utm.*,
         case utm_origin when 'collected_traffic_source' then collected_source when 'page_location' then url_source else param_source end as utm_source_clean,
         case utm_origin when 'collected_traffic_source' then collected_medium when 'page_location' then url_medium else param_medium end as utm_medium_clean,
-        case utm_origin when 'collected_traffic_source' then collected_campaign when 'page_location' then url_campaign else param_campaign end as utm_campaign_clean,
+        case utm_origin when 'collected_traffic_source' then collected_campaign when 'page_location' then url_campaign else param_campaign end
+            as utm_campaign_clean,
         case utm_origin when 'collected_traffic_source' then collected_term when 'page_location' then url_term else param_term end as utm_term,
         case utm_origin when 'collected_traffic_source' then collected_content when 'page_location' then url_content else param_content end as utm_content
     from with_utm

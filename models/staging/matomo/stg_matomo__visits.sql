@@ -44,16 +44,17 @@ with json_visits as (
 csv_visits as (
     select 'csv' as delivery_format, csv.record, csv_actions.action_details as csv_action_details, csv._source_file, csv._row_number, csv._loaded_at
     from {{ source('matomo', 'visits_csv') }} as csv
-    left join lateral (
+    -- a lateral subquery: it reads the row's own record (a CTE cannot)
+    left join lateral (  -- noqa: ST05
         select jsonb_agg(action order by position) as action_details
         from (
             select
-                cast(parts[1] as integer) as position,
-                jsonb_object_agg(parts[2], flat_fields.value) as action
+                cast(matched.parts[1] as integer) as position,
+                jsonb_object_agg(matched.parts[2], flat_fields.value) as action
             from jsonb_each(csv.record) as flat_fields (key, value)
             cross join lateral regexp_match(flat_fields.key, '^actionDetails_([0-9]+)_(.+)$') as matched (parts)
-            where flat_fields.key like 'actionDetails%' and parts is not null
-            group by cast(parts[1] as integer)
+            where flat_fields.key like 'actionDetails%' and matched.parts is not null
+            group by cast(matched.parts[1] as integer)
         ) as flattened_actions
     ) as csv_actions on true
 ),
@@ -70,7 +71,7 @@ visits as (
     select
         unioned.delivery_format,
         {%- for field in visit_fields %}
-        fields."{{ field }}" as "{{ field }}",
+        fields."{{ field }}",
         {%- endfor %}
         coalesce(
             case when {{ publics.json_is_array('fields."actionDetails"') }} then fields."actionDetails" end,
@@ -109,14 +110,19 @@ with_actions as (
                 then cast({{ publics.json_text('action', 'timestamp') }} as {{ dbt.type_bigint() }}) end) as first_action_ts,
             count(case when {{ publics.json_text('action', 'type') }} = 'action' then 1 end) as pageviews,
             count(case when {{ publics.json_text('action', 'type') }} = 'ecommerceOrder' then 1 end) as order_count,
-            {{ dbt.listagg("case when " ~ publics.json_text('action', 'type') ~ " = 'ecommerceOrder' then nullif(trim(" ~ publics.json_text('action', 'orderId') ~ "), '') end", "', '", 'order by position') }} as order_ids,
-            sum(case when {{ publics.json_text('action', 'type') }} = 'ecommerceOrder' and {{ publics.regex_matches("trim(" ~ publics.json_text('action', 'revenue') ~ ")", decimal_pattern) }}
+            {{ dbt.listagg(
+                "case when " ~ publics.json_text('action', 'type') ~ " = 'ecommerceOrder' then nullif(trim(" ~ publics.json_text('action', 'orderId') ~ "), '') end",
+                "', '", 'order by position') }} as order_ids,
+            sum(case when {{ publics.json_text('action', 'type') }} = 'ecommerceOrder'
+                    and {{ publics.regex_matches("trim(" ~ publics.json_text('action', 'revenue') ~ ")", decimal_pattern) }}
                 then cast(trim({{ publics.json_text('action', 'revenue') }}) as numeric) end) as orders_revenue
-        from jsonb_array_elements(visits.action_details) with ordinality as actions_array (action, position)
+        -- the alias only names the function's columns (action, position)
+        from jsonb_array_elements(visits.action_details) with ordinality as actions_array (action, position)  -- noqa: AL05
     ) as summary on true
     left join lateral (
         select nullif(trim({{ publics.json_text('action', 'url') }}), '') as url
-        from jsonb_array_elements(visits.action_details) with ordinality as actions_array (action, position)
+        -- the alias only names the function's columns (action, position)
+        from jsonb_array_elements(visits.action_details) with ordinality as actions_array (action, position)  -- noqa: AL05
         where {{ publics.json_text('action', 'type') }} = 'action'
         order by position
         limit 1
@@ -127,7 +133,8 @@ with_actions as (
             case when {{ publics.regex_matches("trim(" ~ publics.json_text('action', 'revenue') ~ ")", decimal_pattern) }}
                 then cast(trim({{ publics.json_text('action', 'revenue') }}) as numeric) end as order_revenue,
             {{ publics.json_text('action', 'timestamp') }} as ordered_ts
-        from jsonb_array_elements(visits.action_details) with ordinality as actions_array (action, position)
+        -- the alias only names the function's columns (action, position)
+        from jsonb_array_elements(visits.action_details) with ordinality as actions_array (action, position)  -- noqa: AL05
         where {{ publics.json_text('action', 'type') }} = 'ecommerceOrder'
         order by position desc
         limit 1
@@ -177,7 +184,8 @@ typed as {{ publics.materialized_cte() }} (
         upper({{ clean_text('"countryCode"') }}) as country_code,
         {{ clean_text('"city"') }} as city,
         case when {{ publics.regex_matches('trim("actions")', integer_pattern) }}
-            then cast(trim("actions") as {{ dbt.type_int() }}) end as actions,
+            -- quoted like every field Matomo names (most are camelCase)
+            then cast(trim("actions") as {{ dbt.type_int() }}) end as actions,  -- noqa: RF06
         cast(pageviews as {{ dbt.type_int() }}) as pageviews,
         case when {{ publics.regex_matches('trim("goalConversions")', integer_pattern) }}
             then cast(trim("goalConversions") as {{ dbt.type_int() }}) end as goal_conversions,
