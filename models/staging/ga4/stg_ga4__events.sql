@@ -3,9 +3,11 @@
     INT64 values arrive as JSON strings; timestamps are microseconds since the epoch (UTC).
     The UTM of an event: GA4's own `collected_traffic_source` (manual_*), else the utm_*
     parameters of the page URL, else the older `source`/`medium`/`campaign` event parameters —
-    the three fields always from the same origin, never mixed. Reading jsonb is PostgreSQL's
-    (`->`, `->>`, jsonb_array_elements): the flattening is the adapter-specific part of the
-    project, the rest goes through dbt's cross-database macros. -#}
+    the three fields always from the same origin, never mixed. JSON members are read through
+    the dispatched macros of macros/cross_db.sql (json_get, json_text, json_is_array, type_json);
+    the flattening itself (jsonb_to_record, jsonb_array_elements in lateral joins) is the
+    PostgreSQL-specific part a second adapter rewrites; the rest goes through dbt's
+    cross-database macros. -#}
 
 {#- An event parameter's value as text, whichever of its typed fields is filled
     (ga_session_id is usually int_value, sometimes string_value when sent by a server container). -#}

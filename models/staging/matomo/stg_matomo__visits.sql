@@ -4,8 +4,10 @@
     `actionDetails` as an array, the CSV flattens it into `actionDetails_<n>_<field>` keys, rebuilt
     here into the same array so that both are read alike. Ecommerce orders are the actions of
     type `ecommerceOrder` (orderId, revenue): one per visit is the norm, the last is kept, with
-    the count and the list of all. Reading jsonb is PostgreSQL's (jsonb_to_record,
-    jsonb_array_elements…); the rest goes through dbt's cross-database macros. -#}
+    the count and the list of all. JSON members are read through the dispatched macros of
+    macros/cross_db.sql; the flattening itself (jsonb_to_record, jsonb_each,
+    jsonb_array_elements, jsonb_agg in lateral joins) is the PostgreSQL-specific part a second
+    adapter rewrites; the rest goes through dbt's cross-database macros. -#}
 {%- set integer_pattern = '^[0-9]+$' -%}
 {%- set decimal_pattern = '^-?[0-9]+([.][0-9]+)?$' -%}
 {%- set epoch = "cast('1970-01-01 00:00:00+00' as timestamp with time zone)" -%}
