@@ -32,8 +32,9 @@
 {%- endmacro %}
 
 {% macro default__parse_timestamp_fr(column) -%}
-    (to_timestamp(nullif(trim({{ column }}), ''), 'DD/MM/YYYY HH24:MI:SS')::timestamp
-        at time zone '{{ var("local_timezone", "Europe/Paris") }}')
+    {{ publics.from_wall_clock(
+        "cast(to_timestamp(nullif(trim(" ~ column ~ "), ''), 'DD/MM/YYYY HH24:MI:SS') as " ~ dbt.type_timestamp() ~ ")",
+        var('local_timezone', 'Europe/Paris')) }}
 {%- endmacro %}
 
 {#- SecuTix amounts are integers in thousandths of the currency: 45500 → 45.50 €. -#}

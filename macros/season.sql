@@ -31,5 +31,5 @@
     `local_timezone` (Europe/Paris), not the database session's — a visit at 23:30 UTC on
     31 August is on 1 September in Paris, in the next season. -#}
 {% macro local_date(timestamp_expr) -%}
-    cast({{ timestamp_expr }} at time zone '{{ var("local_timezone", "Europe/Paris") }}' as date)
+    cast({{ publics.to_wall_clock(timestamp_expr, var('local_timezone', 'Europe/Paris')) }} as date)
 {%- endmacro %}

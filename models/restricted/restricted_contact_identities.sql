@@ -1,6 +1,8 @@
 {#- Direct identifiers of ticketing contacts: the only place they leave `raw`. Read by the
     box office and CRM exports, never by Metabase (its role sees `marts` only). -#}
-{{ secutix_contacts_latest() }},
+with contacts as (
+    select * from {{ ref('base_secutix__contacts') }}
+),
 
 final as (
     select
@@ -15,7 +17,7 @@ final as (
         address_line,
         birth_date,
         updated_at
-    from latest
+    from contacts
 )
 
 select * from final

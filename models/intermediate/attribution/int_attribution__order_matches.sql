@@ -7,7 +7,7 @@ with transactions as (
 ),
 
 orders as (
-    select * from {{ ref('fct_orders') }}
+    select * from {{ ref('int_sales__orders') }}
 ),
 
 by_id as (
@@ -25,8 +25,8 @@ candidates as (
     inner join orders
         on orders.is_online
         and abs(orders.revenue_eur - transactions.revenue) < 0.01
-        and orders.ordered_at between transactions.purchased_at - interval '15 minutes'
-                                  and transactions.purchased_at + interval '15 minutes'
+        and orders.ordered_at between {{ dbt.dateadd('minute', -15, 'transactions.purchased_at') }}
+                                  and {{ dbt.dateadd('minute', 15, 'transactions.purchased_at') }}
     where transactions.transaction_id is null
 ),
 

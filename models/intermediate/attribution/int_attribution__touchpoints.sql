@@ -65,7 +65,8 @@ clicks_without_session as (
         select 1 from web
         where web.person_key = clicks.person_key
             and web.channel_group = 'Email'
-            and web.touched_at between clicks.touched_at - interval '5 minutes' and clicks.touched_at + interval '1 hour'
+            and web.touched_at between {{ dbt.dateadd('minute', -5, 'clicks.touched_at') }}
+                                   and {{ dbt.dateadd('hour', 1, 'clicks.touched_at') }}
     )
 )
 

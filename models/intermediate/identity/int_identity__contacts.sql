@@ -13,7 +13,7 @@ edges as (
 ),
 
 reach (contact_id, linked_id) as (
-    select contact_id, contact_id from contacts
+    select contact_id, contact_id as linked_id from contacts
     union
     select reach.contact_id, edges.to_id
     from reach

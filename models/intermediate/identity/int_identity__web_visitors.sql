@@ -17,7 +17,7 @@ matches as (
 ),
 
 orders as (
-    select order_id, buyer_person_key from {{ ref('fct_orders') }}
+    select order_id, buyer_person_key from {{ ref('int_sales__orders') }}
 ),
 
 evidence as (
@@ -26,7 +26,8 @@ evidence as (
     from sessions
     inner join identities on identities.contact_id = sessions.user_id
     union all
-    select matches.tool, sessions.visitor_id, orders.buyer_person_key, matches.purchased_at, 'purchase'
+    select matches.tool, sessions.visitor_id, orders.buyer_person_key as person_key, matches.purchased_at as seen_at,
+        'purchase' as linked_by
     from matches
     inner join sessions on sessions.session_key = matches.session_key
     inner join orders on orders.order_id = matches.order_id
@@ -36,7 +37,7 @@ evidence as (
 ranked as (
     select
         evidence.*,
-        row_number() over (partition by tool, visitor_id order by seen_at desc, linked_by) as evidence_rank
+        row_number() over (partition by tool, visitor_id order by seen_at desc, linked_by asc) as evidence_rank
     from evidence
 ),
 

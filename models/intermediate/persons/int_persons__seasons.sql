@@ -2,11 +2,11 @@
     not cancelled): performances attended, paid orders, revenue, subscription. The season is
     the performances' season (a subscription bought in May counts for the season it serves). -#}
 with tickets as (
-    select * from {{ ref('fct_tickets') }} where not is_cancelled
+    select * from {{ ref('int_sales__tickets') }} where not is_cancelled
 ),
 
 orders as (
-    select * from {{ ref('fct_orders') }} where not is_cancelled
+    select * from {{ ref('int_sales__orders') }} where not is_cancelled
 ),
 
 attendance as (

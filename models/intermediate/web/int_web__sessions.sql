@@ -50,7 +50,7 @@ ga4_numbered as (
     select
         events.*,
         (coalesce(utm_source, utm_medium, utm_campaign) is not null or has_gclid)
-            and utm_source is distinct from '(direct)' as carries_traffic_source,
+            and (utm_source is distinct from '(direct)') as carries_traffic_source,
         row_number() over (
             partition by user_pseudo_id, ga_session_id
             order by event_at, event_bundle_sequence_id, event_key
@@ -187,7 +187,10 @@ classified as (
         unioned.ended_at,
         {{ local_date('unioned.started_at') }} as session_date,
         {{ season_of(local_date('unioned.started_at')) }} as season,
-        cast({{ dbt.datediff('unioned.started_at', 'unioned.ended_at', 'second') }} as {{ dbt.type_int() }}) as duration_s,
+        cast(
+            {{ dbt.datediff('unioned.started_at', 'unioned.ended_at', 'second') }}
+            as {{ dbt.type_int() }}
+        ) as duration_s,
         -- the page without its query string (UTM, click ids, anything a form may have put there)
         {{ dbt.split_part(dbt.split_part('unioned.landing_page_url', "'?'", 1), "'#'", 1) }} as landing_page,
         unioned.source,
@@ -200,7 +203,8 @@ classified as (
         {{ campaign_part('unioned.campaign', 'audience') }} as campaign_audience,
         case when unioned.campaign is not null then {{ campaign_is_conforming('unioned.campaign') }} end as is_campaign_conforming,
         source_categories.source_category,
-        {{ channel_group('unioned.source', 'coalesce(planned_media.planned_medium, unioned.medium)', 'unioned.campaign', 'source_categories.source_category') }} as channel_group,
+        {{ channel_group('unioned.source', 'coalesce(planned_media.planned_medium, unioned.medium)',
+                         'unioned.campaign', 'source_categories.source_category') }} as channel_group,
         unioned.device_category,
         unioned.country,
         unioned.city,

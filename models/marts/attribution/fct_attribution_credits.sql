@@ -19,7 +19,8 @@ paths as (
 
 attribution_models as (
     {% for m in models %}
-    select '{{ m }}' as attribution_model{% if not loop.last %} union all{% endif %}
+    select '{{ m }}' as attribution_model
+    {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
 
@@ -104,7 +105,7 @@ allocated as (
         orders.tickets_sold as order_tickets,
         round(orders.revenue_eur * credits.credit, 2) as rounded_revenue,
         row_number() over (partition by credits.order_id, credits.attribution_model
-                           order by credits.position desc, credits.touchpoint_key) as allocation_rank
+                           order by credits.position desc, credits.touchpoint_key asc) as allocation_rank
     from credits
     inner join orders on orders.order_id = credits.order_id
 )

@@ -27,7 +27,7 @@ select
     history.success,
     history.outcome_label,
     history.observed_value,
-    case when history.observed_value ~ '^-?[0-9]+(\.[0-9]+)?$' then cast(history.observed_value as numeric) end
+    case when {{ publics.regex_matches('history.observed_value', '^-?[0-9]+([.][0-9]+)?$') }} then cast(history.observed_value as numeric) end
         as observed_number,
     history.unexpected_percent,
     history.why

@@ -13,7 +13,7 @@ select
     severity,
     success,
     case when success then 'réussie' when severity = 'critical' then 'échec critique' else 'avertissement' end as outcome_label,
-    observed ->> 'observed_value' as observed_value,
-    cast(observed ->> 'unexpected_percent' as numeric) as unexpected_percent,
+    {{ publics.json_text('observed', 'observed_value') }} as observed_value,
+    cast({{ publics.json_text('observed', 'unexpected_percent') }} as numeric) as unexpected_percent,
     why
 from {{ source('quality', 'expectation_results') }}

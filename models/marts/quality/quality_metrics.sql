@@ -51,10 +51,10 @@ invitations as (
 -- source and medium are written exactly as a value of the controlled list
 tagged_links as (
     select
-        record -> 'collected_traffic_source' ->> 'manual_source' as utm_source,
-        record -> 'collected_traffic_source' ->> 'manual_medium' as utm_medium
+        {{ publics.json_text(publics.json_get('record', 'collected_traffic_source'), 'manual_source') }} as utm_source,
+        {{ publics.json_text(publics.json_get('record', 'collected_traffic_source'), 'manual_medium') }} as utm_medium
     from {{ source('ga4', 'events') }}
-    where record -> 'collected_traffic_source' ->> 'manual_source' is not null
+    where {{ publics.json_text(publics.json_get('record', 'collected_traffic_source'), 'manual_source') }} is not null
 ),
 
 attribution_totals as (
@@ -76,7 +76,9 @@ orders_in_web_window as (
     select orders.order_id
     from {{ ref('fct_orders') }} as orders
     where orders.is_online and orders.is_paid_order
-        and orders.ordered_at >= (select min(started_at) from {{ ref('int_web__sessions') }} where tool = 'matomo')
+        and orders.ordered_at >= (
+            select min(sessions.started_at) from {{ ref('int_web__sessions') }} as sessions where sessions.tool = 'matomo'
+        )
 ),
 
 share as (
@@ -89,16 +91,17 @@ share as (
         (select avg(case when has_known_holder then 1.0 else 0.0 end) from tickets) as tickets_with_known_holder_share,
         (select avg(case when is_duplicate then 1.0 else 0.0 end) from identities) as duplicate_contact_rate,
         (select avg(case when contact_emails.email_key is not null then 1.0 else 0.0 end)
-            from recipients left join contact_emails using (email_key)) as email_recipients_matched_share,
-        (select avg(case when ad_campaigns.utm_campaign in (select utm_campaign from plan) then 1.0 else 0.0 end)
+            from recipients left join contact_emails on contact_emails.email_key = recipients.email_key)
+            as email_recipients_matched_share,
+        (select avg(case when ad_campaigns.utm_campaign in (select plan.utm_campaign from plan) then 1.0 else 0.0 end)
             from ad_campaigns) as ad_campaigns_in_utm_plan_share,
-        (select avg(case when budget_campaigns.utm_campaign in (select utm_campaign from plan) then 1.0 else 0.0 end)
+        (select avg(case when budget_campaigns.utm_campaign in (select plan.utm_campaign from plan) then 1.0 else 0.0 end)
             from budget_campaigns) as budget_campaigns_in_utm_plan_share,
         (select avg(case when is_conforming_name then 1.0 else 0.0 end) from plan) as utm_plan_conforming_share,
         (select avg(case when email_key is not null then 1.0 else 0.0 end) from invitations) as invitations_with_email_share,
         (select avg(case when contact_emails.email_key is not null then 1.0 else 0.0 end)
             from (select distinct email_key from invitations where email_key is not null) as invited
-            left join contact_emails using (email_key)) as invitations_matched_share,
+            left join contact_emails on contact_emails.email_key = invited.email_key) as invitations_matched_share,
         (select count(*) from {{ source('secutix', 'performances') }} where nullif(trim(season_code), '') is null)
             as raw_performances_without_season,
         (select avg(case when exists (select 1 from web_matches where web_matches.tool = 'matomo'
@@ -106,8 +109,8 @@ share as (
             from orders_in_web_window) as online_orders_seen_by_matomo_share,
         (select count(*) from web_matches where tool = 'ga4' and transaction_id is null)
             as web_purchases_without_transaction_id,
-        (select avg(case when tagged_links.utm_source in (select value from controlled where parameter = 'utm_source')
-                          and tagged_links.utm_medium in (select value from controlled where parameter = 'utm_medium')
+        (select avg(case when tagged_links.utm_source in (select controlled.value from controlled where controlled.parameter = 'utm_source')
+                          and tagged_links.utm_medium in (select controlled.value from controlled where controlled.parameter = 'utm_medium')
                          then 1.0 else 0.0 end)
             from tagged_links) as utm_tagging_conforming_share,
         (select coalesce(max(abs(attribution_totals.credited_revenue_eur - orders_total.revenue_eur)), 0)
@@ -115,7 +118,8 @@ share as (
             cross join (select coalesce(sum(revenue_eur), 0) as revenue_eur from orders) as orders_total)
             as attribution_revenue_gap_eur,
         (select count(*) from raw_contacts
-            where upper(coalesce(trim(country_code), 'FR')) = 'FR' and trim(zipcode) ~ '^[0-9]{4}$') as raw_postcodes_missing_leading_zero,
+            where upper(coalesce(trim(country_code), 'FR')) = 'FR' and {{ publics.regex_matches('trim(zipcode)', '^[0-9]{4}$') }})
+            as raw_postcodes_missing_leading_zero,
         (select count(*) from raw_contacts where nullif(trim(comment), '') is not null) as raw_free_text_comments
 )
 

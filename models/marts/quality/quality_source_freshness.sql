@@ -23,15 +23,15 @@ loaded as (
 
 entity_trend as (
     select
-        source,
+        latest.source,
         min(case when previous.rows_loaded > 0
                  then cast(latest.rows_loaded as numeric) / previous.rows_loaded end) as min_rows_ratio,
         max(case when previous.rows_loaded > 0
                  then cast(latest.rows_loaded as numeric) / previous.rows_loaded end) as max_rows_ratio
     from loaded as latest
-    inner join loaded as previous using (source, entity)
+    inner join loaded as previous on latest.source = previous.source and latest.entity = previous.entity
     where latest.load_rank = 1 and previous.load_rank = 2
-    group by source
+    group by latest.source
 ),
 
 per_source as (
@@ -40,7 +40,7 @@ per_source as (
         max(case when status = 'loaded' then finished_at end) as last_loaded_at,
         sum(case when status = 'loaded' then 1 else 0 end) as files_loaded,
         sum(case when status = 'loaded' then rows_loaded else 0 end) as rows_loaded,
-        sum(case when status = 'rejected' and batch_id = (select batch_id from latest_batch) then 1 else 0 end)
+        sum(case when status = 'rejected' and ledger.batch_id = (select latest_batch.batch_id from latest_batch) then 1 else 0 end)
             as files_rejected_last_run
     from ledger
     group by coalesce(source, '(non reconnu)')
@@ -49,7 +49,10 @@ per_source as (
 select
     per_source.source,
     per_source.last_loaded_at,
-    cast({{ dbt.datediff('per_source.last_loaded_at', dbt.current_timestamp(), 'hour') }} as numeric) / 24 as days_since_last_load,
+    cast(
+        {{ dbt.datediff('per_source.last_loaded_at', dbt.current_timestamp(), 'hour') }}
+        as numeric
+    ) / 24 as days_since_last_load,
     per_source.files_loaded,
     per_source.rows_loaded,
     per_source.files_rejected_last_run,

@@ -3,15 +3,19 @@
     INT64 values arrive as JSON strings; timestamps are microseconds since the epoch (UTC).
     The UTM of an event: GA4's own `collected_traffic_source` (manual_*), else the utm_*
     parameters of the page URL, else the older `source`/`medium`/`campaign` event parameters —
-    the three fields always from the same origin, never mixed. Reading jsonb is PostgreSQL's
-    (`->`, `->>`, jsonb_array_elements): the flattening is the adapter-specific part of the
-    project, the rest goes through dbt's cross-database macros. -#}
+    the three fields always from the same origin, never mixed. JSON members are read through
+    the dispatched macros of macros/cross_db.sql (json_get, json_text, json_is_array, type_json);
+    the flattening itself (jsonb_to_record, jsonb_array_elements in lateral joins) is the
+    PostgreSQL-specific part a second adapter rewrites; the rest goes through dbt's
+    cross-database macros. -#}
 
 {#- An event parameter's value as text, whichever of its typed fields is filled
     (ga_session_id is usually int_value, sometimes string_value when sent by a server container). -#}
 {%- set param_value -%}
-    coalesce(param -> 'value' ->> 'string_value', param -> 'value' ->> 'int_value',
-             param -> 'value' ->> 'double_value', param -> 'value' ->> 'float_value')
+    coalesce({{ publics.json_text(publics.json_get('param', 'value'), 'string_value') }},
+             {{ publics.json_text(publics.json_get('param', 'value'), 'int_value') }},
+             {{ publics.json_text(publics.json_get('param', 'value'), 'double_value') }},
+             {{ publics.json_text(publics.json_get('param', 'value'), 'float_value') }})
 {%- endset -%}
 {%- set params = ['ga_session_id', 'ga_session_number', 'page_location', 'page_referrer', 'page_title',
                   'source', 'medium', 'campaign', 'term', 'content', 'transaction_id', 'value', 'currency'] -%}
@@ -36,9 +40,9 @@ flattened as (
         source.platform,
         record_fields.collected_traffic_source as collected,
         record_fields.ecommerce,
-        record_fields.device ->> 'category' as device_category_raw,
-        record_fields.geo ->> 'country' as country_raw,
-        record_fields.geo ->> 'city' as city_raw,
+        {{ publics.json_text('record_fields.device', 'category') }} as device_category_raw,
+        {{ publics.json_text('record_fields.geo', 'country') }} as country_raw,
+        {{ publics.json_text('record_fields.geo', 'city') }} as city_raw,
         {%- for name in params %}
         event_params.param_{{ name }},
         {%- endfor %}
@@ -48,23 +52,26 @@ flattened as (
     from source
     -- the record's top-level fields read in one pass (each `record -> key` would decompress it again)
     cross join lateral jsonb_to_record(source.record) as record_fields (
-        event_params jsonb, collected_traffic_source jsonb, ecommerce jsonb, device jsonb, geo jsonb
+        event_params {{ publics.type_json() }}, collected_traffic_source {{ publics.type_json() }}, ecommerce {{ publics.type_json() }},
+        device {{ publics.type_json() }}, geo {{ publics.type_json() }}
     )
     left join lateral (
         select
             {%- for name in params %}
-            max(case when param ->> 'key' = '{{ name }}' then {{ param_value }} end) as param_{{ name }}{{ ',' if not loop.last }}
+            max(case when {{ publics.json_text('param', 'key') }} = '{{ name }}' then {{ param_value }} end) as param_{{ name }}{{ ',' if not loop.last }}
             {%- endfor %}
         from jsonb_array_elements(
-            case when jsonb_typeof(record_fields.event_params) = 'array' then record_fields.event_params else '[]'::jsonb end
-        ) as event_params_array(param)
+            case when {{ publics.json_is_array('record_fields.event_params') }} then record_fields.event_params
+                else cast('[]' as {{ publics.type_json() }}) end
+        -- the alias only names the function's column (param)
+        ) as event_params_array (param)  -- noqa: AL05
     ) as event_params on true
 ),
 
 -- Materialised (PostgreSQL 12+): computed once per event. Inlined, the UTM expressions below
 -- would be expanded again at every reference (regular expressions on the URL evaluated dozens
 -- of times per row) and the whole `record` carried through the joins and the ranking.
-typed as materialized (
+typed as {{ publics.materialized_cte() }} (
     select
         {{ publics.surrogate_key(['user_pseudo_id', 'event_timestamp', 'event_name', 'event_bundle_sequence_id']) }} as event_key,
         case when {{ publics.regex_matches('event_timestamp', integer_pattern) }} then
@@ -86,11 +93,11 @@ typed as materialized (
 
         -- the three origins of the event's UTM, cleaned (trimmed, lower case, '' and '(not set)' as
         -- null); the URL's regular expressions only where the URL can hold a tag (most pages don't)
-        {{ clean_utm("collected ->> 'manual_source'") }} as collected_source,
-        {{ clean_utm("collected ->> 'manual_medium'") }} as collected_medium,
-        {{ clean_utm("collected ->> 'manual_campaign_name'") }} as collected_campaign,
-        {{ clean_utm("collected ->> 'manual_term'") }} as collected_term,
-        {{ clean_utm("collected ->> 'manual_content'") }} as collected_content,
+        {{ clean_utm(publics.json_text('collected', 'manual_source')) }} as collected_source,
+        {{ clean_utm(publics.json_text('collected', 'manual_medium')) }} as collected_medium,
+        {{ clean_utm(publics.json_text('collected', 'manual_campaign_name')) }} as collected_campaign,
+        {{ clean_utm(publics.json_text('collected', 'manual_term')) }} as collected_term,
+        {{ clean_utm(publics.json_text('collected', 'manual_content')) }} as collected_content,
         case when param_page_location like '%utm%' then {{ clean_utm(publics.url_parameter('param_page_location', 'utm_source')) }} end as url_source,
         case when param_page_location like '%utm%' then {{ clean_utm(publics.url_parameter('param_page_location', 'utm_medium')) }} end as url_medium,
         case when param_page_location like '%utm%' then {{ clean_utm(publics.url_parameter('param_page_location', 'utm_campaign')) }} end as url_campaign,
@@ -101,16 +108,16 @@ typed as materialized (
         {{ clean_utm('param_campaign') }} as param_campaign,
         {{ clean_utm('param_term') }} as param_term,
         {{ clean_utm('param_content') }} as param_content,
-        coalesce({{ clean_text("collected ->> 'gclid'") }},
+        coalesce({{ clean_text(publics.json_text('collected', 'gclid')) }},
             case when param_page_location like '%gclid%' then {{ publics.url_parameter('param_page_location', 'gclid') }} end) is not null as has_gclid,
 
         nullif(lower({{ clean_text('device_category_raw') }}), '(not set)') as device_category,
         nullif({{ clean_text('country_raw') }}, '(not set)') as country,
         nullif({{ clean_text('city_raw') }}, '(not set)') as city,
-        nullif({{ clean_text("coalesce(ecommerce ->> 'transaction_id', param_transaction_id)") }}, '(not set)') as transaction_id_raw,
+        nullif({{ clean_text('coalesce(' ~ publics.json_text('ecommerce', 'transaction_id') ~ ', param_transaction_id)') }}, '(not set)') as transaction_id_raw,
         case
-            when {{ publics.regex_matches("trim(ecommerce ->> 'purchase_revenue')", decimal_pattern) }}
-                then cast(trim(ecommerce ->> 'purchase_revenue') as numeric)
+            when {{ publics.regex_matches('trim(' ~ publics.json_text('ecommerce', 'purchase_revenue') ~ ')', decimal_pattern) }}
+                then cast(trim({{ publics.json_text('ecommerce', 'purchase_revenue') }}) as numeric)
             when {{ publics.regex_matches('trim(param_value)', decimal_pattern) }}
                 then cast(trim(param_value) as numeric)
         end as revenue_raw,
@@ -139,7 +146,8 @@ chosen as (
         with_utm.*,
         case utm_origin when 'collected_traffic_source' then collected_source when 'page_location' then url_source else param_source end as utm_source_clean,
         case utm_origin when 'collected_traffic_source' then collected_medium when 'page_location' then url_medium else param_medium end as utm_medium_clean,
-        case utm_origin when 'collected_traffic_source' then collected_campaign when 'page_location' then url_campaign else param_campaign end as utm_campaign_clean,
+        case utm_origin when 'collected_traffic_source' then collected_campaign when 'page_location' then url_campaign else param_campaign end
+            as utm_campaign_clean,
         case utm_origin when 'collected_traffic_source' then collected_term when 'page_location' then url_term else param_term end as utm_term,
         case utm_origin when 'collected_traffic_source' then collected_content when 'page_location' then url_content else param_content end as utm_content
     from with_utm

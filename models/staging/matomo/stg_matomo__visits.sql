@@ -4,8 +4,10 @@
     `actionDetails` as an array, the CSV flattens it into `actionDetails_<n>_<field>` keys, rebuilt
     here into the same array so that both are read alike. Ecommerce orders are the actions of
     type `ecommerceOrder` (orderId, revenue): one per visit is the norm, the last is kept, with
-    the count and the list of all. Reading jsonb is PostgreSQL's (jsonb_to_record,
-    jsonb_array_elements…); the rest goes through dbt's cross-database macros. -#}
+    the count and the list of all. JSON members are read through the dispatched macros of
+    macros/cross_db.sql; the flattening itself (jsonb_to_record, jsonb_each,
+    jsonb_array_elements, jsonb_agg in lateral joins) is the PostgreSQL-specific part a second
+    adapter rewrites; the rest goes through dbt's cross-database macros. -#}
 {%- set integer_pattern = '^[0-9]+$' -%}
 {%- set decimal_pattern = '^-?[0-9]+([.][0-9]+)?$' -%}
 {%- set epoch = "cast('1970-01-01 00:00:00+00' as timestamp with time zone)" -%}
@@ -35,7 +37,7 @@
 } -%}
 
 with json_visits as (
-    select 'json' as delivery_format, record, cast(null as jsonb) as csv_action_details, _source_file, _row_number, _loaded_at
+    select 'json' as delivery_format, record, cast(null as {{ publics.type_json() }}) as csv_action_details, _source_file, _row_number, _loaded_at
     from {{ source('matomo', 'visits') }}
 ),
 
@@ -44,16 +46,17 @@ with json_visits as (
 csv_visits as (
     select 'csv' as delivery_format, csv.record, csv_actions.action_details as csv_action_details, csv._source_file, csv._row_number, csv._loaded_at
     from {{ source('matomo', 'visits_csv') }} as csv
-    left join lateral (
+    -- a lateral subquery: it reads the row's own record (a CTE cannot)
+    left join lateral (  -- noqa: ST05
         select jsonb_agg(action order by position) as action_details
         from (
             select
-                cast(parts[1] as integer) as position,
-                jsonb_object_agg(parts[2], flat_fields.value) as action
+                cast(matched.parts[1] as integer) as position,
+                jsonb_object_agg(matched.parts[2], flat_fields.value) as action
             from jsonb_each(csv.record) as flat_fields (key, value)
             cross join lateral regexp_match(flat_fields.key, '^actionDetails_([0-9]+)_(.+)$') as matched (parts)
-            where flat_fields.key like 'actionDetails%' and parts is not null
-            group by cast(parts[1] as integer)
+            where flat_fields.key like 'actionDetails%' and matched.parts is not null
+            group by cast(matched.parts[1] as integer)
         ) as flattened_actions
     ) as csv_actions on true
 ),
@@ -70,12 +73,12 @@ visits as (
     select
         unioned.delivery_format,
         {%- for field in visit_fields %}
-        fields."{{ field }}" as "{{ field }}",
+        fields."{{ field }}",
         {%- endfor %}
         coalesce(
-            case when jsonb_typeof(fields."actionDetails") = 'array' then fields."actionDetails" end,
+            case when {{ publics.json_is_array('fields."actionDetails"') }} then fields."actionDetails" end,
             unioned.csv_action_details,
-            '[]'::jsonb
+            cast('[]' as {{ publics.type_json() }})
         ) as action_details,
         unioned._source_file,
         unioned._row_number,
@@ -86,7 +89,7 @@ visits as (
         {%- for field in visit_fields %}
         "{{ field }}" text,
         {%- endfor %}
-        "actionDetails" jsonb
+        "actionDetails" {{ publics.type_json() }}
     )
 ),
 
@@ -105,30 +108,36 @@ with_actions as (
     from visits
     left join lateral (
         select
-            min(case when {{ publics.regex_matches("action ->> 'timestamp'", integer_pattern) }}
-                then cast(action ->> 'timestamp' as {{ dbt.type_bigint() }}) end) as first_action_ts,
-            count(case when action ->> 'type' = 'action' then 1 end) as pageviews,
-            count(case when action ->> 'type' = 'ecommerceOrder' then 1 end) as order_count,
-            {{ dbt.listagg("case when action ->> 'type' = 'ecommerceOrder' then nullif(trim(action ->> 'orderId'), '') end", "', '", 'order by position') }} as order_ids,
-            sum(case when action ->> 'type' = 'ecommerceOrder' and {{ publics.regex_matches("trim(action ->> 'revenue')", decimal_pattern) }}
-                then cast(trim(action ->> 'revenue') as numeric) end) as orders_revenue
-        from jsonb_array_elements(visits.action_details) with ordinality as actions_array (action, position)
+            min(case when {{ publics.regex_matches(publics.json_text('action', 'timestamp'), integer_pattern) }}
+                then cast({{ publics.json_text('action', 'timestamp') }} as {{ dbt.type_bigint() }}) end) as first_action_ts,
+            count(case when {{ publics.json_text('action', 'type') }} = 'action' then 1 end) as pageviews,
+            count(case when {{ publics.json_text('action', 'type') }} = 'ecommerceOrder' then 1 end) as order_count,
+            {{ dbt.listagg(
+                "case when " ~ publics.json_text('action', 'type') ~ " = 'ecommerceOrder' then nullif(trim(" ~ publics.json_text('action', 'orderId') ~ "), '') end",
+                "', '", 'order by position') }} as order_ids,
+            sum(case when {{ publics.json_text('action', 'type') }} = 'ecommerceOrder'
+                    and {{ publics.regex_matches("trim(" ~ publics.json_text('action', 'revenue') ~ ")", decimal_pattern) }}
+                then cast(trim({{ publics.json_text('action', 'revenue') }}) as numeric) end) as orders_revenue
+        -- the alias only names the function's columns (action, position)
+        from jsonb_array_elements(visits.action_details) with ordinality as actions_array (action, position)  -- noqa: AL05
     ) as summary on true
     left join lateral (
-        select nullif(trim(action ->> 'url'), '') as url
-        from jsonb_array_elements(visits.action_details) with ordinality as actions_array (action, position)
-        where action ->> 'type' = 'action'
+        select nullif(trim({{ publics.json_text('action', 'url') }}), '') as url
+        -- the alias only names the function's columns (action, position)
+        from jsonb_array_elements(visits.action_details) with ordinality as actions_array (action, position)  -- noqa: AL05
+        where {{ publics.json_text('action', 'type') }} = 'action'
         order by position
         limit 1
     ) as landing on true
     left join lateral (
         select
-            nullif(trim(action ->> 'orderId'), '') as order_id,
-            case when {{ publics.regex_matches("trim(action ->> 'revenue')", decimal_pattern) }}
-                then cast(trim(action ->> 'revenue') as numeric) end as order_revenue,
-            action ->> 'timestamp' as ordered_ts
-        from jsonb_array_elements(visits.action_details) with ordinality as actions_array (action, position)
-        where action ->> 'type' = 'ecommerceOrder'
+            nullif(trim({{ publics.json_text('action', 'orderId') }}), '') as order_id,
+            case when {{ publics.regex_matches("trim(" ~ publics.json_text('action', 'revenue') ~ ")", decimal_pattern) }}
+                then cast(trim({{ publics.json_text('action', 'revenue') }}) as numeric) end as order_revenue,
+            {{ publics.json_text('action', 'timestamp') }} as ordered_ts
+        -- the alias only names the function's columns (action, position)
+        from jsonb_array_elements(visits.action_details) with ordinality as actions_array (action, position)  -- noqa: AL05
+        where {{ publics.json_text('action', 'type') }} = 'ecommerceOrder'
         order by position desc
         limit 1
     ) as last_order on true
@@ -136,7 +145,7 @@ with_actions as (
 
 -- Materialised (PostgreSQL 12+): computed once per visit. Inlined, the expressions would be
 -- expanded again at each reference below (regular expressions on the landing URL included).
-typed as materialized (
+typed as {{ publics.materialized_cte() }} (
     select
         {{ clean_text('"idSite"') }} as site_id,
         {{ clean_text('"idVisit"') }} as visit_id,
@@ -152,7 +161,7 @@ typed as materialized (
             {{ unix_seconds | replace('EXPR', '"serverTimestamp"') }},
             -- lastActionDateTime is written in UTC
             case when {{ publics.regex_matches('"lastActionDateTime"', '^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$') }}
-                then cast("lastActionDateTime" as {{ dbt.type_timestamp() }}) at time zone 'UTC' end
+                then {{ publics.from_wall_clock('cast("lastActionDateTime" as ' ~ dbt.type_timestamp() ~ ')', 'UTC') }} end
         ) as last_action_at,
         case when {{ publics.regex_matches('"serverDate"', '^[0-9]{4}-[0-9]{2}-[0-9]{2}$') }}
             then cast("serverDate" as date) end as server_date,
@@ -177,7 +186,8 @@ typed as materialized (
         upper({{ clean_text('"countryCode"') }}) as country_code,
         {{ clean_text('"city"') }} as city,
         case when {{ publics.regex_matches('trim("actions")', integer_pattern) }}
-            then cast(trim("actions") as {{ dbt.type_int() }}) end as actions,
+            -- quoted like every field Matomo names (most are camelCase)
+            then cast(trim("actions") as {{ dbt.type_int() }}) end as actions,  -- noqa: RF06
         cast(pageviews as {{ dbt.type_int() }}) as pageviews,
         case when {{ publics.regex_matches('trim("goalConversions")', integer_pattern) }}
             then cast(trim("goalConversions") as {{ dbt.type_int() }}) end as goal_conversions,

@@ -1,7 +1,9 @@
 {#- Contacts without their direct identifiers (name, email, phone, address line): those live
     in restricted.restricted_contact_identities only. The free-text COMMENT column never
     leaves raw (minimisation). -#}
-{{ secutix_contacts_latest() }},
+with contacts as (
+    select * from {{ ref('base_secutix__contacts') }}
+),
 
 final as (
     select
@@ -22,7 +24,7 @@ final as (
         created_at,
         updated_at,
         _source_file as source_file
-    from latest
+    from contacts
 )
 
 select * from final

@@ -1,0 +1,79 @@
+{#- The PostgreSQL-only syntax the models used to write inline (jsonb operators, `at time zone`,
+    `materialized` CTEs), behind adapter.dispatch: a second adapter adds its own `<adapter>__`
+    variants here, the models stay as they are. `default__` is standard SQL where the standard
+    has the construct; `postgres__` is what the project runs. Each is tested by
+    tests/dbt/macros/assert_cross_db_macros.sql. -#}
+
+{#- The JSON type the raw tables store documents in. -#}
+{% macro type_json() -%}
+    {{ return(adapter.dispatch('type_json', 'publics')()) }}
+{%- endmacro %}
+{% macro default__type_json() -%}
+    json
+{%- endmacro %}
+{% macro postgres__type_json() -%}
+    jsonb
+{%- endmacro %}
+
+{#- The member `key` of a JSON object, as JSON (null when absent or not an object). -#}
+{% macro json_get(expr, key) -%}
+    {{ return(adapter.dispatch('json_get', 'publics')(expr, key)) }}
+{%- endmacro %}
+{% macro default__json_get(expr, key) -%}
+    json_query({{ expr }}, '$.{{ key }}')
+{%- endmacro %}
+{% macro postgres__json_get(expr, key) -%}
+    ({{ expr }} -> '{{ key }}')
+{%- endmacro %}
+
+{#- The member `key` of a JSON object, as text (a string unquoted, a number as written; null
+    when absent). -#}
+{% macro json_text(expr, key) -%}
+    {{ return(adapter.dispatch('json_text', 'publics')(expr, key)) }}
+{%- endmacro %}
+{% macro default__json_text(expr, key) -%}
+    json_value({{ expr }}, '$.{{ key }}')
+{%- endmacro %}
+{% macro postgres__json_text(expr, key) -%}
+    ({{ expr }} ->> '{{ key }}')
+{%- endmacro %}
+
+{#- Is the JSON value an array? (null when expr is null) -#}
+{% macro json_is_array(expr) -%}
+    {{ return(adapter.dispatch('json_is_array', 'publics')(expr)) }}
+{%- endmacro %}
+{% macro default__json_is_array(expr) -%}
+    ({{ expr }} is json array)
+{%- endmacro %}
+{% macro postgres__json_is_array(expr) -%}
+    (jsonb_typeof({{ expr }}) = 'array')
+{%- endmacro %}
+
+{#- A wall-clock time (timestamp without time zone) read in the time zone `tz` (an IANA name),
+    as a moment (timestamp with time zone). -#}
+{% macro from_wall_clock(timestamp_expr, tz) -%}
+    {{ return(adapter.dispatch('from_wall_clock', 'publics')(timestamp_expr, tz)) }}
+{%- endmacro %}
+{% macro default__from_wall_clock(timestamp_expr, tz) -%}
+    ({{ timestamp_expr }} at time zone '{{ tz }}')
+{%- endmacro %}
+
+{#- A moment (timestamp with time zone) as the wall-clock time of the time zone `tz`
+    (timestamp without time zone). -#}
+{% macro to_wall_clock(timestamp_expr, tz) -%}
+    {{ return(adapter.dispatch('to_wall_clock', 'publics')(timestamp_expr, tz)) }}
+{%- endmacro %}
+{% macro default__to_wall_clock(timestamp_expr, tz) -%}
+    ({{ timestamp_expr }} at time zone '{{ tz }}')
+{%- endmacro %}
+
+{#- The keyword that makes PostgreSQL (12+) compute a CTE once instead of inlining it at each
+    reference: `name as {{ publics.materialized_cte() }} (…)`. Nothing elsewhere. -#}
+{% macro materialized_cte() -%}
+    {{ return(adapter.dispatch('materialized_cte', 'publics')()) }}
+{%- endmacro %}
+{% macro default__materialized_cte() -%}
+{%- endmacro %}
+{% macro postgres__materialized_cte() -%}
+    materialized
+{%- endmacro %}

@@ -1,0 +1,79 @@
+{#- The contacts export typed, latest version of each contact, direct identifiers included.
+    Shared by the two models that split a contact: stg_secutix__contacts (no direct identifier)
+    and restricted_contact_identities (identifiers only), so that the typing and the version
+    rule are written once. Ephemeral: it holds direct identifiers, so it never becomes a
+    relation of its own (it is inlined into its two readers; identifiers land in `restricted`
+    only). -#}
+{{ config(materialized='ephemeral') }}
+
+with source as (
+    select * from {{ source('secutix', 'contacts') }}
+),
+
+typed as (
+    select
+        {{ clean_text('contact_number') }} as contact_id,
+        upper({{ clean_text('contact_type') }}) as contact_type,
+        upper({{ clean_text('title') }}) as title,
+        {{ clean_text('firstname') }} as first_name,
+        {{ clean_text('lastname') }} as last_name,
+        {{ clean_text('official_name') }} as structure_name,
+        lower({{ clean_text('email') }}) as email,
+        {{ pseudonymise('email') }} as email_key,
+        case when upper({{ clean_text('contact_type') }}) = 'INDIVIDUAL'
+            then {{ publics.name_key('lastname', 'firstname') }} end as name_key,
+        {{ clean_text('phone') }} as phone,
+        {{ clean_text('mobile_phone') }} as mobile_phone,
+        {{ clean_text('line1') }} as address_line,
+        {{ parse_date_fr('birthdate') }} as birth_date,
+        -- A French postcode that went through a spreadsheet may have lost its leading zero.
+        case
+            when upper(coalesce({{ clean_text('country_code') }}, 'FR')) = 'FR'
+                and {{ publics.regex_matches(clean_text('zipcode'), '^[0-9]{4}$') }} then '0' || trim(zipcode)
+            else upper({{ clean_text('zipcode') }})
+        end as postcode,
+        {{ clean_text('town') }} as town,
+        upper(coalesce({{ clean_text('country_code') }}, 'FR')) as country_code,
+        lower({{ clean_text('pref_lang') }}) as preferred_language,
+        {{ clean_text('profession') }} as profession,
+        coalesce(upper({{ clean_text('opt_in_newsletter') }}) in ('O', 'OUI', 'Y', 'YES', '1', 'TRUE'), false) as has_newsletter_opt_in,
+        {{ parse_timestamp_fr('creation_date') }} as created_at,
+        {{ parse_timestamp_fr('last_update') }} as updated_at,
+        _source_file,
+        _row_number,
+        _loaded_at
+    from source
+),
+
+latest as (
+    {{ latest_record('typed', 'contact_id', 'updated_at') }}
+),
+
+final as (
+    select
+        contact_id,
+        contact_type,
+        title,
+        first_name,
+        last_name,
+        structure_name,
+        email,
+        email_key,
+        name_key,
+        phone,
+        mobile_phone,
+        address_line,
+        birth_date,
+        postcode,
+        town,
+        country_code,
+        preferred_language,
+        profession,
+        has_newsletter_opt_in,
+        created_at,
+        updated_at,
+        _source_file
+    from latest
+)
+
+select * from final

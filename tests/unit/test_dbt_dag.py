@@ -1,0 +1,111 @@
+"""The dbt DAG runs one way: sources and seeds → staging → intermediate → marts. Checked on the
+manifest a fresh `dbt parse` writes (parsing needs no database connection: the profile's
+variables all have defaults, and nothing is sent to the server).
+
+A model's layer is its folder: models/staging/<source>/base/ (base_, shared raw shapes),
+models/staging/, models/restricted/ (direct identifiers, beside staging), models/intermediate/,
+models/marts/."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+DBT = Path(sys.executable).parent / "dbt"
+
+# What each layer may read: node types (source, seed) and model layers.
+ALLOWED: dict[str, set[str]] = {
+    "base": {"source", "seed"},
+    "staging": {"source", "seed", "base"},
+    # The identifiers' side of staging: reads the same base shapes, nothing downstream.
+    "restricted": {"seed", "base"},
+    # The identity rules compare e-mails and birth dates (read from restricted, left as ids).
+    "intermediate": {"seed", "staging", "restricted", "intermediate"},
+    "marts": {"seed", "staging", "intermediate", "marts"},
+}
+
+# Marts allowed to read a source directly, and why. The quality marts measure the raw
+# deliveries themselves (rows before staging types and deduplicates them, the load ledger,
+# the Great Expectations history), which no staging model keeps.
+SOURCE_READERS_ALLOWED = ("models/marts/quality/",)
+
+
+def layer_of(node: dict) -> str:
+    if node["resource_type"] in ("source", "seed"):
+        return node["resource_type"]
+    path = node["original_file_path"]
+    if path.startswith("models/staging/"):
+        return "base" if "/base/" in path else "staging"
+    for layer in ("restricted", "intermediate", "marts"):
+        if path.startswith(f"models/{layer}/"):
+            return layer
+    raise AssertionError(f"{node['unique_id']} ({path}) is in no known layer folder")
+
+
+@pytest.fixture(scope="module")
+def manifest(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    target = tmp_path_factory.mktemp("dbt_target")
+    env = dict(os.environ)
+    # No server is reached: point the profile at a closed port to prove it.
+    env.update(PUBLICS_DB_HOST="127.0.0.1", PUBLICS_DB_PORT="9", DBT_SEND_ANONYMOUS_USAGE_STATS="false")
+    result = subprocess.run(
+        [str(DBT), "parse", "--project-dir", str(ROOT), "--profiles-dir", str(ROOT),
+         "--target-path", str(target), "--log-path", str(target / "logs"), "--no-partial-parse"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False,
+    )
+    assert result.returncode == 0, f"dbt parse failed:\n{result.stdout}\n{result.stderr}"
+    return json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+
+
+def model_edges(manifest: dict) -> list[tuple[dict, dict]]:
+    """(parent, model) for every model of the project and every node it reads."""
+    nodes = {**manifest["nodes"], **manifest["sources"]}
+    edges = []
+    for node in manifest["nodes"].values():
+        if node["resource_type"] != "model" or node["package_name"] != "publics":
+            continue
+        for parent_id in node["depends_on"]["nodes"]:
+            edges.append((nodes[parent_id], node))
+    return edges
+
+
+def forbidden_edges(manifest: dict) -> list[str]:
+    bad = []
+    for parent, child in model_edges(manifest):
+        child_layer, parent_layer = layer_of(child), layer_of(parent)
+        if parent_layer in ALLOWED[child_layer]:
+            continue
+        if parent_layer == "source" and child["original_file_path"].startswith(SOURCE_READERS_ALLOWED):
+            continue
+        bad.append(f"{child['name']} ({child_layer}) reads {parent['name']} ({parent_layer})")
+    return sorted(bad)
+
+
+def test_the_dag_runs_from_sources_to_marts(manifest: dict) -> None:
+    assert len(model_edges(manifest)) > 50, "the manifest lists too few edges: is the project parsed?"
+    bad = forbidden_edges(manifest)
+    assert not bad, "edges against the layers' direction:\n  " + "\n  ".join(bad)
+
+
+def test_no_intermediate_model_reads_a_mart(manifest: dict) -> None:
+    readers = sorted(
+        f"{child['name']} reads {parent['name']}"
+        for parent, child in model_edges(manifest)
+        if layer_of(child) == "intermediate" and layer_of(parent) == "marts"
+    )
+    assert not readers, "intermediate models reading marts:\n  " + "\n  ".join(readers)
+
+
+def test_base_models_holding_identifiers_never_materialise(manifest: dict) -> None:
+    """A base_ model is a shape shared by several models; one reading the contacts export holds
+    direct identifiers and must be inlined (ephemeral), never a relation outside restricted."""
+    for node in manifest["nodes"].values():
+        if node["resource_type"] == "model" and layer_of(node) == "base" and "contacts" in node["name"]:
+            assert node["config"]["materialized"] == "ephemeral", f"{node['name']} is {node['config']['materialized']}"
