@@ -55,7 +55,10 @@ docs: setup  ## the generated docs (glossary, sources from the contracts, dashbo
 lint: setup  ## ruff (Python), import-linter (the layers, pyproject.toml), sqlfluff (the dbt models, .sqlfluff)
 	$(BIN)/ruff check ingestion publics publics_demo tests
 	$(BIN)/lint-imports
-	$(BIN)/sqlfluff lint models
+	@# sqlfluff's dbt templater compiles the models, and dbt connects to compile: any running
+	@# PostgreSQL will do (the local cluster, or DATABASE_URL), even without the project's schemas.
+	$(BIN)/publics db up >/dev/null
+	eval "$$($(BIN)/publics db env)" && $(BIN)/sqlfluff lint models
 
 lock:  ## re-resolve the pinned set from pyproject's ranges
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
