@@ -27,10 +27,12 @@ root=false
 [ "$(id -u)" = 0 ] && root=true
 if [ ${#need[@]} -gt 0 ]; then
   if $root && command -v apt-get >/dev/null 2>&1; then
-    echo "system-packages: installing ${need[*]}"
+    echo "system-packages: installing ${need[*]} (apt-get; its output in ${log:=/tmp/publics-system-packages.log})"
     export DEBIAN_FRONTEND=noninteractive
-    { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${need[@]}"; } \
-      || echo "system-packages: apt-get could not install ${need[*]}; going on with what the machine has"
+    if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${need[@]}"; } >"$log" 2>&1; then
+      tail -n 5 "$log"
+      echo "system-packages: apt-get could not install ${need[*]}; going on with what the machine has"
+    fi
   else
     echo "system-packages: missing ${need[*]} (as root: apt-get install -y --no-install-recommends ${need[*]})"
   fi
