@@ -182,7 +182,7 @@ def many_rows(data: bytes) -> bytes:
     source = zipfile.ZipFile(io.BytesIO(data))
     sheet = next(n for n in source.namelist() if n.startswith("xl/worksheets/sheet"))
     original = source.read(sheet).decode("utf-8")
-    header = re.search(r"<row [^>]*>.*?</row>", original, re.S).group(0)  # its header row, kept
+    header = re.search(r"<row [^>]*>.*?</row>", original, re.DOTALL).group(0)  # its header row, kept
     rows = "".join(f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>v</t></is></c></row>' for r in range(2, 1_000_001))
     xml = original[: original.index("<sheetData>")] + f"<sheetData>{header}{rows}</sheetData></worksheet>"
     out = io.BytesIO()
