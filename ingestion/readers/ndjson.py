@@ -13,9 +13,9 @@ convenience and indexing, and `record` (jsonb) = the line itself, untouched; dbt
   allow null), a value PostgreSQL jsonb cannot hold (NaN, \\u0000), an empty file: the file is
   rejected with its line and the problem;
 - top-level keys the export schema does not know (contract option `known_fields`) are schema
-  drift: reported, and loaded as extra text columns (nested values as JSON text) besides being
-  in `record`. Drift must be known before the first row is written (the loader adds the columns
-  first), so the file is read twice: a checking pass (keys, required values; memory bounded by
+  drift: reported, and loaded in the raw table's `_extra` jsonb (nested values as JSON text)
+  besides being in `record`. Drift must be known before the first row is written (the columns
+  are named first), so the file is read twice: a checking pass (keys, required values; memory bounded by
   one line) then the loading pass.
 """
 
