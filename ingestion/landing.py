@@ -8,11 +8,18 @@ land, and every rejection message, are those of the row path):
   metadata from per-file column defaults, line numbers from a sequence;
 - GA4 NDJSON: the lines into COPY, checked, typed and split server-side (`_copy_json`);
 - anything else, and the files a fast path refused: the reader's rows, one `write_row` each.
+
+Columns a file brings beyond its contract (drift) land in one `_extra` jsonb column (column name →
+value as delivered), never as new table columns: a wide delivery cannot widen the raw table for
+good. Such files take the row path. The bounds of a delivery (readers/base.py, docs/formats.md)
+are the same on every path: a fast path gives way to the row path whenever a line is longer than
+a value may be, and the row path says which line crossed which bound.
 """
 
 from __future__ import annotations
 
 import gzip
+import json
 import time
 import zlib
 from collections.abc import Callable
@@ -24,12 +31,16 @@ from psycopg import sql
 from ingestion import contracts
 from ingestion.ledger import RAW
 from ingestion.readers import JsonCopySource, copy_plan_for, reader_for
+from ingestion.readers.base import MAX_FILE_BYTES, MAX_JSON_DEPTH, MAX_LINE_CHARS
 
 META_COLUMNS = ("_source_file", "_file_hash", "_row_number", "_batch_id", "_loaded_at")
+EXTRA = "_extra"  # jsonb: the columns a file brings beyond its contract, name → value as delivered
+DELIMITED_READERS = {"secutix_csv", "delimited", "matomo_csv"}
+__all__ = ["EXTRA", "MAX_FILE_BYTES", "META_COLUMNS", "PG_ENCODINGS", "copy_rows", "ensure_raw_table"]
 
 
-def ensure_raw_table(conn: psycopg.Connection, entity: contracts.Entity, extra: list[str] = ()) -> None:
-    """The raw table of an entity: every contract column as text, drift columns added on the fly."""
+def ensure_raw_table(conn: psycopg.Connection, entity: contracts.Entity) -> None:
+    """The raw table of an entity: every contract column as text, `_extra` for drift."""
     table = sql.Identifier(RAW, entity.table)
     cols = sql.SQL(", ").join(
         sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(entity.type_of(c))) for c in entity.columns
@@ -41,48 +52,88 @@ def ensure_raw_table(conn: psycopg.Connection, entity: contracts.Entity, extra: 
             "_loaded_at timestamptz not null default now())"
         ).format(table, cols)
     )
-    for column in extra:
-        conn.execute(sql.SQL("alter table {} add column if not exists {} text").format(table, sql.Identifier(column)))
+    has_extra = conn.execute(
+        "select 1 from pg_attribute where attrelid = %s::regclass and attname = %s and not attisdropped",
+        (f"{RAW}.{entity.table}", EXTRA)).fetchone()
+    if not has_extra:  # a table made before drift went to `_extra`
+        conn.execute(sql.SQL("alter table {} add column if not exists {} jsonb").format(table, sql.Identifier(EXTRA)))
 
 
 def copy_rows(conn: psycopg.Connection, entity: contracts.Entity, path: Path, digest: str,
-               batch_id: str, seq: str, progress: Callable[[str], None]) -> tuple[int, list[str], str]:
-    """Load one file; return (rows, drift columns, method: copy | rows)."""
+               batch_id: str, seq: str, progress: Callable[[str], None]) -> tuple[int, list[str], str, list[str]]:
+    """Load one file; return (rows, drift columns, method: copy | rows, warnings)."""
+    warnings = _cut_short(path) if entity.reader in DELIMITED_READERS else []
     plan_of = copy_plan_for(entity.reader)
     plan = plan_of(path, entity) if plan_of else None
     if plan is not None:  # JSON PostgreSQL parses and checks itself; the reader is not run
         ensure_raw_table(conn, entity)
         try:
             with conn.transaction():
-                return _copy_json(conn, entity, plan, digest, batch_id, seq, progress), [], "copy"
-        except FAST_PATH_REFUSALS:
-            pass  # the row path below loads it, or says precisely what is wrong
+                return _copy_json(conn, entity, plan, digest, batch_id, seq, progress), [], "copy", warnings
+        except (psycopg.Error, _NotPlain) as exc:
+            if not _refused(exc):
+                raise
+            # the row path below loads it, or says precisely what is wrong
     parsed = reader_for(entity.reader)(path, entity)
-    ensure_raw_table(conn, entity, parsed.drift)
-    if parsed.copy_source is not None:
+    ensure_raw_table(conn, entity)
+    if parsed.copy_source is not None and not parsed.drift:
         parsed.rows.close()  # PostgreSQL reads the file itself
         try:
             with conn.transaction():  # a savepoint: a refused fast load leaves nothing behind
-                return _copy_file(conn, entity, parsed, digest, batch_id, seq, progress), parsed.drift, "copy"
-        except FAST_PATH_REFUSALS:
+                return _copy_file(conn, entity, parsed, digest, batch_id, seq, progress), parsed.drift, "copy", warnings
+        except (psycopg.Error, _NotPlain) as exc:
+            if not _refused(exc):
+                raise
             # Not a plain file (blank lines, line breaks inside quoted values, a bad line…):
             # the row path below loads it with exact line numbers, or says precisely what is wrong.
             parsed = reader_for(entity.reader)(path, entity)
+    known = [i for i, c in enumerate(parsed.columns) if c in entity.columns]
+    extras = [(i, c) for i, c in enumerate(parsed.columns) if c not in entity.columns]
+    names = [parsed.columns[i] for i in known] + ([EXTRA] if extras else [])
     target = sql.SQL("copy {} ({}) from stdin").format(
         sql.Identifier(RAW, entity.table),
-        sql.SQL(", ").join(sql.Identifier(c) for c in [*parsed.columns, *META_COLUMNS[:4]]),
+        sql.SQL(", ").join(sql.Identifier(c) for c in [*names, *META_COLUMNS[:4]]),
     )
     meta = [path.name, digest, 0, batch_id]
     rows, next_report = 0, time.monotonic() + 5
     with conn.cursor() as cur, cur.copy(target) as copy:
         for line, values in parsed.rows:
             meta[2] = line
+            if extras:
+                given = {c: values[i] for i, c in extras if values[i] is not None}
+                values = [values[i] for i in known] + [json.dumps(given, ensure_ascii=False) if given else None]
             copy.write_row(values + meta)
             rows += 1
             if rows % 10_000 == 0 and time.monotonic() > next_report:
                 progress(f"    … {path.name}: {rows:,} rows")
                 next_report = time.monotonic() + 5
-    return rows, parsed.drift, "rows"
+    return rows, parsed.drift, "rows", warnings
+
+
+def _cut_short(path: Path) -> list[str]:
+    """A text export whose last line has no line break may have been cut in transfer, inside its
+    last value (`15/09/2024 20:5`): loaded, with a warning naming that line."""
+    with open(path, "rb") as fh:
+        head = fh.read(2)
+        fh.seek(0, 2)
+        size = fh.tell()
+        if size < 2:
+            return []
+        fh.seek(size - 2)
+        tail = fh.read(2)
+        if head in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16
+            if tail in (b"\n\x00", b"\x00\n"):
+                return []
+            where = "the last line"
+        else:
+            if tail.endswith(b"\n"):
+                return []
+            fh.seek(0)
+            lines = 1
+            while chunk := fh.read(1 << 20):
+                lines += chunk.count(b"\n")
+            where = f"line {lines:,}, the last one,"
+    return [f"{where} has no line break at its end: the file may have been cut short (check its last value)"]
 
 
 PG_ENCODINGS = {"cp1252": "WIN1252", "utf-8": "UTF8", "utf-8-sig": "UTF8", "latin-1": "LATIN1"}
@@ -98,10 +149,20 @@ def _stream_lines(cur: psycopg.Cursor, statement, fh, name: str, progress: Calla
     COPY made, which must be one per physical line (a last line without its newline counts):
     otherwise, or when a chunk holds a byte of `refuse`, `_NotPlain`."""
     sent, lines, last, next_report = 0, 0, b"\n", time.monotonic() + 5
+    run = 0  # bytes since the last line break: a line longer than a value may be takes the row path
     with cur.copy(statement) as copy:
-        while chunk := fh.read(1 << 20):
+        while chunk := fh.read(CHUNK):
             if any(byte in chunk for byte in refuse):
                 raise _NotPlain(f"byte(s) {refuse!r} found: not this format")
+            first = chunk.find(b"\n")
+            if first < 0:
+                run += len(chunk)
+            else:  # lines wholly inside a chunk are shorter than CHUNK <= MAX_LINE_CHARS
+                run, longest = len(chunk) - chunk.rfind(b"\n") - 1, run + first
+                if longest > MAX_LINE_CHARS:
+                    raise _NotPlain("a line longer than a value may be")
+            if run > MAX_LINE_CHARS:
+                raise _NotPlain("a line longer than a value may be")
             copy.write(chunk)
             sent += len(chunk)
             lines += chunk.count(b"\n")
@@ -116,8 +177,14 @@ def _stream_lines(cur: psycopg.Cursor, statement, fh, name: str, progress: Calla
     return cur.rowcount
 
 
-# What makes a fast load give way to the row path (after a rollback to its savepoint).
-FAST_PATH_REFUSALS = (psycopg.errors.DataError, psycopg.errors.ProgramLimitExceeded, _NotPlain)
+CHUNK = 1 << 20
+assert CHUNK <= MAX_LINE_CHARS  # the long-line check above relies on it
+
+def _refused(exc: Exception) -> bool:
+    """What makes a fast load give way to the row path (after a rollback to its savepoint): a
+    doubt of ours, or PostgreSQL refusing the content — a value (SQLSTATE class 22) or a limit
+    (54: a line too long, nesting too deep for its stack); not a fault of the server itself."""
+    return isinstance(exc, _NotPlain) or (isinstance(exc, psycopg.Error) and (exc.sqlstate or "")[:2] in ("22", "54"))
 
 
 def _copy_file(conn: psycopg.Connection, entity: contracts.Entity, parsed, digest: str, batch_id: str,
@@ -217,6 +284,10 @@ def _copy_json(conn: psycopg.Connection, entity: contracts.Entity, plan: JsonCop
             "jsonb_typeof(record -> {k}) in ('object', 'array') "
             "or (jsonb_typeof(record -> {k}) = 'number' and {c} !~ {integer})"
         ).format(k=sql.Literal(key), c=sql.Identifier(column), integer=sql.Literal(PLAIN_INTEGER)))
+    # Nesting deeper than a record may be: the row path rejects it (PostgreSQL itself would take
+    # thousands of levels, Python's parser fewer: the bound is ours, the same on both paths).
+    doubts.append(sql.SQL("jsonb_path_exists(record, {})").format(
+        sql.Literal(f"strict $.**{{{MAX_JSON_DEPTH + 1}}}")))
     if plan.known is not None:
         doubts.append(sql.SQL(
             "jsonb_typeof(record) = 'object' and exists "

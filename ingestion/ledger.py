@@ -29,10 +29,14 @@ class FileResult:
     drift: list[str] = field(default_factory=list)
     quarantined_to: Path | None = None
     method: str | None = None  # copy: PostgreSQL parsed the file itself; rows: parsed here, row by row
+    folder_source: str | None = None  # the source its folder names, when no entity took the file
+    warnings: list[str] = field(default_factory=list)  # loaded, but worth a look (a file cut short?)
 
     @property
     def source(self) -> str:
-        return self.entity.split("/")[0] if self.entity else "(unknown)"
+        if self.entity:
+            return self.entity.split("/")[0]
+        return self.folder_source or "(unknown)"
 
 
 @dataclass
@@ -87,6 +91,7 @@ def ensure_ledger(conn: psycopg.Connection) -> None:
             finished_at   timestamptz not null default clock_timestamp()
         );
         alter table {RAW}.{LEDGER} add column if not exists load_method text;
+        alter table {RAW}.{LEDGER} add column if not exists warnings text[];
         create index if not exists load_ledger_hash_idx on {RAW}.{LEDGER} (file_hash, status);
         """
     )
@@ -107,12 +112,14 @@ def already_loaded(conn: psycopg.Connection, digest: str) -> str | None:
 def record(conn: psycopg.Connection, batch_id: str, result: FileResult, digest: str, started: float) -> None:
     conn.execute(
         f"""insert into {RAW}.{LEDGER} (batch_id, source, entity, file_name, file_path, file_hash, size_bytes,
-                status, rows_loaded, error_line, error, drift_columns, quarantined_to, started_at, load_method)
-            values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, to_timestamp(%s), %s)""",
+                status, rows_loaded, error_line, error, drift_columns, quarantined_to, started_at, load_method,
+                warnings)
+            values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, to_timestamp(%s), %s, %s)""",
         (
-            batch_id, result.entity and result.source, result.entity and result.entity.split("/")[1],
+            batch_id, result.source if result.entity or result.folder_source else None, result.entity and result.entity.split("/")[1],
             result.path.name, str(result.path), digest, result.size_bytes, result.status, result.rows,
             result.line, result.error, result.drift or None,
             str(result.quarantined_to) if result.quarantined_to else None, started, result.method,
+            result.warnings or None,
         ),
     )

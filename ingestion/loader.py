@@ -34,7 +34,13 @@ import psycopg
 
 from ingestion import contracts
 from ingestion.connection import ConnInfo, connect
-from ingestion.landing import META_COLUMNS, PG_ENCODINGS, copy_rows, ensure_raw_table
+from ingestion.landing import (
+    MAX_FILE_BYTES,
+    META_COLUMNS,
+    PG_ENCODINGS,
+    copy_rows,
+    ensure_raw_table,
+)
 from ingestion.ledger import (
     LEDGER,
     RAW,
@@ -50,8 +56,24 @@ from ingestion.quarantine import quarantine
 from ingestion.readers import RejectedFile
 from ingestion.routing import Route, discover, route
 
-__all__ = ["LEDGER", "LOCK_KEY", "META_COLUMNS", "PG_ENCODINGS", "RAW", "WORKERS", "FileResult", "IngestReport",
-           "IngestionBusy", "discover", "ensure_ledger", "ensure_raw_table", "ingest", "prepare", "quarantine"]
+__all__ = [
+    "LEDGER",
+    "LOCK_KEY",
+    "META_COLUMNS",
+    "PG_ENCODINGS",
+    "RAW",
+    "WORKERS",
+    "DatabaseFault",
+    "FileResult",
+    "IngestReport",
+    "IngestionBusy",
+    "discover",
+    "ensure_ledger",
+    "ensure_raw_table",
+    "ingest",
+    "prepare",
+    "quarantine",
+]
 
 LOCK_KEY = 0x7075626C6963  # "public" — one ingestion per database at a time
 # Connections loading files at once (the files of one raw table: one after the other);
@@ -82,11 +104,19 @@ def ingest(folder: Path, info: ConnInfo, quarantine_dir: Path,
         if not lock_conn.execute("select pg_try_advisory_lock(%s)", (LOCK_KEY,)).fetchone()[0]:
             raise IngestionBusy("another ingestion is running on this database; try again when it ends")
         try:
-            prepare(info)
+            try:
+                prepare(info)
+            except Exception as exc:
+                if is_database_fault(exc):
+                    raise DatabaseFault(describe_fault(exc, None)) from None
+                raise
             workers = workers or int(os.environ.get("PUBLICS_INGEST_WORKERS") or WORKERS)
             results = _load_all(folder, discover(folder), info, batch_id, quarantine_dir, progress, workers)
         finally:
-            lock_conn.execute("select pg_advisory_unlock(%s)", (LOCK_KEY,))
+            try:
+                lock_conn.execute("select pg_advisory_unlock(%s)", (LOCK_KEY,))
+            except psycopg.Error:
+                pass  # the connection is gone, and its lock with it
     return IngestReport(batch_id, folder, results, time.monotonic() - t0)
 
 
@@ -106,7 +136,7 @@ def _load_all(folder: Path, files: list[Path], info: ConnInfo, batch_id: str, qu
     for index, where in enumerate(routes):
         lanes.setdefault(where.entity.table if where.entity else "", []).append(index)
     todo = queue.SimpleQueue()
-    for lane in sorted(lanes.values(), key=lambda lane: -sum(files[i].stat().st_size for i in lane)):
+    for lane in sorted(lanes.values(), key=lambda lane: -sum(_size(files[i]) for i in lane)):
         todo.put(lane)
     workers = max(1, min(workers, len(lanes), len(ROW_SEQUENCES)))
     results: list[FileResult | None] = [None] * len(files)
@@ -129,22 +159,28 @@ def _load_all(folder: Path, files: list[Path], info: ConnInfo, batch_id: str, qu
                         lane = todo.get_nowait()
                     except queue.Empty:
                         return
-                    pending = hashing.submit(file_hash, files[lane[0]])
+                    pending = hashing.submit(_hash_or_error, files[lane[0]])
                     for k, index in enumerate(lane):
                         if stop.is_set():
                             return
                         digest, size = pending.result()
                         if k + 1 < len(lane):
-                            pending = hashing.submit(file_hash, files[lane[k + 1]])
+                            pending = hashing.submit(_hash_or_error, files[lane[k + 1]])
                         path = files[index]
                         name = path.relative_to(folder)
                         say(f"  [{index + 1}/{len(files)}] {name}")
-                        with same_content(digest):
-                            result = _ingest_file(conn, routes[index], digest, size, seq, batch_id,
-                                                  quarantine_dir, say)
+                        if isinstance(digest, OSError):  # vanished, or not readable by this user
+                            result = FileResult(path, None, "rejected", error=f"{name}: unreadable: {digest}",
+                                                folder_source=routes[index].source)
+                        else:
+                            with same_content(digest):
+                                result = _ingest_file(conn, routes[index], digest, size, seq, batch_id,
+                                                      quarantine_dir, say)
                         results[index] = result
                         say(f"      {name}: {_describe(result)}" if workers > 1 else f"      {_describe(result)}")
         except BaseException as exc:  # noqa: BLE001 — re-raised by the caller's thread
+            if isinstance(exc, Exception) and is_database_fault(exc):
+                exc = DatabaseFault(describe_fault(exc, None))
             failures.append(exc)
             stop.set()  # as on one connection: an unexpected error ends the run
 
@@ -167,6 +203,20 @@ def _load_all(folder: Path, files: list[Path], info: ConnInfo, batch_id: str, qu
     return [r for r in results if r is not None]
 
 
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _hash_or_error(path: Path) -> tuple[str | OSError, int]:
+    try:
+        return file_hash(path)
+    except OSError as exc:
+        return exc, 0
+
+
 def _describe(r: FileResult) -> str:
     if r.status == "loaded":
         text = f"loaded into raw as {r.entity}: {r.rows:,} rows, {r.size_bytes / 1e6:.2f} MB, {r.seconds:.2f} s"
@@ -174,6 +224,8 @@ def _describe(r: FileResult) -> str:
             text += " (parsed by COPY)"
         if r.drift:
             text += f" — new column(s) not in the contract, loaded anyway: {', '.join(r.drift)}"
+        for warning in r.warnings:
+            text += f" — warning: {warning}"
         return text
     if r.status == "skipped":
         return f"skipped: {r.error}"
@@ -193,10 +245,15 @@ def _fast_toast(conn: psycopg.Connection) -> None:
 
 def _ingest_file(conn: psycopg.Connection, where: Route, digest: str, size: int,
                  seq: str, batch_id: str, quarantine_dir: Path, progress: Callable[[str], None]) -> FileResult:
-    """One file in one transaction of `conn` (committed here), its ledger row included."""
+    """One file in one transaction of `conn` (committed here), its ledger row included.
+
+    Whatever goes wrong inside the file is that file's rejection (quarantined, in the ledger, the
+    run goes on); a fault of the database itself (disk full, a timeout, the connection lost) is a
+    `DatabaseFault` naming the file in progress: its transaction is rolled back, the run stops."""
     path, entity = where.path, where.entity
     started, t0 = time.time(), time.monotonic()
-    result = FileResult(path=path, entity=entity.label if entity else None, status="loaded", size_bytes=size)
+    result = FileResult(path=path, entity=entity.label if entity else None, status="loaded", size_bytes=size,
+                        folder_source=where.source)
     try:
         previous = already_loaded(conn, digest)
         if previous:
@@ -204,10 +261,14 @@ def _ingest_file(conn: psycopg.Connection, where: Route, digest: str, size: int,
         elif entity is None:
             result.status = "rejected"
             result.error = where.error
+        elif size > MAX_FILE_BYTES:
+            result.status = "rejected"
+            result.error = (f"{path.name}: {size:,} bytes, more than the {MAX_FILE_BYTES:,} a delivered file may "
+                            "hold (split the export)")
         else:
             try:
                 with conn.transaction():
-                    result.rows, result.drift, result.method = copy_rows(
+                    result.rows, result.drift, result.method, result.warnings = copy_rows(
                         conn, entity, path, digest, batch_id, seq, progress)
                     result.seconds = time.monotonic() - t0
                     record(conn, batch_id, result, digest, started)
@@ -215,14 +276,87 @@ def _ingest_file(conn: psycopg.Connection, where: Route, digest: str, size: int,
                 return result
             except RejectedFile as exc:
                 result.status, result.line, result.error = "rejected", exc.line, str(exc)
-            except psycopg.errors.DataError as exc:  # e.g. a NUL byte deep in the file
-                result.status, result.error = "rejected", f"{path.name}: invalid data for Postgres: {exc}".strip()
+            except Exception as exc:  # whatever else the file caused is its rejection
+                if is_database_fault(exc):
+                    raise
+                result.status, result.error = "rejected", _file_error(path, exc)
         if result.status == "rejected":
-            result.quarantined_to = quarantine(path, quarantine_dir, result.error)
+            result.quarantined_to = quarantine(path, quarantine_dir, result.error, digest)
         result.seconds = time.monotonic() - t0
         record(conn, batch_id, result, digest, started)
         conn.commit()
-    except BaseException:
-        conn.rollback()
+    except BaseException as exc:
+        _rollback(conn)
+        if isinstance(exc, Exception) and is_database_fault(exc):
+            raise DatabaseFault(describe_fault(exc, path)) from None
         raise
     return result
+
+
+def _rollback(conn: psycopg.Connection) -> None:
+    try:
+        conn.rollback()
+    except psycopg.Error:
+        pass  # the connection is gone: the server rolls the transaction back itself
+
+
+def _file_error(path: Path, exc: Exception) -> str:
+    """The rejection message of an error no reader foresaw."""
+    if isinstance(exc, psycopg.errors.DataError):  # e.g. a NUL byte deep in the file
+        return f"{path.name}: invalid data for Postgres: {exc}".strip()
+    if isinstance(exc, psycopg.Error):
+        detail = (exc.diag.message_primary or str(exc)).strip()
+        return f"{path.name}: refused by PostgreSQL (unexpected error {exc.sqlstate}: {detail})"
+    if isinstance(exc, RecursionError):
+        return f"{path.name}: nested too deeply to be read (unexpected error: RecursionError)"
+    if isinstance(exc, MemoryError):
+        return f"{path.name}: too large to be read in memory (unexpected error: MemoryError)"
+    text = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
+    return f"{path.name}: could not be read (unexpected error: {type(exc).__name__}{': ' + text if text else ''})"
+
+
+# SQLSTATE classes of the server's own faults: connection (08), transaction rollback (40),
+# insufficient resources (53: disk full…), object not in prerequisite state (55: lock not
+# available), operator intervention (57: statement timeout, shutdown), system error (58), config
+# file (F0). Every other error (22 data, 42 rules, 54 program limits: too many columns, stack
+# depth…) is the file's.
+SERVER_FAULT_CLASSES = frozenset({"08", "40", "53", "55", "57", "58", "F0"})
+
+
+class DatabaseFault(RuntimeError):
+    """The database failed while a file was loading (not the file's fault): one line naming the
+    file, what happened and what to do. Nothing of the file was kept; the run stops (exit 1)."""
+
+
+def is_database_fault(exc: BaseException) -> bool:
+    """The database server or the connection failed — as opposed to an error the file's content
+    caused (a value, a limit: too many columns, nesting too deep — ProgramLimitExceeded)."""
+    if isinstance(exc, psycopg.InterfaceError):
+        return True
+    if not isinstance(exc, psycopg.Error):
+        return False
+    if exc.sqlstate is None:  # no answer from the server: the connection is gone
+        return isinstance(exc, psycopg.OperationalError)
+    return exc.sqlstate[:2] in SERVER_FAULT_CLASSES
+
+
+def describe_fault(exc: BaseException, path: Path | None) -> str:
+    where = f"while loading {path.name}" if path is not None else "while preparing the raw schema"
+    detail = (getattr(getattr(exc, "diag", None), "message_primary", None) or str(exc) or type(exc).__name__).strip()
+    detail = detail.splitlines()[0]
+    if isinstance(exc, psycopg.errors.DiskFull):
+        what, todo = "the database server's disk is full", "free disk space on the database server"
+    elif isinstance(exc, psycopg.errors.InsufficientResources):
+        what, todo = f"the database server ran out of resources ({detail})", "check the server's memory and limits"
+    elif isinstance(exc, psycopg.errors.LockNotAvailable):
+        what = f"a table lock could not be obtained in time (lock_timeout: {detail})"
+        todo = "end the session that holds the raw table (or raise lock_timeout)"
+    elif isinstance(exc, psycopg.errors.QueryCanceled):
+        what = f"the database cancelled the statement ({detail}: statement_timeout?)"
+        todo = "raise the statement_timeout of the ingestion's role, or load at a quieter time"
+    elif isinstance(exc, psycopg.errors.AdminShutdown | psycopg.errors.CrashShutdown | psycopg.errors.CannotConnectNow):
+        what, todo = f"the database server shut down ({detail})", "restart the database server"
+    else:
+        what, todo = f"the connection to the database failed ({detail})", "check that the database server is up"
+    return (f"database fault {where}: {what}; nothing of this file was kept. {todo.capitalize()}, then run "
+            "the ingestion again (re-running is safe)")

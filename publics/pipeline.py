@@ -53,13 +53,13 @@ def default_quarantine() -> Path:
 
 
 def do_ingest(folder: Path, info: warehouse.ConnInfo, quarantine_dir: Path | None = None) -> int:
-    from ingestion.loader import IngestionBusy, ingest
+    from ingestion.loader import DatabaseFault, IngestionBusy, ingest
 
     quarantine_dir = quarantine_dir or default_quarantine()
     with step(f"ingest {folder}") as report:
         try:
             result = ingest(folder, info, quarantine_dir, progress=say)
-        except (IngestionBusy, FileNotFoundError) as exc:
+        except (IngestionBusy, FileNotFoundError, DatabaseFault) as exc:
             raise StepFailed("ingest", str(exc)) from None
         _print_ingest_summary(result)
         report(

@@ -2,11 +2,56 @@
 
 from __future__ import annotations
 
+import csv
 import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+# The bounds of a delivery, the same whichever path loads it (docs/formats.md, "Bounds"): what a
+# real export never reaches, and what keeps memory and time bounded whatever the file.
+MAX_FILE_BYTES = 32 << 30  # a delivered file: 32 GiB
+MAX_LINE_CHARS = 16 << 20  # a physical line, a cell, a JSON record: 16 Mi characters
+MAX_FIELDS = 1_600  # header fields of a CSV or a sheet (PostgreSQL's limit of columns per table)
+MAX_JSON_DEPTH = 100  # JSON nesting: a value at most 100 levels below its record
+MAX_SHEET_ROWS = 100_000  # rows of a spreadsheet (the header's included)
+MAX_XLSX_UNZIPPED = 1 << 30  # a workbook's parts, uncompressed: 1 GiB (a zip bomb is not a workbook)
+
+
+def too_deep(value: object, text: str, limit: int = MAX_JSON_DEPTH) -> bool:
+    """A value nested more than `limit` levels below the record (the record itself at level 0)?
+    Only a text with more than `limit` opening brackets can be: the others are not walked."""
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    return _deeper(value, limit)
+
+
+def _deeper(value: object, limit: int) -> bool:
+    if not isinstance(value, dict | list):
+        return False
+    if limit == 0:
+        return len(value) > 0  # its members sit one level below the limit
+    members = value.values() if isinstance(value, dict) else value
+    return any(_deeper(member, limit - 1) for member in members)
+
+
+csv.field_size_limit(MAX_LINE_CHARS)  # a quoted value spanning lines: the same bound as a line
+
+
+def bounded_lines(path: Path, text, skipped: int = 0) -> Iterator[str]:
+    """The physical lines of a text file for csv.reader, each at most MAX_LINE_CHARS long (memory
+    stays bounded by one line, whatever the file); `skipped`: lines already read before."""
+    number = skipped
+    while line := text.readline(MAX_LINE_CHARS + 1):
+        number += 1
+        if len(line) > MAX_LINE_CHARS and not line.endswith("\n"):
+            raise RejectedFile(path, number, f"a line longer than {MAX_LINE_CHARS:,} characters "
+                                             "(the most a line or a value may hold)")
+        yield line
+
+
+DEPTH_PROBLEM = f"JSON nested more than {MAX_JSON_DEPTH} levels deep (the most a record may be)"
 
 
 class RejectedFile(Exception):

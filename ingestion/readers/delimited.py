@@ -28,12 +28,20 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from ingestion.contracts import Entity
-from ingestion.readers.base import CopySource, ParsedFile, RejectedFile, normalise_header
+from ingestion.readers.base import (
+    MAX_FIELDS,
+    CopySource,
+    ParsedFile,
+    RejectedFile,
+    bounded_lines,
+    normalise_header,
+)
 
 SNIFF_BYTES = 1 << 16
 DEFAULT_ENCODINGS = ("utf-8", "utf-8-sig", "cp1252")
@@ -102,6 +110,17 @@ def _first_non_ascii(path: Path, size: int = 1 << 16) -> bytes | None:
     return None
 
 
+UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _mostly_utf8(sample: bytes) -> bool:
+    """More non-ASCII bytes of the sample belong to valid UTF-8 characters than not (Windows-1252
+    text almost never forms one: an accent is followed by an ASCII letter)."""
+    in_utf8 = sum(len(m) for m in UTF8_SEQUENCE.findall(sample))
+    non_ascii = sum(1 for b in sample if b > 127)
+    return in_utf8 >= 2 and in_utf8 > non_ascii - in_utf8
+
+
 def detect_encoding(path: Path, head: bytes, encodings: tuple[str, ...] = DEFAULT_ENCODINGS) -> str:
     if not head:
         raise RejectedFile(path, None, "empty file (0 bytes): no header row")
@@ -128,9 +147,14 @@ def detect_encoding(path: Path, head: bytes, encodings: tuple[str, ...] = DEFAUL
         if utf8:
             return "utf-8"
     except UnicodeDecodeError as exc:
-        if "cp1252" not in encodings:
+        if "cp1252" not in encodings or (utf8 and _mostly_utf8(head)):
+            # Valid UTF-8 characters around an invalid byte: a UTF-8 export with a damaged byte,
+            # not Windows-1252 (which it would silently turn into mojibake).
             line = head.count(b"\n", 0, exc.start) + 1
-            raise RejectedFile(path, line, f"not valid UTF-8: expected {_expected(encodings)}") from None
+            column = exc.start - head.rfind(b"\n", 0, exc.start)
+            damaged = " (the rest of the file is UTF-8: a damaged byte?)" if "cp1252" in encodings else ""
+            raise RejectedFile(path, line, f"not valid UTF-8: expected {_expected(encodings)} (byte "
+                                           f"0x{head[exc.start]:02X} at column {column}{damaged})") from None
     if "cp1252" in encodings:
         return "cp1252"
     raise RejectedFile(path, 1, f"unsupported encoding: expected {_expected(encodings)}")
@@ -196,13 +220,17 @@ def read_delimited(path: Path, entity: Entity, delimiter: str | None = None) -> 
     # Closed by the row generator when it ends (or here on a header problem).
     text = open(path, encoding=encoding, newline="", errors="strict")  # noqa: SIM115
     header_line = skip + 1
+    lines = bounded_lines(path, text)
     try:
         for _ in range(skip):
-            text.readline()
+            next(lines, None)
     except UnicodeDecodeError as exc:
         text.close()
         raise RejectedFile(path, 1, f"unreadable preamble ({encoding}): {exc.reason}") from None
-    reader = csv.reader(text, delimiter=sep, quotechar='"', strict=True)
+    except RejectedFile:
+        text.close()
+        raise
+    reader = csv.reader(lines, delimiter=sep, quotechar='"', strict=True)
     try:
         raw_header = next(reader)
     except StopIteration:
@@ -211,6 +239,13 @@ def read_delimited(path: Path, entity: Entity, delimiter: str | None = None) -> 
     except (csv.Error, UnicodeDecodeError) as exc:
         text.close()
         raise RejectedFile(path, header_line, f"unreadable header ({encoding}): {exc}") from None
+    except RejectedFile:
+        text.close()
+        raise
+    if len(raw_header) > MAX_FIELDS:
+        text.close()
+        raise RejectedFile(path, header_line, f"{len(raw_header):,} fields in the header, more than the "
+                                              f"{MAX_FIELDS:,} a file may have (PostgreSQL's limit of columns)")
 
     problem = _wrong_delimiter(raw_header, sep) if opts.delimiter != "auto" else None
     columns = [normalise_header(h) for h in raw_header]

@@ -27,13 +27,22 @@ import codecs
 import csv
 import json
 import re
+import zlib
 from collections.abc import Iterator
 from itertools import chain
 from pathlib import Path
 from typing import IO
 
 from ingestion.contracts import Entity
-from ingestion.readers.base import ParsedFile, RejectedFile, normalise_header
+from ingestion.readers.base import (
+    DEPTH_PROBLEM,
+    MAX_LINE_CHARS,
+    ParsedFile,
+    RejectedFile,
+    bounded_lines,
+    normalise_header,
+    too_deep,
+)
 from ingestion.readers.ndjson import (
     DECODER,
     NUL_ESCAPE,
@@ -44,7 +53,7 @@ from ingestion.readers.ndjson import (
 )
 
 CHUNK = 1 << 16
-MAX_RECORD_CHARS = 64 << 20  # one visit larger than this is not a Matomo visit
+MAX_RECORD_CHARS = MAX_LINE_CHARS  # one visit larger than this is not a Matomo visit
 WHITESPACE = re.compile(r"[ \t\r\n]*")
 UPPER_AFTER_LOWER = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
@@ -82,7 +91,7 @@ class _JsonStream:
         except UnicodeDecodeError as exc:
             where = self.line_at(len(self.buf))
             raise RejectedFile(self.path, where, f"invalid UTF-8 bytes at or after this line: {exc.reason}") from None
-        except (OSError, EOFError) as exc:
+        except (OSError, EOFError, zlib.error) as exc:
             raise RejectedFile(self.path, None, f"unreadable gzip data: {exc}") from None
         self.buf += chunk
         self.eof = not chunk
@@ -115,6 +124,9 @@ class _JsonStream:
                     self.fill(size)  # the value may simply continue in the next chunk
                     size = min(size * 2, 1 << 24)
                     continue
+                if not self.eof and near_end:
+                    raise RejectedFile(self.path, line, f"record {record}: longer than {MAX_RECORD_CHARS:,} "
+                                                        "characters (the most a record may hold)") from None
                 hint = " (truncated file?)" if self.eof and near_end else ""
                 column = exc.pos - self.buf.rfind("\n", 0, exc.pos)
                 raise RejectedFile(
@@ -123,6 +135,11 @@ class _JsonStream:
                 ) from None
             except ValueError as exc:
                 raise RejectedFile(self.path, line, f"record {record}: {exc}") from None
+            except RecursionError:
+                raise RejectedFile(self.path, line, f"record {record}: {DEPTH_PROBLEM}") from None
+            if end - start > MAX_RECORD_CHARS:
+                raise RejectedFile(self.path, line, f"record {record}: longer than {MAX_RECORD_CHARS:,} "
+                                                    "characters (the most a record may hold)")
             if end == len(self.buf) and not self.eof and not isinstance(value, dict | list | str):
                 self.fill(size)  # a number or literal cut by the chunk boundary
                 continue
@@ -188,6 +205,8 @@ def read_matomo_json(path: Path, entity: Entity) -> ParsedFile:
                     problem = f"expected a visit object, found {_kind(visit)}"
                 elif missing := [keys[c] for c in entity.required if visit.get(keys[c]) in (None, "")]:
                     problem = f"missing required field(s) {', '.join(missing)}"
+                elif too_deep(visit, text):
+                    problem = DEPTH_PROBLEM
                 elif "\\u0000" in text and NUL_ESCAPE.search(text):
                     problem = "\\u0000 (NUL) in a value: PostgreSQL jsonb refuses it"
                 if problem:
@@ -216,7 +235,7 @@ def read_matomo_csv(path: Path, entity: Entity) -> ParsedFile:
     else:
         encoding = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
     text = open(path, encoding=encoding, newline="", errors="strict")  # noqa: SIM115
-    reader = csv.reader(text, delimiter=",", quotechar='"', strict=True)
+    reader = csv.reader(bounded_lines(path, text), delimiter=",", quotechar='"', strict=True)
     try:
         names = [h.lstrip("\ufeff") for h in next(reader)]
     except (StopIteration, csv.Error, UnicodeDecodeError) as exc:

@@ -13,9 +13,9 @@ convenience and indexing, and `record` (jsonb) = the line itself, untouched; dbt
   allow null), a value PostgreSQL jsonb cannot hold (NaN, \\u0000), an empty file: the file is
   rejected with its line and the problem;
 - top-level keys the export schema does not know (contract option `known_fields`) are schema
-  drift: reported, and loaded as extra text columns (nested values as JSON text) besides being
-  in `record`. Drift must be known before the first row is written (the loader adds the columns
-  first), so the file is read twice: a checking pass (keys, required values; memory bounded by
+  drift: reported, and loaded in the raw table's `_extra` jsonb (nested values as JSON text)
+  besides being in `record`. Drift must be known before the first row is written (the columns
+  are named first), so the file is read twice: a checking pass (keys, required values; memory bounded by
   one line) then the loading pass.
 """
 
@@ -26,12 +26,20 @@ import gzip
 import io
 import json
 import re
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
 from ingestion.contracts import Entity
-from ingestion.readers.base import JsonCopySource, ParsedFile, RejectedFile
+from ingestion.readers.base import (
+    DEPTH_PROBLEM,
+    MAX_LINE_CHARS,
+    JsonCopySource,
+    ParsedFile,
+    RejectedFile,
+    too_deep,
+)
 
 GZIP_MAGIC = b"\x1f\x8b"
 RECORD = "record"  # the jsonb column holding the whole delivered object
@@ -49,7 +57,7 @@ def open_json_text(path: Path) -> IO[str]:
     binary: IO[bytes] = gzip.open(path, "rb") if head.startswith(GZIP_MAGIC) else open(path, "rb")  # noqa: SIM115
     try:
         inner = binary.peek(4)[:4] if hasattr(binary, "peek") else b""
-    except (OSError, EOFError) as exc:
+    except (OSError, EOFError, zlib.error) as exc:
         binary.close()
         raise RejectedFile(path, None, f"unreadable gzip data: {exc}") from None
     if inner.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -92,14 +100,17 @@ def _events(path: Path, entity: Entity) -> Iterator[tuple[int, str, dict]]:
     try:
         while True:
             try:
-                raw = text.readline()
+                raw = text.readline(MAX_LINE_CHARS + 1)
             except UnicodeDecodeError as exc:
                 raise RejectedFile(path, line_no + 1, f"invalid UTF-8 bytes: {exc.reason}") from None
-            except (OSError, EOFError) as exc:  # corrupt or cut gzip stream
+            except (OSError, EOFError, zlib.error) as exc:  # corrupt or cut gzip stream
                 raise RejectedFile(path, line_no + 1, f"unreadable gzip data: {exc}") from None
             if not raw:
                 break
             line_no += 1
+            if len(raw) > MAX_LINE_CHARS:
+                raise RejectedFile(path, line_no, f"a line longer than {MAX_LINE_CHARS:,} characters "
+                                                  "(the most a record may hold)")
             line = raw.strip()
             if not line:
                 continue
@@ -112,6 +123,10 @@ def _events(path: Path, entity: Entity) -> Iterator[tuple[int, str, dict]]:
                 ) from None
             except ValueError as exc:
                 raise RejectedFile(path, line_no, str(exc)) from None
+            except RecursionError:
+                raise RejectedFile(path, line_no, DEPTH_PROBLEM) from None
+            if too_deep(event, line):
+                raise RejectedFile(path, line_no, DEPTH_PROBLEM)
             if not isinstance(event, dict):
                 kind = type(event).__name__.replace("dict", "object").replace("list", "array")
                 raise RejectedFile(path, line_no, f"expected one JSON object per line, found {kind}")
@@ -166,7 +181,7 @@ def json_head(path: Path, size: int = 4) -> tuple[bool, bytes] | None:
         try:
             with gzip.open(path, "rb") as inner:
                 head = inner.read(size)
-        except (OSError, EOFError):
+        except (OSError, EOFError, zlib.error):
             return None
     return gz, head
 

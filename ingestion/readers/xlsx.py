@@ -12,6 +12,7 @@ first sheet).
   empty cells NULL; text exactly as typed (leading zeros of phone numbers kept).
 - Empty rows are skipped; trailing empty rows and columns are ignored. `_row_number` is the
   sheet's row number (what the user sees in Excel).
+- Bounds (docs/formats.md): at most 100,000 rows and 1,600 header columns, 1 GiB unzipped.
 - Rejected with the row and the problem: a file that is not an xlsx workbook (an old `.xls`, a
   CSV or anything renamed `.xlsx`, a password-protected workbook), an unreadable workbook, a
   missing sheet, an empty sheet, a missing required or duplicate column, a value in a column
@@ -31,15 +32,49 @@ from pathlib import Path
 import openpyxl  # this module is imported only when a workbook comes (readers/__init__.py)
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+from openpyxl.worksheet._reader import DATA_TAG, DIMENSION_TAG
+from openpyxl.worksheet.dimensions import SheetDimension
+from openpyxl.xml.functions import iterparse
 
 from ingestion.contracts import Entity
-from ingestion.readers.base import ParsedFile, RejectedFile, normalise_header
+from ingestion.readers.base import (
+    MAX_FIELDS,
+    MAX_SHEET_ROWS,
+    MAX_XLSX_UNZIPPED,
+    ParsedFile,
+    RejectedFile,
+    normalise_header,
+)
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls (Excel 97-2003) and encrypted workbooks
 # What openpyxl raises on a zip that is not a sound workbook (missing part, corrupt XML — an
 # xml ParseError is a SyntaxError —, bad deflate stream, unexpected values…).
+# Anything else a damaged zip can raise (an unknown zip version or compression method is a
+# NotImplementedError, an encrypted entry a RuntimeError): `Exception`, below, for a third-party
+# parser of untrusted files — the workbook is unreadable whatever the exception.
 XLSX_ERRORS = (InvalidFileException, zipfile.BadZipFile, zlib.error, KeyError, ValueError,
-               TypeError, IndexError, AttributeError, SyntaxError, OSError, EOFError)
+               TypeError, IndexError, AttributeError, SyntaxError, OSError, EOFError, Exception)
+
+
+def _sheet_size(self: ReadOnlyWorksheet) -> None:
+    """openpyxl's ReadOnlyWorksheet._get_size, reading the sheet only up to its data: the original
+    parses every row of a sheet that has no <dimension> (a million rows: minutes) before a single
+    row is read. Same result otherwise (<dimension> precedes <sheetData> in every sheet)."""
+    source = self._get_source()
+    try:
+        for _event, element in iterparse(source, events=("start",)):
+            if element.tag == DIMENSION_TAG:
+                self._min_column, self._min_row, self._max_column, self._max_row = (
+                    SheetDimension.from_tree(element).boundaries)
+                return
+            if element.tag == DATA_TAG:
+                return
+    finally:
+        source.close()
+
+
+ReadOnlyWorksheet._get_size = _sheet_size
 
 
 def cell_text(value: object) -> str | None:
@@ -81,6 +116,14 @@ def _not_a_workbook(path: Path) -> str | None:
     if not head:
         return "empty file (0 bytes): not an xlsx workbook"
     if zipfile.is_zipfile(path):
+        try:
+            with zipfile.ZipFile(path) as archive:
+                unzipped = sum(item.file_size for item in archive.infolist())
+        except Exception as exc:  # noqa: BLE001 — a damaged central directory, whatever the error
+            return f"not a readable xlsx workbook (damaged zip archive: {type(exc).__name__}: {exc})"
+        if unzipped > MAX_XLSX_UNZIPPED:
+            return (f"a workbook of {unzipped:,} bytes once unzipped, more than the {MAX_XLSX_UNZIPPED:,} a "
+                    "spreadsheet may hold (export such volumes as CSV)")
         return None
     if head.startswith(OLE2_MAGIC):
         return ("not an xlsx workbook: an Excel 97-2003 (.xls) or password-protected file "
@@ -118,6 +161,10 @@ def read_xlsx(path: Path, entity: Entity) -> ParsedFile:
         workbook.close()
         raise RejectedFile(path, None, f"unreadable xlsx workbook: {type(exc).__name__}: {exc}") from None
 
+    if len(header) > MAX_FIELDS:
+        workbook.close()
+        raise RejectedFile(path, header_row, f"sheet {sheet.title!r}: {len(header):,} columns in the header, more "
+                                             f"than the {MAX_FIELDS:,} a sheet may have")
     columns = [normalise_header(h) if h else f"column_{_letter(i).lower()}" for i, h in enumerate(header)]
     duplicates = sorted({c for c in columns if columns.count(c) > 1})
     missing = [c for c in entity.required if c not in columns]
@@ -134,6 +181,9 @@ def read_xlsx(path: Path, entity: Entity) -> ParsedFile:
         width = len(columns)
         try:
             for number, values in enumerate(cells, start=header_row + 1):
+                if number > MAX_SHEET_ROWS:
+                    raise RejectedFile(path, number, f"sheet {sheet.title!r}: more than {MAX_SHEET_ROWS:,} rows, "
+                                                     "the most a spreadsheet may hold (export such volumes as CSV)")
                 texts = [cell_text(v) for v in values]
                 if not any(t is not None for t in texts):
                     continue
@@ -158,6 +208,8 @@ def read_xlsx(path: Path, entity: Entity) -> ParsedFile:
 def _header(path: Path, title: str, cells: Iterator[tuple]) -> tuple[int, list[str | None]]:
     """The first non-empty row: its number and its cells as text, trailing empty cells dropped."""
     for number, values in enumerate(cells, start=1):
+        if number > MAX_SHEET_ROWS:
+            break
         texts = [cell_text(v) for v in values]
         if any(t is not None and t.strip() for t in texts):
             while texts and (texts[-1] is None or not texts[-1].strip()):

@@ -13,7 +13,7 @@ GA4, good
   the name says .json (as `bq extract` names shards).
 - events_20240318_bom_crlf_blank_lines.ndjson: UTF-8 BOM, CRLF, blank lines (events on lines 2, 4).
 - ga4_events_20240319_new_top_level_keys.ndjson: two top-level keys unknown to the export schema
-  (consent_state, export_note): schema drift, loaded as extra text columns and kept in `record`.
+  (consent_state, export_note): schema drift, loaded in `_extra` (landing) and kept in `record`.
 GA4, bad: truncated last line (line 4), a CSV line pasted in (line 3), event_name missing
 (line 2), empty file (0 bytes), a JSON array instead of one object per line (line 1).
 
