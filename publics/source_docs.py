@@ -63,6 +63,11 @@ def _code(items) -> str:
     return ", ".join(f"`{item}`" for item in items)
 
 
+def _required(entity: contracts.Entity) -> str:
+    groups = [f"one of ({_code(group)})" for group in entity.required_one_of]
+    return ", ".join(x for x in (_code(entity.required), *groups) if x)
+
+
 def render_tables() -> str:
     """The generated section of docs/sources.md: one table per source."""
     out = [BEGIN, ""]
@@ -75,7 +80,7 @@ def render_tables() -> str:
         for e in source.entities:
             out.append(
                 f"| {e.name} | `{RAW}.{e.table}` | {_code(e.files)} | `{e.reader}` | {_code(e.key)} "
-                f"| {_code(e.required)} | {e.description} |")
+                f"| {_required(e)} | {e.description} |")
         out.append("")
     out.append(END)
     return "\n".join(out)

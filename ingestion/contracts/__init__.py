@@ -38,6 +38,20 @@ class Entity:
     description: str = ""
     # Column → what its values look like (`- column: note` in the contract).
     notes: tuple[tuple[str, str], ...] = ()
+    # Groups of columns of which a file must have at least one (`required_one_of`), e.g. a UI
+    # export without the campaign ID column still names the campaign.
+    required_one_of: tuple[tuple[str, ...], ...] = ()
+    # (display name, contract column) pairs (`aliases` in the contract): the headers a tool's
+    # user interface writes, in each language, for a column of the contract. The readers match
+    # them once normalised like every header (readers/base.py, `contract_columns`).
+    aliases: tuple[tuple[str, str], ...] = ()
+
+    def missing_columns(self, columns: list[str]) -> list[str]:
+        """What a header lacks: required columns, and `one of (a, b)` for each group absent."""
+        missing = [c for c in self.required if c not in columns]
+        missing += [f"one of ({', '.join(group)})" for group in self.required_one_of
+                    if not any(c in columns for c in group)]
+        return missing
 
     def type_of(self, column: str) -> str:
         return dict(self.types).get(column, "text")
@@ -83,6 +97,19 @@ class AmbiguousFile(ValueError):
                          f"{named}; {hint}")
 
 
+def _aliases(path: Path, name: str, spec: dict, columns: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """`aliases: {column: [display name, …]}` → ((display name, column), …)."""
+    found: dict[str, str] = {}
+    for column, names in (spec.get("aliases") or {}).items():
+        if column not in columns:
+            raise ValueError(f"{path.name}, {name}: alias target {column!r} is not a column of the contract")
+        for display in names:
+            if found.get(str(display), column) != column:
+                raise ValueError(f"{path.name}, {name}: {display!r} is an alias of two columns")
+            found[str(display)] = column
+    return tuple(found.items())
+
+
 RAW_TYPES = {"text", "jsonb"}  # raw lands as delivered: text, or jsonb for nested records
 
 
@@ -108,6 +135,10 @@ def _load(path: Path) -> Source:
             raise ValueError(f"{path.name}, {name}: raw column types must be among {sorted(RAW_TYPES)}, not {sorted(bad)}")
         required, required_notes = _columns(spec["required"])
         optional, optional_notes = _columns(spec.get("optional", ()))
+        one_of = tuple(tuple(group) for group in spec.get("required_one_of") or ())
+        unknown = [c for group in one_of for c in group if c not in required + optional]
+        if unknown:
+            raise ValueError(f"{path.name}, {name}: required_one_of names unknown column(s) {unknown}")
         entities.append(
             Entity(
                 source=doc["source"],
@@ -122,6 +153,8 @@ def _load(path: Path) -> Source:
                 options=tuple({**(doc.get("options") or {}), **(spec.get("options") or {})}.items()),
                 description=" ".join(str(spec.get("description", "")).split()),
                 notes=tuple(dict(required_notes + optional_notes).items()),
+                required_one_of=one_of,
+                aliases=_aliases(path, name, spec, required + optional),
             )
         )
     dbt = doc.get("dbt") or {}

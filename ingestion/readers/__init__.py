@@ -19,6 +19,7 @@ READERS: dict[str, str] = {
     "matomo_json": "ingestion.readers.matomo:read_matomo_json",
     "matomo_csv": "ingestion.readers.matomo:read_matomo_csv",
     "xlsx": "ingestion.readers.xlsx:read_xlsx",
+    "csv_or_xlsx": "ingestion.readers.tabular:read_csv_or_xlsx",
 }
 
 

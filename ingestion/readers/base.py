@@ -75,6 +75,14 @@ def normalise_header(name: str) -> str:
     return text or "column"
 
 
+def contract_columns(header: list[str | None], aliases: tuple[tuple[str, str], ...]) -> list[str]:
+    """Header cells → column names: normalised, then a display name the contract lists as an
+    alias (`Montant dépensé (EUR)` → `montant_depense_eur` → `spend`) becomes its column."""
+    renamed = {normalise_header(display): column for display, column in aliases}
+    names = [normalise_header(h or "") for h in header]
+    return [renamed.get(name, name) for name in names]
+
+
 @dataclass(frozen=True)
 class CopySource:
     """A delimited file PostgreSQL can parse itself (COPY … FORMAT csv), at COPY speed: its data

@@ -17,7 +17,10 @@
 A list option may be a YAML list or a whitespace-separated string. Values stay text exactly as
 delivered (decimal commas, `--` placeholders…): typing is dbt's job. Line numbers are physical
 lines of the file (preamble included); a record spanning lines (a quoted line break) is numbered
-by its first line. Plain files (one record per line, an encoding PostgreSQL converts, no summary
+by its first line. Header cells are normalised (`Nom de la campagne` → `nom_de_la_campagne`) and
+the display names the contract lists as `aliases` renamed to their column (`Amount spent (EUR)`
+→ `spend`). An empty last header cell (every line ending with the delimiter) is no column: the
+empty field it leaves on each line is dropped, and a value there is rejected. Plain files (one record per line, an encoding PostgreSQL converts, no summary
 lines) also carry a `copy_source`: the loader then lets COPY parse them (see landing.py). SecuTix writes `;`-separated files, Windows-1252 by
 default, UTF-8 (with or without BOM) when the institution asks for it; `read_secutix_csv` reads
 them with the defaults above.
@@ -40,7 +43,7 @@ from ingestion.readers.base import (
     ParsedFile,
     RejectedFile,
     bounded_lines,
-    normalise_header,
+    contract_columns,
 )
 
 SNIFF_BYTES = 1 << 16
@@ -248,10 +251,15 @@ def read_delimited(path: Path, entity: Entity, delimiter: str | None = None) -> 
                                               f"{MAX_FIELDS:,} a file may have (PostgreSQL's limit of columns)")
 
     problem = _wrong_delimiter(raw_header, sep) if opts.delimiter != "auto" else None
-    columns = [normalise_header(h) for h in raw_header]
+    # A delimiter closing every line (`a;b;c;`, as SecuTix writes them) makes an empty last
+    # header cell: that is no column, and the empty field it leaves on each line is dropped.
+    trailing = len(raw_header) > 1 and not raw_header[-1].strip()
+    if trailing:
+        raw_header = raw_header[:-1]
+    columns = contract_columns(raw_header, entity.aliases)
     if problem is None:
         duplicates = sorted({c for c in columns if columns.count(c) > 1})
-        missing = [c for c in entity.required if c not in columns]
+        missing = entity.missing_columns(columns)
         if duplicates:
             problem = f"duplicate column(s) in header: {', '.join(duplicates)}"
         elif missing:
@@ -296,6 +304,11 @@ def read_delimited(path: Path, entity: Entity, delimiter: str | None = None) -> 
                     raise RejectedFile(
                         path, line, f"data line after the summary line {footer_at} (a 'Total' row?)"
                     )
+                if trailing and len(values) == width + 1:
+                    if values[-1].strip():
+                        raise RejectedFile(path, line, f"a value after the last column ({values[-1]!r}): "
+                                                       "the header ends with an empty field")
+                    values = values[:-1]
                 if len(values) != width:
                     hint = " (truncated line?)" if len(values) < width else ""
                     raise RejectedFile(
@@ -307,7 +320,7 @@ def read_delimited(path: Path, entity: Entity, delimiter: str | None = None) -> 
 
     drift = [c for c in columns if c not in entity.columns]
     copy_source = None
-    if encoding in COPY_ENCODINGS and not footers:
+    if encoding in COPY_ENCODINGS and not footers and not trailing:
         offset = _data_offset(head, header_line)
         if offset is not None:
             copy_source = CopySource(path, offset, encoding, sep, header_line + 1)

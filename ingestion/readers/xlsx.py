@@ -5,7 +5,7 @@ stays bounded whatever the number of rows. Contract options: `sheet` (a sheet na
 first sheet).
 
 - The header is the first non-empty row; its cells are normalised like CSV headers (`Prénom` →
-  `prenom`). A header cell left empty in the middle becomes `column_<letter>` (reported as drift).
+  `prenom`), the contract's `aliases` renamed to their column. A header cell left empty in the middle becomes `column_<letter>` (reported as drift).
 - Cells become text as the user sees their value: dates `yyyy-mm-dd` (`yyyy-mm-dd HH:MM:SS` when
   there is a time, rounded to the second), times `HH:MM:SS`, integers without `.0`, other numbers
   in plain decimal notation (`0.15`, not the `15 %` display format), booleans `true`/`false`,
@@ -44,7 +44,7 @@ from ingestion.readers.base import (
     MAX_XLSX_UNZIPPED,
     ParsedFile,
     RejectedFile,
-    normalise_header,
+    contract_columns,
 )
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls (Excel 97-2003) and encrypted workbooks
@@ -165,9 +165,10 @@ def read_xlsx(path: Path, entity: Entity) -> ParsedFile:
         workbook.close()
         raise RejectedFile(path, header_row, f"sheet {sheet.title!r}: {len(header):,} columns in the header, more "
                                              f"than the {MAX_FIELDS:,} a sheet may have")
-    columns = [normalise_header(h) if h else f"column_{_letter(i).lower()}" for i, h in enumerate(header)]
+    named = contract_columns(header, entity.aliases)  # aliases as in CSV files (readers/base.py)
+    columns = [c if h else f"column_{_letter(i).lower()}" for i, (h, c) in enumerate(zip(header, named))]
     duplicates = sorted({c for c in columns if columns.count(c) > 1})
-    missing = [c for c in entity.required if c not in columns]
+    missing = entity.missing_columns(columns)
     problem = None
     if duplicates:
         problem = f"duplicate column(s) in header: {', '.join(duplicates)}"

@@ -14,6 +14,19 @@ tests/fixtures/ads/
   date-range line above the header, two "Total: …" summary lines at the end (3 data rows, lines 4-6).
 - google_ads_campaigns_2026-04_utf16_tab_excel_csv.csv: the UI's "Excel CSV" flavour, UTF-16 with
   BOM and tab-separated (2 rows).
+- UI exports, written from public documents and open-source parsers' test data, not from our
+  generator (sources and what could not be found: docs/formats.md §4):
+  - "Théâtre des Célestins-Campagnes-1 mars 2026-31 mars 2026.csv": Ads Manager, French UI, by
+    day, no campaign ID column; UTF-8 BOM, `,`, quoted French decimals ("45,12", "1 039,80");
+    first data row = the table's total (no campaign name): 4 raw rows, 3 campaign-days.
+  - "Opera Studio-Campaigns-Mar-1-2026-Mar-31-2026.csv": English UI, "Campaign ID" added,
+    thousands commas ("1,234.56", "70,118"), total row first: 3 raw rows, 2 campaign-days.
+  - "Théâtre des Célestins-Campagnes-1 avr. 2026-30 avr. 2026.xlsx": the same export as Excel,
+    French headers, numbers as numbers: 3 raw rows, 2 campaign-days.
+  - "Campaign report.csv": Google Ads UI, English "CSV": title, date range, header ("Day",
+    "Impr.", "Cost" in euros with thousands commas), 3 rows, "Total: Account"/"Total: Campaigns".
+  - "Rapport sur les campagnes.csv": French "CSV pour Excel" (UTF-16 LE BOM, tabs): "Jour",
+    "Coût" "2 345,67" (no-break space), "Total : campagnes": 2 rows.
 - bad: meta_ads_insights_missing_spend_column.csv (line 1), google_ads_campaigns_wrong_delimiter_pipe.csv
   (`|`: the header is one field, line 1), google_ads_campaigns_data_after_total.csv (a data row
   below the "Total" line: line 4).
@@ -52,6 +65,7 @@ import pytest
 from ingestion import contracts
 from ingestion.readers import READERS, RejectedFile, reader_for
 from ingestion.readers.delimited import options_of, read_delimited, read_secutix_csv
+from ingestion.readers.tabular import read_csv_or_xlsx
 from ingestion.readers.xlsx import cell_text, read_xlsx
 from tests.conftest import FIXTURES
 
@@ -69,6 +83,10 @@ ADS, EMAILING, SOCIAL, SHEETS = (FIXTURES / d for d in ("ads", "emailing", "soci
 INTENDED = {
     "meta_ads_insights": "ads/meta_ads_insights",
     "google_ads_campaigns": "ads/google_ads_campaigns",
+    "Théâtre des Célestins-Campagnes": "ads/meta_ads_insights",
+    "Opera Studio-Campaigns": "ads/meta_ads_insights",
+    "Campaign report": "ads/google_ads_campaigns",
+    "Rapport sur les campagnes": "ads/google_ads_campaigns",
     "brevo_campaigns": "emailing/brevo_campaigns",
     "mailchimp_email_activity": "emailing/mailchimp_email_activity",
     "mailchimp_reports": "emailing/mailchimp_reports",
@@ -229,7 +247,7 @@ def test_pipe_separated_file_with_auto_delimiter_names_the_likely_cause() -> Non
     with pytest.raises(RejectedFile, match="the header has one field") as err:
         read_delimited(ADS / "google_ads_campaigns_wrong_delimiter_pipe.csv", GADS)
     assert err.value.line == 1
-    assert "missing required column(s): campaign_id" in err.value.reason
+    assert "missing required column(s): segments_date" in err.value.reason
 
 
 @pytest.mark.parametrize(
@@ -538,5 +556,72 @@ def test_xlsx_is_read_in_streaming_mode(monkeypatch) -> None:
 
 
 def test_readers_are_registered_for_the_contracts() -> None:
-    assert reader_for(META.reader) is read_delimited
+    assert reader_for(GADS.reader) is read_delimited
+    assert reader_for(META.reader) is read_csv_or_xlsx  # Ads Manager exports CSV or .xlsx
     assert reader_for(INVITATIONS.reader) is read_xlsx
+
+
+def test_meta_ads_manager_ui_headers_take_the_api_names_french_english_csv_and_xlsx() -> None:
+    french = read_delimited(ADS / "Théâtre des Célestins-Campagnes-1 mars 2026-31 mars 2026.csv", META)
+    english = reader_for(META.reader)(ADS / "Opera Studio-Campaigns-Mar-1-2026-Mar-31-2026.csv", META)
+    workbook = reader_for(META.reader)(ADS / "Théâtre des Célestins-Campagnes-1 avr. 2026-30 avr. 2026.xlsx", META)
+    assert workbook.encoding == "xlsx"
+    for parsed in (french, english, workbook):
+        assert {"date_start", "date_stop", "campaign_name", "day", "spend", "impressions", "reach",
+                "inline_link_clicks"} <= set(parsed.columns)
+    assert "campaign_id" not in french.columns and "campaign_id" in english.columns
+    rows = {line: dict(zip(french.columns, values)) for line, values in french.rows}
+    assert rows[3]["spend"] == "45,12" and rows[3]["day"] == "2026-03-01" and rows[3]["date_stop"] == "2026-03-31"
+    assert rows[2]["campaign_name"] is None  # Ads Manager's total row: loaded as delivered, left out in staging
+    assert "resultats" in french.drift  # UI columns with no API field load as new columns
+    first = dict(zip(workbook.columns, next(v for n, v in workbook.rows if n == 3)))
+    assert first["spend"] == "120.25" and first["campaign_id"] == "120210000000000002"
+
+
+def test_ui_export_without_campaign_id_nor_name_is_rejected(tmp_path) -> None:
+    path = tmp_path / "Compte-Campagnes-1 mars 2026-31 mars 2026.csv"
+    path.write_text("Début des rapports,Fin des rapports,Montant dépensé (EUR),Impressions\n"
+                    "2026-03-01,2026-03-31,\"4,50\",10\n", encoding="utf-8")
+    with pytest.raises(RejectedFile, match=r"line 1: missing required column\(s\): one of \(campaign_id, campaign_name\)"):
+        read_delimited(path, META)
+    other_currency = tmp_path / "Account-Campaigns-Mar-1-2026-Mar-31-2026.csv"
+    other_currency.write_text("Reporting starts,Reporting ends,Campaign name,Amount spent (USD),Impressions\n"
+                              "2026-03-01,2026-03-31,A,4.50,10\n", encoding="utf-8")
+    with pytest.raises(RejectedFile, match="missing required column"):
+        read_delimited(other_currency, META)  # dollars are not loaded as euros
+
+
+def test_google_ads_ui_downloads_english_csv_and_french_excel_csv() -> None:
+    english = read_delimited(ADS / "Campaign report.csv", GADS)
+    french = read_delimited(ADS / "Rapport sur les campagnes.csv", GADS)
+    assert french.encoding == "utf-16"
+    for parsed in (english, french):
+        assert {"segments_date", "campaign_name", "metrics_cost", "metrics_impressions",
+                "metrics_clicks"} <= set(parsed.columns)
+        assert parsed.drift == []
+    got = list(english.rows)
+    assert [n for n, _ in got] == [4, 5, 6]  # title and date-range lines skipped, Total lines not data
+    cost = english.columns.index("metrics_cost")
+    assert [v[cost] for _, v in got] == ["1,234.56", "600.00", "15.23"]
+    got = list(french.rows)
+    assert [v[french.columns.index("metrics_cost")] for _, v in got] == ["2\u00a0345,67", "38,09"]
+    assert [v[french.columns.index("segments_date")] for _, v in got] == ["2026-03-03", "2026-03-03"]
+
+
+def test_a_delimiter_ending_every_line_is_no_column(tmp_path) -> None:
+    """SecuTix lines ending with `;`: the empty last header cell is not a column named
+    `column`, the empty field is dropped on every line (no drift), a value there is rejected."""
+    plain = FIXTURES / "secutix" / "good" / "secutix_orders_20260101.csv"
+    text = plain.read_bytes().decode("cp1252")
+    trailing = tmp_path / "secutix_orders_20260102.csv"
+    trailing.write_bytes("".join(line.rstrip("\r\n") + ";\r\n" for line in text.splitlines(True)).encode("cp1252"))
+    expected, got = read_secutix_csv(plain, ORDERS), read_secutix_csv(trailing, ORDERS)
+    assert got.columns == expected.columns and "column" not in got.columns and got.drift == expected.drift
+    assert got.copy_source is None  # COPY would see one field too many: the row path reads it
+    assert list(got.rows) == list(expected.rows)
+    lines = text.splitlines(True)
+    lines[1] = lines[1].rstrip("\r\n") + ";surprise\r\n"
+    bad = tmp_path / "secutix_orders_20260103.csv"
+    bad.write_bytes("".join([lines[0].rstrip("\r\n") + ";\r\n", *lines[1:]]).encode("cp1252"))
+    with pytest.raises(RejectedFile, match="line 2: a value after the last column"):
+        list(read_secutix_csv(bad, ORDERS).rows)

@@ -1,17 +1,19 @@
-{#- Paid media per platform, campaign and day, one grain for every platform. For Meta, a
+{#- Paid media per platform, campaign and day, one grain for every platform. The campaign is
+    the platform's campaign ID, or its name when a UI export had no ID column (campaign_key). For Meta, a
     campaign's day is taken at the coarsest level delivered (campaign rows if any, else the sum
     of its ad sets, else of its ads), so that overlapping levels are never added up. -#}
 with meta as (
     select *,
         min(case level when 'campaign' then 1 when 'adset' then 2 else 3 end)
-            over (partition by campaign_id, activity_date) as kept_level
+            over (partition by campaign_key, activity_date) as kept_level
     from {{ ref('stg_ads__meta_insights') }}
+    where activity_date is not null  -- period totals (an export not broken down by day) have no day
 ),
 
 meta_daily as (
     select
         platform,
-        campaign_id,
+        campaign_key as campaign_id,
         max(campaign_name) as campaign_name,
         activity_date,
         season,
@@ -21,13 +23,13 @@ meta_daily as (
         sum(reach) as reach
     from meta
     where case level when 'campaign' then 1 when 'adset' then 2 else 3 end = kept_level
-    group by platform, campaign_id, activity_date, season
+    group by platform, campaign_key, activity_date, season
 ),
 
 google_daily as (
     select
         platform,
-        campaign_id,
+        campaign_key as campaign_id,
         campaign_name,
         activity_date,
         season,

@@ -1,5 +1,9 @@
-{#- Google Ads campaign report, one row per campaign and day, latest delivery of each. Cost in
-    micros of the account currency (15230000 = 15,23 €). -#}
+{#- Google Ads campaign report, one row per campaign and day, latest delivery of each, from a
+    GAQL export (cost in micros of the account currency: 15230000 = 15,23 €) or a download
+    from the Google Ads UI (cost in the currency as displayed: "1,234.56", "2 345,67"; counts
+    with thousands separators; the contract's aliases gave its headers the GAQL names). Both
+    give the same euros to the cent. UI downloads without the "Campaign ID" column are keyed on
+    the campaign name (campaign_key). -#}
 with source as (
     select * from {{ source('ads', 'google_ads_campaigns') }}
 ),
@@ -7,15 +11,19 @@ with source as (
 typed as (
     select
         {{ clean_text('campaign_id') }} as campaign_id,
+        coalesce({{ clean_text('campaign_id') }}, {{ clean_text('campaign_name') }}) as campaign_key,
         {{ clean_text('campaign_name') }} as campaign_name,
         upper({{ clean_text('campaign_status') }}) as campaign_status,
-        upper({{ clean_text('campaign_advertising_channel_type') }}) as advertising_channel_type,
+        upper(replace({{ clean_text('campaign_advertising_channel_type') }}, ' ', '_')) as advertising_channel_type,
         {{ parse_date_any('segments_date') }} as activity_date,
-        cast({{ parse_integer('metrics_cost_micros') }} as numeric(18, 6)) / 1000000 as cost_eur,
-        {{ parse_integer('metrics_impressions') }} as impressions,
-        {{ parse_integer('metrics_clicks') }} as clicks,
-        {{ parse_decimal_fr('metrics_conversions', 2) }} as platform_conversions,
-        {{ parse_decimal_fr('metrics_conversions_value', 2) }} as platform_conversions_value,
+        coalesce(
+            cast({{ parse_integer('metrics_cost_micros') }} as numeric(18, 6)) / 1000000,
+            {{ parse_decimal_any('metrics_cost') }}
+        ) as cost_eur,
+        {{ parse_integer_any('metrics_impressions') }} as impressions,
+        {{ parse_integer_any('metrics_clicks') }} as clicks,
+        {{ parse_decimal_any('metrics_conversions') }} as platform_conversions,
+        {{ parse_decimal_any('metrics_conversions_value') }} as platform_conversions_value,
         cast({{ parse_integer('campaign_budget_amount_micros') }} as numeric(18, 6)) / 1000000 as daily_budget_eur,
         upper(coalesce({{ clean_text('customer_currency_code') }}, 'EUR')) as currency,
         _source_file,
@@ -25,12 +33,13 @@ typed as (
 ),
 
 latest as (
-    {{ latest_record('typed', 'campaign_id, activity_date', '_loaded_at') }}
+    {{ latest_record('typed', 'campaign_key, activity_date', '_loaded_at') }}
 )
 
 select
-    {{ publics.surrogate_key(['campaign_id', 'activity_date']) }} as report_key,
+    {{ publics.surrogate_key(['campaign_key', 'activity_date']) }} as report_key,
     'google_ads' as platform,
+    campaign_key,
     campaign_id,
     campaign_name,
     campaign_status,
