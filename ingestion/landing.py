@@ -52,11 +52,17 @@ def ensure_raw_table(conn: psycopg.Connection, entity: contracts.Entity) -> None
             "_loaded_at timestamptz not null default now())"
         ).format(table, cols)
     )
-    has_extra = conn.execute(
-        "select 1 from pg_attribute where attrelid = %s::regclass and attname = %s and not attisdropped",
-        (f"{RAW}.{entity.table}", EXTRA)).fetchone()
-    if not has_extra:  # a table made before drift went to `_extra`
-        conn.execute(sql.SQL("alter table {} add column if not exists {} jsonb").format(table, sql.Identifier(EXTRA)))
+    present = {row[0] for row in conn.execute(
+        "select attname from pg_attribute where attrelid = %s::regclass and attnum > 0 and not attisdropped",
+        (f"{RAW}.{entity.table}",))}
+    # A table made by an earlier version: the columns its contract gained since (and `_extra`, for
+    # a table made before drift went there) are added once; nothing is locked when none is missing.
+    missing = [sql.SQL("add column {} {}").format(sql.Identifier(c), sql.SQL(entity.type_of(c)))
+               for c in entity.columns if c not in present]
+    if EXTRA not in present:
+        missing.append(sql.SQL("add column {} jsonb").format(sql.Identifier(EXTRA)))
+    if missing:
+        conn.execute(sql.SQL("alter table {} {}").format(table, sql.SQL(", ").join(missing)))
 
 
 def copy_rows(conn: psycopg.Connection, entity: contracts.Entity, path: Path, digest: str,

@@ -195,3 +195,18 @@ def test_deep_json_is_rejected_alike_in_ga4_and_matomo(fresh_db, tmp_path, depth
     assert result.code == 2 and "Traceback" not in result.out, result
     assert "✘ events_20240401.ndjson, line 1: JSON nested more than 100 levels deep" in result.out, result
     assert "✘ matomo_visits_20240401.json, line 1: record 1: JSON nested more than 100 levels deep" in result.out
+
+
+def test_a_raw_table_made_by_an_earlier_version_gains_the_columns_its_contract_gained(fresh_db, query) -> None:
+    """An institution upgrading publics keeps its raw tables: a column the contract gained since
+    (here Google Ads' UI cost) is added by `prepare`, so dbt finds it; the rows stay."""
+    prepare(fresh_db)
+    query("alter table raw.google_ads_campaigns drop column metrics_cost, drop column _extra")
+    query("insert into raw.google_ads_campaigns (campaign_id, segments_date, metrics_cost_micros, metrics_impressions,"
+          " _source_file, _file_hash, _row_number, _batch_id)"
+          " values ('1', '2026-03-01', '1990000', '10', 'old.csv', 'h', 2, gen_random_uuid())")
+    prepare(fresh_db)
+    columns = {r[0] for r in query("select column_name from information_schema.columns"
+                                   " where table_schema = 'raw' and table_name = 'google_ads_campaigns'")}
+    assert {"metrics_cost", "_extra"} <= columns
+    assert query("select count(*) from raw.google_ads_campaigns")[0][0] == 1
