@@ -22,7 +22,7 @@ import psycopg
 from psycopg import sql
 
 from ingestion import contracts
-from ingestion.ledger import RAW
+from ingestion.ledger import RAW, record_columns
 from ingestion.readers import JsonCopySource, copy_plan_for, reader_for
 
 META_COLUMNS = ("_source_file", "_file_hash", "_row_number", "_batch_id", "_loaded_at")
@@ -47,14 +47,24 @@ def ensure_raw_table(conn: psycopg.Connection, entity: contracts.Entity, extra: 
 
 def copy_rows(conn: psycopg.Connection, entity: contracts.Entity, path: Path, digest: str,
                batch_id: str, seq: str, progress: Callable[[str], None]) -> tuple[int, list[str], str]:
-    """Load one file; return (rows, drift columns, method: copy | rows)."""
+    """Load one file; return (rows, drift columns, method: copy | rows). The columns the file
+    delivered are recorded beside the ledger (`raw.load_columns`), for staging's per-field
+    latest version."""
+    rows, drift, method, columns = _land(conn, entity, path, digest, batch_id, seq, progress)
+    if columns is not None:
+        record_columns(conn, batch_id, digest, columns)
+    return rows, drift, method
+
+
+def _land(conn: psycopg.Connection, entity: contracts.Entity, path: Path, digest: str,
+          batch_id: str, seq: str, progress: Callable[[str], None]) -> tuple[int, list[str], str, list[str] | None]:
     plan_of = copy_plan_for(entity.reader)
     plan = plan_of(path, entity) if plan_of else None
     if plan is not None:  # JSON PostgreSQL parses and checks itself; the reader is not run
         ensure_raw_table(conn, entity)
         try:
             with conn.transaction():
-                return _copy_json(conn, entity, plan, digest, batch_id, seq, progress), [], "copy"
+                return _copy_json(conn, entity, plan, digest, batch_id, seq, progress), [], "copy", None
         except FAST_PATH_REFUSALS:
             pass  # the row path below loads it, or says precisely what is wrong
     parsed = reader_for(entity.reader)(path, entity)
@@ -63,7 +73,8 @@ def copy_rows(conn: psycopg.Connection, entity: contracts.Entity, path: Path, di
         parsed.rows.close()  # PostgreSQL reads the file itself
         try:
             with conn.transaction():  # a savepoint: a refused fast load leaves nothing behind
-                return _copy_file(conn, entity, parsed, digest, batch_id, seq, progress), parsed.drift, "copy"
+                rows = _copy_file(conn, entity, parsed, digest, batch_id, seq, progress)
+                return rows, parsed.drift, "copy", _delivered(entity, parsed)
         except FAST_PATH_REFUSALS:
             # Not a plain file (blank lines, line breaks inside quoted values, a bad line…):
             # the row path below loads it with exact line numbers, or says precisely what is wrong.
@@ -82,7 +93,12 @@ def copy_rows(conn: psycopg.Connection, entity: contracts.Entity, path: Path, di
             if rows % 10_000 == 0 and time.monotonic() > next_report:
                 progress(f"    … {path.name}: {rows:,} rows")
                 next_report = time.monotonic() + 5
-    return rows, parsed.drift, "rows"
+    return rows, parsed.drift, "rows", _delivered(entity, parsed)
+
+
+def _delivered(entity: contracts.Entity, parsed) -> list[str] | None:
+    """The raw columns a file delivered; None for JSON records (a key may be absent from one record)."""
+    return None if "json" in entity.reader else list(parsed.columns)
 
 
 PG_ENCODINGS = {"cp1252": "WIN1252", "utf-8": "UTF8", "utf-8-sig": "UTF8", "latin-1": "LATIN1"}
