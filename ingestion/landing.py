@@ -43,6 +43,16 @@ def ensure_raw_table(conn: psycopg.Connection, entity: contracts.Entity, extra: 
     )
     for column in extra:
         conn.execute(sql.SQL("alter table {} add column if not exists {} text").format(table, sql.Identifier(column)))
+    # A column the contract gained since the table was created (a documented field of the stream
+    # is optional, not drift): added once, without locking the table when nothing is missing.
+    present = {row[0] for row in conn.execute(
+        "select column_name from information_schema.columns where table_schema = %s and table_name = %s",
+        (RAW, entity.table))}
+    missing = [c for c in entity.columns if c not in present]
+    if missing:
+        conn.execute(sql.SQL("alter table {} {}").format(table, sql.SQL(", ").join(
+            sql.SQL("add column if not exists {} {}").format(sql.Identifier(c), sql.SQL(entity.type_of(c)))
+            for c in missing)))
 
 
 def copy_rows(conn: psycopg.Connection, entity: contracts.Entity, path: Path, digest: str,
