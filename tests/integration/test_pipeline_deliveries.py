@@ -33,8 +33,7 @@ CONTACTS_WITH_EMPTY_BIRTHDATE = (
     "1002;INDIVIDUAL;;17/01/2026 09:00:00\r\n"
 )
 
-GAPS = ("select awaited_entity, awaited_id, tickets_waiting, ticket_ids from marts.quality_delivery_gaps "
-        "order by awaited_entity, awaited_id")
+GAPS = "select gap_type, record_id, tickets, ticket_ids from marts.quality_delivery_gaps order by gap_type, record_id"
 GAP_CHECK = ("select success, observed_value, severity_label from marts.dash_18_data_quality "
              "where is_latest_run and suite = 'delivery_gaps'")
 CONTACTS = "select contact_id, birth_year, town, postcode, has_newsletter_opt_in from staging.stg_secutix__contacts " \
@@ -77,10 +76,14 @@ def week(module_db: warehouse.ConnInfo, tmp_path_factory):
 
 def test_a_ticket_delta_before_its_order_delta_is_a_warning_naming_the_order(week) -> None:
     monday = week["monday"]
-    assert monday["gaps"] == [("commande", "O7", 2, "T10, T11")]
+    assert monday["gaps"] == [
+        ("billets_sans_commande", "O7", 2, "T10, T11"),  # O7 comes with the order delta
+        ("commande_et_billets_en_desaccord", "O2", 1, "T3"),  # T3 cancelled, O2 not yet
+    ]
     [(success, observed, severity)] = monday["gap_check"]
     assert not success and severity == "Avertissement"
-    assert "commande O7" in observed and "T10, T11" in observed, observed
+    assert "commande O7 pas encore livrée (2 billet(s) : T10, T11)" in observed, observed
+    assert "commande O2" in observed, observed
     assert "delivery_gaps" in monday["out"] and "commande O7" in monday["out"]
     # the marts are built, without the tickets whose order has not arrived: 285 € - O7's 90 €
     assert monday["revenue"] == Decimal("195.00")
