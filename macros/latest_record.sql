@@ -15,12 +15,22 @@
     columns only: list every field the model reads. A window function returns its type without
     its modifier: cast a per-field numeric(p, s) again in the model's final CTE.
     Why per field rather than per row: DECISIONLOG.md, "Deliveries that lack a column". -#}
-{% macro latest_record(relation, key, updated_at, fields=none) -%}
-    {{ return(adapter.dispatch('latest_record', 'publics')(relation, key, updated_at, fields)) }}
+{% macro latest_record(relation, key, updated_at, fields=none, file_dated_at=none) -%}
+    {{ return(adapter.dispatch('latest_record', 'publics')(relation, key, updated_at, fields, file_dated_at)) }}
 {%- endmacro %}
 
-{% macro default__latest_record(relation, key, updated_at, fields=none) -%}
-    {%- set version_order = updated_at ~ ' desc nulls last, _loaded_at desc, _source_file desc, _row_number desc' -%}
+{% macro default__latest_record(relation, key, updated_at, fields=none, file_dated_at=none) -%}
+    {%- if updated_at == '_loaded_at' -%}
+        {#- No record timestamp (ad reports, social insights, Mailchimp reports, spreadsheets, GA4
+            days): the last file loaded must not win blindly — an old export re-delivered after a
+            correction would undo it. Versions are ordered by what the file says of itself
+            (`file_dated_at`: its export time, when the model has it), else the date in its name,
+            else its arrival day; then arrival. -#}
+        {%- set file_date = publics.file_version_date('_source_file', '_loaded_at', file_dated_at) -%}
+        {%- set version_order = file_date ~ ' desc, _loaded_at desc, _source_file desc, _row_number desc' -%}
+    {%- else -%}
+        {%- set version_order = updated_at ~ ' desc nulls last, _loaded_at desc, _source_file desc, _row_number desc' -%}
+    {%- endif -%}
     {%- if fields is none %}
     select *
     from (
@@ -69,4 +79,23 @@
 {%- endmacro %}
 {% macro default__is_delivered(column) -%}
     (_columns_delivered is null or '{{ column }}' = any(_columns_delivered))
+{%- endmacro %}
+
+{#- The date a delivered file stands for, as 'YYYY-MM-DD' text (compared as text: a name with an
+    impossible date never fails a cast): what the file says of itself (`dated_at`, an
+    expression, when given), else the first date in its name (2026-03-15, 20260315,
+    2026_03_15; a month alone, 2026-03, counts as its first day), else the day it arrived. -#}
+{% macro file_version_date(file_name, loaded_at, dated_at=none) -%}
+    {{ return(adapter.dispatch('file_version_date', 'publics')(file_name, loaded_at, dated_at)) }}
+{%- endmacro %}
+{% macro default__file_version_date(file_name, loaded_at, dated_at=none) -%}
+    {%- set day = '(20[0-9]{2})[-_]?(0[1-9]|1[0-2])[-_]?(0[1-9]|[12][0-9]|3[01])' -%}
+    {%- set month = '(20[0-9]{2})[-_](0[1-9]|1[0-2])' -%}
+    coalesce(
+        {% if dated_at %}cast(cast({{ dated_at }} as date) as {{ dbt.type_string() }}),{% endif %}
+        {{ publics.regex_capture(file_name, day, 1) }} || '-' || {{ publics.regex_capture(file_name, day, 2) }}
+        || '-' || {{ publics.regex_capture(file_name, day, 3) }},
+        {{ publics.regex_capture(file_name, month, 1) }} || '-' || {{ publics.regex_capture(file_name, month, 2) }} || '-01',
+        cast(cast({{ loaded_at }} as date) as {{ dbt.type_string() }})
+    )
 {%- endmacro %}
