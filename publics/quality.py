@@ -11,9 +11,9 @@ import json
 import logging
 import os
 import uuid
-from decimal import ROUND_HALF_EVEN, Decimal
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 
 import psycopg
