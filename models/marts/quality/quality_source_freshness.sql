@@ -58,8 +58,8 @@ reference as (
 entity_trend as (
     select
         source,
-        round(min(cast(rows_loaded / reference_rows as numeric)), 4) as min_rows_ratio,
-        round(max(cast(rows_loaded / reference_rows as numeric)), 4) as max_rows_ratio
+        cast(min(rows_loaded / reference_rows) as numeric(12, 4)) as min_rows_ratio,
+        cast(max(rows_loaded / reference_rows) as numeric(12, 4)) as max_rows_ratio
     from reference
     where reference_files >= {{ var('freshness_min_reference_files', 3) }}
     group by source
