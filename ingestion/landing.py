@@ -29,7 +29,7 @@ import psycopg
 from psycopg import sql
 
 from ingestion import contracts
-from ingestion.ledger import RAW
+from ingestion.ledger import RAW, record_columns
 from ingestion.readers import JsonCopySource, copy_plan_for, reader_for
 from ingestion.readers.base import MAX_FILE_BYTES, MAX_JSON_DEPTH, MAX_LINE_CHARS
 
@@ -67,15 +67,25 @@ def ensure_raw_table(conn: psycopg.Connection, entity: contracts.Entity) -> None
 
 def copy_rows(conn: psycopg.Connection, entity: contracts.Entity, path: Path, digest: str,
                batch_id: str, seq: str, progress: Callable[[str], None]) -> tuple[int, list[str], str, list[str]]:
-    """Load one file; return (rows, drift columns, method: copy | rows, warnings)."""
+    """Load one file; return (rows, drift columns, method: copy | rows, warnings). The columns the
+    file delivered are recorded beside the ledger (`raw.load_columns`), for staging's per-field
+    latest version."""
     warnings = _cut_short(path) if entity.reader in DELIMITED_READERS else []
+    rows, drift, method, columns = _land(conn, entity, path, digest, batch_id, seq, progress)
+    if columns is not None:
+        record_columns(conn, batch_id, digest, columns)
+    return rows, drift, method, warnings
+
+
+def _land(conn: psycopg.Connection, entity: contracts.Entity, path: Path, digest: str,
+          batch_id: str, seq: str, progress: Callable[[str], None]) -> tuple[int, list[str], str, list[str] | None]:
     plan_of = copy_plan_for(entity.reader)
     plan = plan_of(path, entity) if plan_of else None
     if plan is not None:  # JSON PostgreSQL parses and checks itself; the reader is not run
         ensure_raw_table(conn, entity)
         try:
             with conn.transaction():
-                return _copy_json(conn, entity, plan, digest, batch_id, seq, progress), [], "copy", warnings
+                return _copy_json(conn, entity, plan, digest, batch_id, seq, progress), [], "copy", None
         except (psycopg.Error, _NotPlain) as exc:
             if not _refused(exc):
                 raise
@@ -86,7 +96,8 @@ def copy_rows(conn: psycopg.Connection, entity: contracts.Entity, path: Path, di
         parsed.rows.close()  # PostgreSQL reads the file itself
         try:
             with conn.transaction():  # a savepoint: a refused fast load leaves nothing behind
-                return _copy_file(conn, entity, parsed, digest, batch_id, seq, progress), parsed.drift, "copy", warnings
+                rows = _copy_file(conn, entity, parsed, digest, batch_id, seq, progress)
+                return rows, parsed.drift, "copy", _delivered(entity, parsed)
         except (psycopg.Error, _NotPlain) as exc:
             if not _refused(exc):
                 raise
@@ -113,7 +124,12 @@ def copy_rows(conn: psycopg.Connection, entity: contracts.Entity, path: Path, di
             if rows % 10_000 == 0 and time.monotonic() > next_report:
                 progress(f"    … {path.name}: {rows:,} rows")
                 next_report = time.monotonic() + 5
-    return rows, parsed.drift, "rows", warnings
+    return rows, parsed.drift, "rows", _delivered(entity, parsed)
+
+
+def _delivered(entity: contracts.Entity, parsed) -> list[str] | None:
+    """The raw columns a file delivered; None for JSON records (a key may be absent from one record)."""
+    return None if "json" in entity.reader else list(parsed.columns)
 
 
 def _cut_short(path: Path) -> list[str]:

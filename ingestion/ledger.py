@@ -12,6 +12,9 @@ import psycopg
 
 RAW = "raw"
 LEDGER = "load_ledger"
+# The columns each loaded file delivered (a column absent from a file is "not delivered", which
+# its NULLs in the raw table, the union of every file's columns, cannot tell from an empty value).
+COLUMNS = "load_columns"
 # Line numbers of the rows PostgreSQL parses itself: one sequence per loading connection.
 ROW_SEQUENCES = ("load_row_seq", "load_row_seq_2")
 
@@ -93,6 +96,12 @@ def ensure_ledger(conn: psycopg.Connection) -> None:
         alter table {RAW}.{LEDGER} add column if not exists load_method text;
         alter table {RAW}.{LEDGER} add column if not exists warnings text[];
         create index if not exists load_ledger_hash_idx on {RAW}.{LEDGER} (file_hash, status);
+        create table if not exists {RAW}.{COLUMNS} (
+            batch_id          uuid not null,
+            file_hash         text not null,
+            columns_delivered text[] not null,
+            primary key (batch_id, file_hash)
+        );
         """
     )
     for seq in ROW_SEQUENCES:
@@ -122,4 +131,15 @@ def record(conn: psycopg.Connection, batch_id: str, result: FileResult, digest: 
             str(result.quarantined_to) if result.quarantined_to else None, started, result.method,
             result.warnings or None,
         ),
+    )
+
+
+def record_columns(conn: psycopg.Connection, batch_id: str, digest: str, columns: list[str]) -> None:
+    """The raw columns a file delivered (its header, as mapped to the raw table), in the
+    transaction that lands its rows. Files without a header of their own (NDJSON: a key may be
+    absent from one record only) record nothing: all their columns count as delivered."""
+    conn.execute(
+        f"insert into {RAW}.{COLUMNS} (batch_id, file_hash, columns_delivered) values (%s, %s, %s) "
+        "on conflict (batch_id, file_hash) do update set columns_delivered = excluded.columns_delivered",
+        (batch_id, digest, list(columns)),
     )

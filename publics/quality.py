@@ -13,6 +13,7 @@ import os
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 
 import psycopg
@@ -222,6 +223,7 @@ def run_checks(info: ConnInfo, printer: Callable[[str], None] = print,
                 outcome.results.append(
                     Result(suite.name, f"{suite.schema}.{suite.table}", spec, bool(r.success), observed))
     _add_single_row_values(info, outcome)
+    _name_unexpected_values(outcome)
     _store(info, outcome)
     _print(outcome, printer)
     if validations:
@@ -248,6 +250,18 @@ def _add_single_row_values(info: ConnInfo, outcome: CheckOutcome) -> None:
             for r in outcome.results:
                 if r.table == table and r.column in values and "observed_value" not in r.observed:
                     r.observed["observed_value"] = values[r.column]
+
+
+def _name_unexpected_values(outcome: CheckOutcome) -> None:
+    """A failed column expectation without a measured value (a value list, a null check…) keeps
+    the values it found as its observed value, so that dashboard 18 names the records (e.g. the
+    orders awaited by tickets already delivered) rather than showing an empty cell."""
+    for r in outcome.results:
+        values = r.observed.get("partial_unexpected_list")
+        if not r.success and values and "observed_value" not in r.observed:
+            distinct = list(dict.fromkeys(str(readable(v)) for v in values))
+            more = (r.observed.get("unexpected_count") or 0) > len(values)  # GX lists the first 20
+            r.observed["observed_value"] = " ; ".join(distinct) + (" …" if more else "")
 
 
 def _store(info: ConnInfo, outcome: CheckOutcome) -> None:
@@ -286,8 +300,17 @@ def _print(outcome: CheckOutcome, printer: Callable[[str], None]) -> None:
 def _observed(result: dict) -> object:
     """What to show of a result: the measured value, else the first failing values, else the count."""
     if "observed_value" in result:
-        return result["observed_value"]
+        return readable(result["observed_value"])
     values = result.get("partial_unexpected_list")
     if values:
-        return ", ".join(str(v) for v in values[:5]) + (" …" if len(values) > 5 else "")
+        return ", ".join(readable(v) for v in values[:5]) + (" …" if len(values) > 5 else "")
     return result.get("unexpected_count", result)
+
+
+def readable(value: object) -> object:
+    """A number as people read it: 0 rather than 0E-20, 0.0512 rather than 0.051234567…
+    (4 decimals at most, no exponent, trailing zeros dropped); anything else as it is."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        return value
+    number = Decimal(str(value)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_EVEN).normalize()
+    return format(number + 0, "f")  # + 0: -0 → 0

@@ -144,8 +144,10 @@ def test_a_forbidden_column_added_to_any_model_fails_check(built, fresh_db, quer
         (table, name)]
 
 
-def test_a_broken_reconciliation_fails_the_build(built, fresh_db, query, tmp_path) -> None:
-    # An order total that disagrees with its tickets is caught by the dbt reconciliation test.
+def test_an_order_disagreeing_with_its_tickets_is_a_warning_naming_it(built, fresh_db, query, tmp_path) -> None:
+    # An order total that disagrees with its delivered tickets compares two deliveries (the
+    # ticket delta may come a day later), not a figure we computed: the dbt reconciliation
+    # warns, the marts are built, and dashboard 18's check names the order.
     folder = tmp_path / "in"
     folder.mkdir()
     header = (GOOD / "secutix_orders_20260101.csv").read_text(encoding="cp1252").splitlines()[0]
@@ -154,10 +156,11 @@ def test_a_broken_reconciliation_fails_the_build(built, fresh_db, query, tmp_pat
         encoding="cp1252",
     )
     result = run_cli("run", str(folder), "--quarantine", str(tmp_path / "q"), env={"DATABASE_URL": fresh_db.url})
-    assert result.code == 1, result
-    assert "✘ build failed" in result.out
-    assert "equal_sums_fct_tickets_revenue_eur" in result.out
-    assert "✔ check" not in result.out, "the pipeline stops at the first failed step"
+    assert result.code == 0, result
+    assert "✔ build" in result.out and "warn" in result.out
+    assert query("select gap_type, record_id from marts.quality_delivery_gaps") == [
+        ("commande_et_billets_en_desaccord", "O1")]
+    assert "commande O1" in result.out  # the check's warning names it
 
 
 def test_check_and_dashboards_before_any_build_fail_clearly(fresh_db) -> None:

@@ -1,7 +1,10 @@
 {{ config(materialized='view') }}
 {#- Freshness and load health of each source, from the load ledger, at query time (a view):
     when each source last delivered, how many of its files the latest run rejected, and how the
-    rows of its latest file compare with the previous file of the same entity. -#}
+    rows of its latest file compare with the files before it of the same entity: with the
+    median of the previous files with rows (vars `freshness_reference_files`,
+    `freshness_min_reference_files`), so that a delta is judged against deltas; a header-only
+    latest file (nothing changed that day) is not judged. Ratios rounded to 4 decimals. -#}
 with ledger as (
     select * from {{ source('ingestion', 'load_ledger') }}
 ),
@@ -21,17 +24,45 @@ loaded as (
     where status = 'loaded' and source is not null
 ),
 
-entity_trend as (
+-- the files with rows, newest first: a header-only file (a day without changes) is neither
+-- judged nor a reference
+with_rows as (
+    select
+        source,
+        entity,
+        rows_loaded,
+        load_rank,
+        row_number() over (partition by source, entity order by load_rank) as rows_rank
+    from loaded
+    where rows_loaded > 0
+),
+
+-- the latest file, if it has rows, against the median of the files with rows before it
+reference as (
     select
         latest.source,
-        min(case when previous.rows_loaded > 0
-                 then cast(latest.rows_loaded as numeric) / previous.rows_loaded end) as min_rows_ratio,
-        max(case when previous.rows_loaded > 0
-                 then cast(latest.rows_loaded as numeric) / previous.rows_loaded end) as max_rows_ratio
-    from loaded as latest
-    inner join loaded as previous on latest.source = previous.source and latest.entity = previous.entity
-    where latest.load_rank = 1 and previous.load_rank = 2
-    group by latest.source
+        latest.entity,
+        latest.rows_loaded,
+        count(*) as reference_files,
+        percentile_cont(0.5) within group (order by previous.rows_loaded) as reference_rows
+    from with_rows as latest
+    inner join with_rows as previous
+        on
+            latest.source = previous.source
+            and latest.entity = previous.entity
+            and previous.rows_rank between 2 and {{ var('freshness_reference_files', 7) }} + 1
+    where latest.load_rank = 1
+    group by latest.source, latest.entity, latest.rows_loaded
+),
+
+entity_trend as (
+    select
+        source,
+        cast(min(rows_loaded / reference_rows) as numeric(12, 4)) as min_rows_ratio,
+        cast(max(rows_loaded / reference_rows) as numeric(12, 4)) as max_rows_ratio
+    from reference
+    where reference_files >= {{ var('freshness_min_reference_files', 3) }}
+    group by source
 ),
 
 per_source as (

@@ -1,5 +1,29 @@
-with source as (
-    select * from {{ source('secutix', 'orders') }}
+{#- Each field with the raw column it comes from: the latest version whose file delivered that
+    column wins it (a delta without the column keeps it); none: a required column. -#}
+{%- set fields = {
+    'ordered_at': none,
+    'order_state': none,
+    'order_originator': none,
+    'sales_channel_code': 'sales_channel',
+    'point_of_sale': 'point_of_sale',
+    'buyer_contact_id': 'buying_contact_number',
+    'total_amount_eur': 'total_amount_itx',
+    'payment_state': 'payment_state',
+    'currency_code': 'currency_code'
+} -%}
+
+with deliveries as (
+    select * from {{ source('ingestion', 'load_columns') }}
+),
+
+source as (
+    -- each raw row with the columns its file delivered (NULL: unknown, counted as all)
+    select
+        orders.*,
+        deliveries.columns_delivered as _columns_delivered
+    from {{ source('secutix', 'orders') }} as orders
+    left join deliveries
+        on orders._batch_id = deliveries.batch_id and orders._file_hash = deliveries.file_hash
 ),
 
 typed as (
@@ -17,12 +41,13 @@ typed as (
         {{ parse_timestamp_fr('last_update') }} as updated_at,
         _source_file,
         _row_number,
-        _loaded_at
+        _loaded_at,
+        _columns_delivered
     from source
 ),
 
 latest as (
-    {{ latest_record('typed', 'order_id', 'updated_at') }}
+    {{ latest_record('typed', 'order_id', 'updated_at', fields) }}
 ),
 
 final as (
@@ -37,7 +62,7 @@ final as (
         sales_channel_code,
         point_of_sale,
         buyer_contact_id,
-        total_amount_eur,
+        cast(total_amount_eur as numeric(14, 2)) as total_amount_eur,  -- its precision, lost in the per-field window
         payment_state,
         currency_code,
         updated_at,

@@ -1,5 +1,31 @@
-with source as (
-    select * from {{ source('secutix', 'performances') }}
+{#- Each field with the raw column it comes from: the latest version whose file delivered that
+    column wins it (a delta without the column keeps it); none: a required column. -#}
+{%- set fields = {
+    'show_code': none,
+    'starts_at': none,
+    'capacity': none,
+    'show_id': 'product_id',
+    'show_name': 'product_name',
+    'product_family_type': 'product_family_type',
+    'genre': 'genre',
+    'venue_code': 'venue_code',
+    'venue_name': 'venue_name',
+    'duration_min': 'duration_min',
+    'performance_state': 'performance_state'
+} -%}
+
+with deliveries as (
+    select * from {{ source('ingestion', 'load_columns') }}
+),
+
+source as (
+    -- each raw row with the columns its file delivered (NULL: unknown, counted as all)
+    select
+        performances.*,
+        deliveries.columns_delivered as _columns_delivered
+    from {{ source('secutix', 'performances') }} as performances
+    left join deliveries
+        on performances._batch_id = deliveries.batch_id and performances._file_hash = deliveries.file_hash
 ),
 
 typed as (
@@ -19,12 +45,13 @@ typed as (
         {{ parse_timestamp_fr('last_update') }} as updated_at,
         _source_file,
         _row_number,
-        _loaded_at
+        _loaded_at,
+        _columns_delivered
     from source
 ),
 
 latest as (
-    {{ latest_record('typed', 'performance_id', 'updated_at') }}
+    {{ latest_record('typed', 'performance_id', 'updated_at', fields) }}
 ),
 
 final as (

@@ -1,5 +1,30 @@
-with source as (
-    select * from {{ source('secutix', 'tickets') }}
+{#- Each field with the raw column it comes from: the latest version whose file delivered that
+    column wins it (a delta without the column keeps it); none: a required column. -#}
+{%- set fields = {
+    'order_id': none,
+    'performance_id': none,
+    'price_eur': none,
+    'ticket_state': none,
+    'seat_category_code': 'seat_category_code',
+    'tariff_code': 'audience_sub_category',
+    'price_level': 'price_level',
+    'vat_rate_pct': 'vat_rate',
+    'holder_contact_id': 'cultural_contact_number',
+    'barcode': 'barcode'
+} -%}
+
+with deliveries as (
+    select * from {{ source('ingestion', 'load_columns') }}
+),
+
+source as (
+    -- each raw row with the columns its file delivered (NULL: unknown, counted as all)
+    select
+        tickets.*,
+        deliveries.columns_delivered as _columns_delivered
+    from {{ source('secutix', 'tickets') }} as tickets
+    left join deliveries
+        on tickets._batch_id = deliveries.batch_id and tickets._file_hash = deliveries.file_hash
 ),
 
 typed as (
@@ -18,12 +43,13 @@ typed as (
         {{ parse_timestamp_fr('last_update') }} as updated_at,
         _source_file,
         _row_number,
-        _loaded_at
+        _loaded_at,
+        _columns_delivered
     from source
 ),
 
 latest as (
-    {{ latest_record('typed', 'ticket_id', 'updated_at') }}
+    {{ latest_record('typed', 'ticket_id', 'updated_at', fields) }}
 ),
 
 final as (
@@ -35,7 +61,7 @@ final as (
         tariff_code,
         price_level,
         price_eur,
-        vat_rate_pct,
+        cast(vat_rate_pct as numeric(14, 3)) as vat_rate_pct,  -- its precision, lost in the per-field window
         ticket_state,
         ticket_state in ('CANCELLED', 'INVALIDATED') as is_cancelled,
         holder_contact_id,

@@ -5,9 +5,42 @@
     relation of its own (it is inlined into its two readers; identifiers land in `restricted`
     only). -#}
 {{ config(materialized='ephemeral') }}
+{#- Each field with the raw column it comes from: the latest version whose file delivered that
+    column wins it (a delta without the column keeps it); none: a required column. -#}
+{%- set fields = {
+    'contact_type': none,
+    'title': 'title',
+    'first_name': 'firstname',
+    'last_name': 'lastname',
+    'structure_name': 'official_name',
+    'email': 'email',
+    'email_key': 'email',
+    'name_key': 'lastname',
+    'phone': 'phone',
+    'mobile_phone': 'mobile_phone',
+    'address_line': 'line1',
+    'birth_date': 'birthdate',
+    'postcode': 'zipcode',
+    'town': 'town',
+    'country_code': 'country_code',
+    'preferred_language': 'pref_lang',
+    'profession': 'profession',
+    'has_newsletter_opt_in': 'opt_in_newsletter',
+    'created_at': 'creation_date'
+} -%}
 
-with source as (
-    select * from {{ source('secutix', 'contacts') }}
+with deliveries as (
+    select * from {{ source('ingestion', 'load_columns') }}
+),
+
+source as (
+    -- each raw row with the columns its file delivered (NULL: unknown, counted as all)
+    select
+        contacts.*,
+        deliveries.columns_delivered as _columns_delivered
+    from {{ source('secutix', 'contacts') }} as contacts
+    left join deliveries
+        on contacts._batch_id = deliveries.batch_id and contacts._file_hash = deliveries.file_hash
 ),
 
 typed as (
@@ -41,12 +74,13 @@ typed as (
         {{ parse_timestamp_fr('last_update') }} as updated_at,
         _source_file,
         _row_number,
-        _loaded_at
+        _loaded_at,
+        _columns_delivered
     from source
 ),
 
 latest as (
-    {{ latest_record('typed', 'contact_id', 'updated_at') }}
+    {{ latest_record('typed', 'contact_id', 'updated_at', fields) }}
 ),
 
 final as (
