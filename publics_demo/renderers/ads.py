@@ -374,7 +374,7 @@ def write_broken(out_dir: Path) -> list[dict]:
     # Re-saved with a pipe separator by a tool set to "|".
     rows = read_csv(api.read_bytes(), "utf-8")
     broken.emit(f"{api.stem}_pipe.csv", csv_bytes(rows, "utf-8", "|"), "wrong_delimiter",
-                "missing required column(s): campaign_id", 1)
+                "the header has one field: not ';', ',' or tab-separated?", 1)
 
     # Two UI downloads pasted one below the other: data below the first "Total:" line.
     lines = ui.read_bytes().split(b"\r\n")
