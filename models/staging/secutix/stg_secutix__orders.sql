@@ -12,18 +12,8 @@
     'currency_code': 'currency_code'
 } -%}
 
-with deliveries as (
-    select * from {{ source('ingestion', 'load_columns') }}
-),
-
-source as (
-    -- each raw row with the columns its file delivered (NULL: unknown, counted as all)
-    select
-        orders.*,
-        deliveries.columns_delivered as _columns_delivered
-    from {{ source('secutix', 'orders') }} as orders
-    left join deliveries
-        on orders._batch_id = deliveries.batch_id and orders._file_hash = deliveries.file_hash
+with source as (
+    {{ with_columns_delivered(source('secutix', 'orders')) }}
 ),
 
 typed as (

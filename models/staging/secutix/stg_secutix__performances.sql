@@ -14,18 +14,8 @@
     'performance_state': 'performance_state'
 } -%}
 
-with deliveries as (
-    select * from {{ source('ingestion', 'load_columns') }}
-),
-
-source as (
-    -- each raw row with the columns its file delivered (NULL: unknown, counted as all)
-    select
-        performances.*,
-        deliveries.columns_delivered as _columns_delivered
-    from {{ source('secutix', 'performances') }} as performances
-    left join deliveries
-        on performances._batch_id = deliveries.batch_id and performances._file_hash = deliveries.file_hash
+with source as (
+    {{ with_columns_delivered(source('secutix', 'performances')) }}
 ),
 
 typed as (

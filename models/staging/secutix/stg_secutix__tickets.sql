@@ -13,18 +13,8 @@
     'barcode': 'barcode'
 } -%}
 
-with deliveries as (
-    select * from {{ source('ingestion', 'load_columns') }}
-),
-
-source as (
-    -- each raw row with the columns its file delivered (NULL: unknown, counted as all)
-    select
-        tickets.*,
-        deliveries.columns_delivered as _columns_delivered
-    from {{ source('secutix', 'tickets') }} as tickets
-    left join deliveries
-        on tickets._batch_id = deliveries.batch_id and tickets._file_hash = deliveries.file_hash
+with source as (
+    {{ with_columns_delivered(source('secutix', 'tickets')) }}
 ),
 
 typed as (
