@@ -2,7 +2,11 @@
 
 Files written to `<out>/secutix/`:
 
-- `secutix_contacts_<today>.csv`, `secutix_performances_<today>.csv`: full exports;
+- `secutix_contacts_<today>.csv`, `secutix_performances_<today>.csv`: full exports (the contacts'
+  taken two hours before the last extracts);
+- `secutix_contacts_delta_<today>.csv`: the contacts edited since the full export (a new mobile
+  number), from a saved extraction *without* the BIRTHDATE and PROFESSION columns: a column a
+  delta does not deliver is "not delivered", so staging keeps those fields from the full export;
 - `secutix_orders_<d>.csv` + `secutix_tickets_<d>.csv` for two *overlapping* delta deliveries:
   the first covers everything up to 01/03/2026, the second everything updated from 01/02/2026
   to the export day. An order in both appears in the second with a later LAST_UPDATE (and a
@@ -55,6 +59,9 @@ class Delivery:
 
 
 FULL_EXPORT_STAMP = EXPORT_TIME.strftime("%Y%m%d")
+FULL_CONTACTS_TIME = EXPORT_TIME - timedelta(hours=2)  # the contacts' full export, then a delta
+CONTACT_DELTA_SHARE = 0.04
+CONTACT_DELTA_LEAVES_OUT = ("BIRTHDATE", "PROFESSION")
 DELIVERIES = (
     Delivery("20260301", None, datetime(2026, 3, 1, 23, 59, 59)),
     Delivery(FULL_EXPORT_STAMP, datetime(2026, 2, 1, 0, 0, 0), EXPORT_TIME),
@@ -169,6 +176,9 @@ def write(world: World, out_dir: Path) -> tuple[dict[str, int], dict]:
 
     n_contacts, contact_defects = _write_contacts(world, folder, truth)
     counts[f"secutix_contacts_{FULL_EXPORT_STAMP}.csv"] = n_contacts
+    delta_name, delta_defect = _write_contacts_delta(world, folder)
+    counts[delta_name] = delta_defect["count"]
+    contact_defects.append(delta_defect)
     n_perf, perf_defects = _write_performances(world, folder)
     counts[f"secutix_performances_{FULL_EXPORT_STAMP}.csv"] = n_perf
     ordered = {}
@@ -265,7 +275,7 @@ def _write_contacts(world: World, folder: Path, truth: SecutixTruth) -> tuple[in
             last = max(r.created, truth.last_seen.get(r.number, r.created))
             if rng.random() < 0.2:  # a profile edit (address, opt-in…) since
                 last = last + (EXPORT_TIME - last) * rng.random()
-            last = min(last.replace(microsecond=0), EXPORT_TIME)
+            last = min(last.replace(microsecond=0), FULL_CONTACTS_TIME)
             w.writerow([r.number, r.title, r.firstname, r.lastname, r.contact_type, r.official_name,
                         fmt_date(r.birthdate), r.email, r.phone, r.mobile_phone, r.line1, r.zipcode, r.town,
                         r.country_code, r.pref_lang, r.profession, "O" if r.opt_in else "N",
@@ -299,6 +309,34 @@ def _write_contacts(world: World, folder: Path, truth: SecutixTruth) -> tuple[in
                 "what": "accents and ligatures in names and towns (é, è, ç, ë, œ…) in Windows-1252",
                 "count": accented})
     return n, out
+
+
+def _write_contacts_delta(world: World, folder: Path) -> tuple[str, dict]:
+    """The contacts whose mobile number changed after the full export, in a delta that leaves
+    out two columns (CONTACT_DELTA_LEAVES_OUT): their birth date and profession stay as the full
+    export gave them. The new number replaces the old one in the world (the truth)."""
+    rng = world.rng("secutix-contacts-delta")
+    name = f"secutix_contacts_delta_{FULL_EXPORT_STAMP}.csv"
+    columns = [c for c in CONTACT_COLUMNS if c not in CONTACT_DELTA_LEAVES_OUT]
+    edited = [r for r in world.contacts if r.mobile_phone and r.created <= FULL_CONTACTS_TIME
+              and rng.random() < CONTACT_DELTA_SHARE]
+    fh, w = writer(folder / name)
+    with fh:
+        w.writerow(columns)
+        for r in edited:
+            r.mobile_phone = rng.choice(("06", "07")) + "".join(str(rng.randrange(10)) for _ in range(8))
+            last = FULL_CONTACTS_TIME + timedelta(seconds=rng.randint(60, 7000))
+            values = {"CONTACT_NUMBER": r.number, "TITLE": r.title, "FIRSTNAME": r.firstname,
+                      "LASTNAME": r.lastname, "CONTACT_TYPE": r.contact_type, "OFFICIAL_NAME": r.official_name,
+                      "EMAIL": r.email, "PHONE": r.phone, "MOBILE_PHONE": r.mobile_phone, "LINE1": r.line1,
+                      "ZIPCODE": r.zipcode, "TOWN": r.town, "COUNTRY_CODE": r.country_code,
+                      "PREF_LANG": r.pref_lang, "OPT_IN_NEWSLETTER": "O" if r.opt_in else "N",
+                      "CREATION_DATE": fmt_ts(r.created), "COMMENT": r.comment, "LAST_UPDATE": fmt_ts(last)}
+            w.writerow([values[c] for c in columns])
+    return name, {"file": f"{FOLDER}/{name}", "defect": "delta_without_columns",
+                  "what": f"a contacts delta without the columns {', '.join(CONTACT_DELTA_LEAVES_OUT)}: "
+                          "the fields it does not deliver keep their value (not erased)",
+                  "count": len(edited), "contact_numbers": [r.number for r in edited]}
 
 
 def _write_performances(world: World, folder: Path) -> tuple[int, list[dict]]:
@@ -391,7 +429,7 @@ def write_broken(out_dir: Path) -> list[dict]:
     """Damaged copies of the SecuTix files in `<out>/broken/secutix/` (run `write` first)."""
     broken = BrokenFolder(out_dir, SOURCE)
     files = {p.name: p.read_bytes() for p in sorted((Path(out_dir) / FOLDER).glob("*.csv"))}
-    contacts = next(n for n in files if "contacts" in n)
+    contacts = next(n for n in files if n.startswith("secutix_contacts_2"))
     orders = next(n for n in files if "orders" in n)
     tickets = next(n for n in files if "tickets" in n)
     performances = next(n for n in files if "performances" in n)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from decimal import Decimal
 
 import pytest
@@ -129,6 +130,7 @@ CAUGHT_BY = {
 }
 ABSORBED = {
     "accented_text": "encodings detected at ingestion (tests/unit/test_readers.py), accents kept",
+    "delta_without_columns": "a column a delta lacks is not delivered: latest_record per field keeps it",
     "overlapping_deliveries": "staging keeps the latest version of each record (latest_record)",
     "canceled_between_deliveries": "the later delivery's state wins (unit test orders_keep_latest_version…)",
     "redelivered_month": "the later delivery of each ad row wins (unit test meta_spend_in_either…)",
@@ -249,3 +251,30 @@ def test_web_sessions_channel_and_campaign_against_the_planted_truth(demo) -> No
         assert c["found"] / c["seen"] >= 0.99, (tool, c)
         assert c["channel"] / c["found"] >= 0.99, (tool, c)
         assert c["campaign"] / c["found"] >= 0.99, (tool, c)
+
+
+def _secutix_rows(out, name: str) -> dict[str, dict]:
+    with open(out / INBOX / "secutix" / name, encoding="cp1252", newline="") as fh:
+        return {row["CONTACT_NUMBER"]: row for row in csv.DictReader(fh, delimiter=";")}
+
+
+def test_a_contacts_delta_without_columns_keeps_the_fields_it_did_not_deliver(demo) -> None:
+    """The demo's contacts delta leaves out BIRTHDATE and PROFESSION: the edited contacts keep
+    the full export's birth date and take the delta's new mobile number."""
+    _, out, _, query = demo
+    planted = next(d for d in demo_truth.read_truth(out, "secutix")["defects"]
+                   if d["defect"] == "delta_without_columns")
+    delta_name = planted["file"].rsplit("/", 1)[1]
+    delta = _secutix_rows(out, delta_name)
+    full = _secutix_rows(out, delta_name.replace("contacts_delta_", "contacts_"))
+    assert planted["count"] == len(delta) > 0 and "BIRTHDATE" not in next(iter(delta.values()))
+    rows = query("select contact_id, to_char(birth_date, 'DD/MM/YYYY'), mobile_phone "
+                 "from restricted.restricted_contact_identities where contact_id = any(%s)", (list(delta),))
+    assert len(rows) == len(delta)
+    digits = lambda text: "".join(c for c in text or "" if c.isdigit())[-9:]
+    for contact, birth, mobile in rows:
+        assert (birth or "") == full[contact]["BIRTHDATE"], contact
+        assert digits(mobile) == digits(delta[contact]["MOBILE_PHONE"]) != digits(full[contact]["MOBILE_PHONE"])
+    with_birth = sum(1 for c in delta if full[c]["BIRTHDATE"])
+    print(f"\ncontacts delta without BIRTHDATE/PROFESSION: {len(delta)} contacts, {with_birth} birth dates kept")
+    assert with_birth > 0

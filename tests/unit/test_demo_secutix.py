@@ -115,7 +115,7 @@ def test_same_seed_and_scale_give_byte_identical_files(tmp_path):
     digest_a, digest_b = tree_digest(tmp_path / "a"), tree_digest(tmp_path / "b")
     assert a == b
     secutix = [n for n in digest_a if "secutix" in n.split("/")[1]]
-    assert len(secutix) == 12  # six SecuTix files, five broken copies and the truth
+    assert len(secutix) == 13  # seven SecuTix files, five broken copies and the truth
     assert len([n for n in digest_a if n.startswith("inbox/")]) == len(a)  # the summary names every delivery
     assert digest_a == digest_b
 
@@ -151,7 +151,7 @@ def test_summary_counts_the_rows_of_each_written_file(generated, inbox):
 def test_file_names_follow_the_contract_patterns(inbox):
     names = sorted(p.name for p in inbox.iterdir())
     assert names == [
-        "secutix_contacts_20260715.csv", "secutix_orders_20260301.csv", "secutix_orders_20260715.csv",
+        "secutix_contacts_20260715.csv", "secutix_contacts_delta_20260715.csv", "secutix_orders_20260301.csv", "secutix_orders_20260715.csv",
         "secutix_performances_20260715.csv", "secutix_tickets_20260301.csv", "secutix_tickets_20260715.csv",
     ]
 
