@@ -12,7 +12,7 @@
       numbered above 0 belongs to the export before it (the rest of it, or a shard sent again
       after a rejection): the shards of one export add up, a new export replaces the whole day;
     - the latest export (by arrival) is kept.
-    One row per delivered file × day × stream (distinct files, not events: ranking them is cheap).
+    One row per delivered file × day × stream, with its events (files, not events, are ranked: cheap).
     DECISIONLOG.md, "GA4 days: delivery by delivery". -#}
 
 {%- set shard = '-([0-9]{12})([^0-9]|$)' -%}
@@ -22,13 +22,15 @@ with source as (
 ),
 
 files as (
-    select distinct
+    select
         event_date,
         coalesce(stream_id, '') as stream_key,
         _source_file,
         _file_hash,
-        _loaded_at
+        _loaded_at,
+        count(*) as events
     from source
+    group by event_date, coalesce(stream_id, ''), _source_file, _file_hash, _loaded_at
 ),
 
 parts as (
@@ -71,6 +73,7 @@ final as (
         export_table,
         shard_number,
         export_number,
+        events,
         delivery_rank,
         delivery_rank = 1 as is_kept
     from ranked
