@@ -82,33 +82,21 @@ ga4_late as (
         late.export_table || ' du ' || late.event_date as late_file_date,
         kept.source_file as kept_file,
         kept.export_table || ' du ' || kept.event_date as kept_file_date,
-        late.events
+        late.events as records
     from ga4_days as late
     inner join ga4_days as kept
         on late.event_date = kept.event_date and late.stream_key = kept.stream_key
     where kept.is_kept and not late.is_kept and late.loaded_at > late.kept_since
 ),
 
-reports_late as (
+-- every late row (a report line counts one, a GA4 file-day its events), then one row per pair of files
+late_rows as (
     select
-        entity,
-        late_file,
-        late_file_date,
-        kept_file,
-        kept_file_date,
-        count(*) as records
+        late.*,
+        1 as records
     from late
-    group by entity, late_file, late_file_date, kept_file, kept_file_date
     union all
-    select
-        entity,
-        late_file,
-        late_file_date,
-        kept_file,
-        kept_file_date,
-        sum(events) as records
-    from ga4_late
-    group by entity, late_file, late_file_date, kept_file, kept_file_date
+    select * from ga4_late
 ),
 
 final as (
@@ -118,11 +106,12 @@ final as (
         late_file_date,
         kept_file,
         kept_file_date,
-        records,
+        sum(records) as records,
         late_file || ' (du ' || late_file_date || ') livré après ' || kept_file || ' (du ' || kept_file_date
-        || ') : ' || cast(records as {{ dbt.type_string() }}) || ' ligne(s) plus ancienne(s) non reprise(s)'
+        || ') : ' || cast(sum(records) as {{ dbt.type_string() }}) || ' ligne(s) plus ancienne(s) non reprise(s)'
             as stale_description
-    from reports_late
+    from late_rows
+    group by entity, late_file, late_file_date, kept_file, kept_file_date
 )
 
 select * from final
