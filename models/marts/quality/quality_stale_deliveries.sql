@@ -64,15 +64,11 @@ late as (
         and ranked.file_date < kept.file_date
 ),
 
--- GA4 days (base_ga4__deliveries): a file not kept that arrived after the kept delivery of its
--- day began to arrive (an intraday table after the daily one)
+-- GA4 days (base_ga4__deliveries): a file not kept that arrived, in a later ingestion, after a
+-- kept file of its day (an intraday table after the daily one; in one ingestion, the order of
+-- the file names is no order of arrival)
 ga4_days as (
-    select
-        deliveries.*,
-        min(case when deliveries.is_kept then deliveries.loaded_at end) over (
-            partition by deliveries.event_date, deliveries.stream_key
-        ) as kept_since
-    from {{ ref('base_ga4__deliveries') }} as deliveries
+    select * from {{ ref('base_ga4__deliveries') }}
 ),
 
 ga4_late as (
@@ -86,7 +82,11 @@ ga4_late as (
     from ga4_days as late
     inner join ga4_days as kept
         on late.event_date = kept.event_date and late.stream_key = kept.stream_key
-    where kept.is_kept and not late.is_kept and late.loaded_at > late.kept_since
+    where
+        kept.is_kept
+        and not late.is_kept
+        and late.loaded_at > kept.loaded_at
+        and late.batch_id != kept.batch_id
 ),
 
 -- every late row (a report line counts one, a GA4 file-day its events), then one row per pair of files

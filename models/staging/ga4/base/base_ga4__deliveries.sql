@@ -27,10 +27,11 @@ files as (
         coalesce(stream_id, '') as stream_key,
         _source_file,
         _file_hash,
+        _batch_id,
         _loaded_at,
         count(*) as events
     from source
-    group by event_date, coalesce(stream_id, ''), _source_file, _file_hash, _loaded_at
+    group by event_date, coalesce(stream_id, ''), _source_file, _file_hash, _batch_id, _loaded_at
 ),
 
 parts as (
@@ -69,6 +70,7 @@ final as (
         stream_key,
         _source_file as source_file,
         _file_hash as file_hash,
+        _batch_id as batch_id,
         _loaded_at as loaded_at,
         export_table,
         shard_number,
