@@ -215,6 +215,16 @@ def _truth_document(world: World, web: WebWorld, truth: WebTruth, counts: dict[s
          "what": "purchase visit without its ecommerceOrder action (the confirmation page is there)",
          "count": len(truth.flags["matomo_order_not_tracked"]),
          "transaction_ids": truth.flags["matomo_order_not_tracked"]},
+        {"file": f"{ga4.FOLDER}/events_*-*.json.gz", "defect": "ga4_sharded_days",
+         "what": "days delivered as bq extract shards (…-000000000000, …-000000000001): parts of one day, added up",
+         "count": sum(1 for n in ga4_daily if n.endswith(".json.gz"))},
+        {"file": f"{ga4.FOLDER}/events_intraday_*", "defect": "ga4_intraday_then_daily",
+         "what": "a day's intraday table delivered beside its daily table, which supersedes it (count the day once)",
+         "count": sum(c for n, c in ga4_files.items() if n.startswith("events_intraday_"))},
+        {"file": f"{ga4.FOLDER}/*", "defect": "ga4_cookieless_pings",
+         "what": "Consent Mode cookieless pings: page_view without the user_pseudo_id key nor ga_session_id "
+                 "(counted as events, no session)",
+         "count": truth.pings},
         {"file": [f"{ga4.FOLDER}/*", f"{matomo.FOLDER}/*"], "defect": "utm_variants",
          "what": "sessions whose link was tagged otherwise than the plan (Campaign.tagged: fb, Facebook, "
                  "m.facebook.com, medium Social…); Matomo lower-cases campaign values, GA4 keeps them as typed",
