@@ -25,7 +25,7 @@ from tests.conftest import FIXTURES, querier, run_cli
 
 DELIVERIES = FIXTURES / "ga4" / "deliveries"
 FOLDERS = ("1_first_delivery", "2_second_delivery", "3_third_delivery")
-BUILD = ["utm_source_aliases", "utm_medium_aliases", "base_ga4__deliveries", "stg_ga4__events",
+BUILD = ["utm_source_aliases", "utm_medium_aliases", "base_ga4__deliveries", "stg_ga4__deliveries", "stg_ga4__events",
          "quality_stale_deliveries", "--indirect-selection", "cautious"]
 PER_DAY = "select event_date::text, count(*) from staging.stg_ga4__events group by 1 order by 1"
 

@@ -49,13 +49,13 @@ invitations as (
 
 -- UTM parameters as the links were tagged (GA4 collected_traffic_source, raw): conforming when
 -- source and medium are written exactly as a value of the controlled list
--- (the kept delivery of each day only: base_ga4__deliveries, as in staging)
+-- (the kept delivery of each day only: stg_ga4__deliveries, as in staging)
 tagged_links as (
     select
         {{ publics.json_text(publics.json_get('events.record', 'collected_traffic_source'), 'manual_source') }} as utm_source,
         {{ publics.json_text(publics.json_get('events.record', 'collected_traffic_source'), 'manual_medium') }} as utm_medium
     from {{ source('ga4', 'events') }} as events
-    inner join {{ ref('base_ga4__deliveries') }} as deliveries
+    inner join {{ ref('stg_ga4__deliveries') }} as deliveries
         on
             events._file_hash = deliveries.file_hash
             and events.event_date = deliveries.event_date

@@ -64,11 +64,11 @@ late as (
         and ranked.file_date < kept.file_date
 ),
 
--- GA4 days (base_ga4__deliveries): a file not kept that arrived, in a later ingestion, after a
+-- GA4 days (stg_ga4__deliveries): a file not kept that arrived, in a later ingestion, after a
 -- kept file of its day (an intraday table after the daily one; in one ingestion, the order of
 -- the file names is no order of arrival)
 ga4_days as (
-    select * from {{ ref('base_ga4__deliveries') }}
+    select * from {{ ref('stg_ga4__deliveries') }}
 ),
 
 ga4_late as (
