@@ -262,7 +262,7 @@ def _copy_json(conn: psycopg.Connection, entity: contracts.Entity, plan: JsonCop
     INSERT … SELECT then casts each line to jsonb (`record`), takes the scalar columns (a string
     as its decoded text, true/false, null as NULL, a number as written in the line — what the
     row path's `as_text` gives) and, per row, says whether the row path would have done
-    otherwise: not an object, a required key absent (or null or "" where not nullable), a
+    otherwise: not an object, a required key absent, null or "" (a nullable one may be), a
     scalar column holding an object, an array or a number Python would rewrite (1.50, 1E2), a
     top-level key the contract does not know (drift: the row path adds its column). Any such
     row, a line count that differs from the rows COPY made, invalid JSON or UTF-8, a value jsonb
@@ -297,9 +297,7 @@ def _copy_json(conn: psycopg.Connection, entity: contracts.Entity, plan: JsonCop
     ).format(number, fields)
     doubts = [sql.SQL("jsonb_typeof(record) <> 'object'")]
     for key in plan.required:
-        if key in plan.nullable:
-            doubts.append(sql.SQL("not record ? {k}").format(k=sql.Literal(key)))
-        else:
+        if key not in plan.nullable:  # a nullable key may be null or absent (exporters leave NULLs out)
             doubts.append(sql.SQL("coalesce(record -> {k}, 'null') in ('null', '\"\"')").format(k=sql.Literal(key)))
     for column, key in plan.scalars:
         doubts.append(sql.SQL(

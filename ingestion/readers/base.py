@@ -100,7 +100,8 @@ class JsonCopySource:
     """An NDJSON file PostgreSQL can check and load itself (landing.py, `_copy_json`): one JSON
     object per physical line (blank lines allowed), its bytes from `offset` (after a UTF-8 BOM),
     gunzipped if `gzip`. `scalars` are the (column, top-level key) pairs landed as text besides
-    `record`; `required` keys must be present, and not null or "" unless in `nullable`; a key
+    `record`; `required` keys must be present and not null or "", unless in `nullable` (then null,
+    "" or absent: exporters leave NULL fields out); a key
     not in `known` is drift (None: an open schema)."""
 
     path: Path

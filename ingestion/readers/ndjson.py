@@ -9,9 +9,10 @@ convenience and indexing, and `record` (jsonb) = the line itself, untouched; dbt
 
 - gzip is detected from the magic bytes, not from the name; UTF-8, a BOM is tolerated;
 - blank lines are skipped; `_row_number` is the physical line of the event;
-- a line that is not a JSON object, a required key missing (or null where the contract does not
-  allow null), a value PostgreSQL jsonb cannot hold (NaN, \\u0000), an empty file: the file is
-  rejected with its line and the problem;
+- a line that is not a JSON object, a required key missing or without a value (the keys the
+  contract declares `nullable` may be null or absent: exporters leave NULL fields out), a value
+  PostgreSQL jsonb cannot hold (NaN, \\u0000), an empty file: the file is rejected with its line,
+  the key and the problem;
 - top-level keys the export schema does not know (contract option `known_fields`) are schema
   drift: reported, and loaded in the raw table's `_extra` jsonb (nested values as JSON text)
   besides being in `record`. Drift must be known before the first row is written (the columns
@@ -92,6 +93,23 @@ def _words(entity: Entity, option: str) -> set[str]:
     return set(str(dict(entity.options).get(option) or "").split())
 
 
+def _required_problem(event: dict, required: tuple[str, ...] | list[str], nullable: set[str]) -> str | None:
+    """What is wrong with an event's required keys, in words naming them; None: nothing.
+
+    A key the contract declares `nullable` may be null, "" or absent: `bq extract` and most
+    exporters leave NULL fields out of the JSON, so an absent nullable key is a null (a Consent
+    Mode cookieless ping has no `user_pseudo_id` key at all). The other required keys must be
+    present with a value."""
+    absent = [k for k in required if k not in nullable and k not in event]
+    empty = [k for k in required if k not in nullable and k in event and event[k] in (None, "")]
+    parts = []
+    if absent:
+        parts.append(f"required key(s) missing: {', '.join(absent)}")
+    if empty:
+        parts.append(f"required key(s) without a value (null or \"\"): {', '.join(empty)}")
+    return "; ".join(parts) or None
+
+
 def _events(path: Path, entity: Entity) -> Iterator[tuple[int, str, dict]]:
     """(line number, line text, event) for every non-blank line, checked."""
     nullable = _words(entity, "nullable")
@@ -130,14 +148,9 @@ def _events(path: Path, entity: Entity) -> Iterator[tuple[int, str, dict]]:
             if not isinstance(event, dict):
                 kind = type(event).__name__.replace("dict", "object").replace("list", "array")
                 raise RejectedFile(path, line_no, f"expected one JSON object per line, found {kind}")
-            missing = [
-                k for k in entity.required
-                if k not in event or (event[k] in (None, "") and k not in nullable)
-            ]
-            if missing:
-                raise RejectedFile(
-                    path, line_no, f"missing required key(s) (absent or null): {', '.join(missing)}"
-                )
+            problem = _required_problem(event, entity.required, nullable)
+            if problem:
+                raise RejectedFile(path, line_no, problem)
             if "\\u0000" in line and NUL_ESCAPE.search(line):
                 raise RejectedFile(path, line_no, "\\u0000 (NUL) in a value: PostgreSQL jsonb refuses it")
             seen = True

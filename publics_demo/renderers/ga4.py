@@ -2,14 +2,21 @@
 
 Files written to `<out>/inbox/ga4/`: `events_YYYYMMDD.ndjson.gz`, one per day of the web window,
 as `bq extract --destination_format NEWLINE_DELIMITED_JSON --compression GZIP` writes the daily
-table `analytics_<property>.events_YYYYMMDD` (day in the property's time zone, Europe/Paris):
+table `analytics_<property>.events_YYYYMMDD` (day in the property's time zone, Europe/Paris);
+one day in `SHARD_EVERY` as shards `events_YYYYMMDD-000000000000.json.gz`, `…-000000000001…`
+(`bq extract` to a wildcard URI: parts of one day, not versions of it); the day `intraday_day()`
+twice, its `events_intraday_YYYYMMDD.ndjson.gz` (the first half of its events, exported while the
+day was collected) beside its daily table, which supersedes it (tests/fixtures/ga4/deliveries/README.md):
 one event per line, the export schema's field names and nesting (docs/formats.md §3 and the samples
 in tests/fixtures/reference/ga4/), INT64 values as JSON strings (`"event_timestamp":
 "1748779203123456"`, `"int_value":"3"`), timestamps in UTC microseconds, `event_params` as
 key/value records (`string_value`, `int_value`, `float_value`, `double_value`).
 
 Only the sessions of devices that consented (`world.visits.CONSENT_RATE`) and block no tracker are
-there. Events of a session: `first_visit` (the device's first session), `session_start`, one
+there as sessions; the devices that refused send cookieless pings (Consent Mode): a `page_view`
+per page without the `user_pseudo_id` key (NULL fields are left out of the export) nor
+`ga_session_id`, `privacy_info.analytics_storage` "No" — no session, no purchase.
+Events of a session: `first_visit` (the device's first session), `session_start`, one
 `page_view` per page, `view_item` on show pages, `begin_checkout` on the cart and `purchase`
 on the confirmation page (ecommerce: `transaction_id` = the SecuTix file number,
 `purchase_revenue` in euros, one item per performance × seat category × tariff). The UTM of a
@@ -52,7 +59,7 @@ from publics_demo.world.visits import (
     Touch,
     Visitor,
 )
-from publics_demo.world.webclock import mix64, utc_offset
+from publics_demo.world.webclock import WEB_END, mix64, utc_offset
 
 FOLDER = "inbox/ga4"
 SOURCE = "ga4"
@@ -61,6 +68,21 @@ HOSTNAME = SITE.removeprefix("https://")
 BRAND = "Opéra Favart"
 EUR_TO_USD = 1.10  # GA4 converts revenue at the day's rate; a fixed one is enough here
 CHUNK_EVENTS = 5_000  # events handed to the writer thread at a time (memory stays bounded)
+SHARD_EVERY = 9  # one day in 9 is delivered as two `bq extract` shards (a table above 1 GB in life)
+
+
+def is_sharded(day: date) -> bool:
+    return day.toordinal() % SHARD_EVERY == 0
+
+
+def shard_name(day: date, number: int) -> str:
+    """`bq extract … gs://bucket/events_YYYYMMDD-*.json.gz`: the shard number on 12 digits, from 0."""
+    return f"events_{day:%Y%m%d}-{number:012d}.json.gz"
+
+
+def intraday_day() -> date:
+    """The day delivered twice: its intraday table (exported in the afternoon), then its daily table."""
+    return WEB_END - timedelta(days=2)
 
 
 def _json(value) -> str:
@@ -170,24 +192,76 @@ class Ga4Files:
         self._pages: dict[str, tuple[str, str, str]] = {}
 
     def start_day(self, day: date) -> None:
-        self.name, self.file, self.count = f"events_{day:%Y%m%d}.ndjson.gz", None, 0
+        self.day, self.file, self.count, self.shard = day, None, 0, 0
+        self.sharded = is_sharded(day)
+        self.name = shard_name(day, 0) if self.sharded else f"events_{day:%Y%m%d}.ndjson.gz"
+        self.counts: dict[str, int] = {}
+        self.intraday: list[str] | None = [] if day == intraday_day() else None
 
     def _flush(self) -> None:
         """Hand the events so far to the writer thread (a day is written in chunks)."""
         if self.file is None:
             self.file = GzipLines(self.folder / self.name, "")
         self.writers.submit(self.file.write, "\n".join(self.lines) + "\n")
+        if self.intraday is not None:
+            self.intraday.extend(self.lines)
         self.count += len(self.lines)
         self.lines = []
 
+    def _split(self, s: Session) -> None:
+        """A sharded day: its sessions from noon (Paris) on go to shard 1, as `bq extract` splits a
+        table in parts (where it cuts is its own business: here, at noon)."""
+        if self.sharded and self.shard == 0 and s.start % 86_400 >= 12 * 3600:
+            if self.lines:
+                self._flush()
+            if self.file is not None:
+                self._close()
+            self.shard, self.name, self.count = 1, shard_name(self.day, 1), 0
+
+    def _close(self) -> None:
+        self.writers.submit(self.file.close)
+        self.counts[self.name] = self.count
+        self.file = None
+
     def end_day(self) -> dict[str, int]:
-        """Close the day's file; a day without events has no table, hence no file."""
+        """Close the day's file(s); a day without events has no table, hence no file. The intraday
+        day also has its `events_intraday_` table as exported in the afternoon: the first half of
+        its events (GA4 deletes it once the daily table is complete; both are delivered)."""
         if self.lines:
             self._flush()
-        if self.file is None:
-            return {}
-        self.writers.submit(self.file.close)
-        return {self.name: self.count}
+        if self.file is not None:
+            self._close()
+        if self.intraday:
+            part = self.intraday[: len(self.intraday) // 2]
+            name = f"events_intraday_{self.day:%Y%m%d}.ndjson.gz"
+            intraday = GzipLines(self.folder / name, "")
+            self.writers.submit(intraday.write, "\n".join(part) + "\n")
+            self.writers.submit(intraday.close)
+            self.counts[name] = len(part)
+        return self.counts
+
+    def ping(self, s: Session, pages: list[Page]) -> None:
+        """The cookieless pings of a visitor who refused analytics_storage (Consent Mode, advanced
+        mode): one `page_view` per page, exported without `user_pseudo_id` (a NULL field, left out
+        by `bq extract`), without `ga_session_id`, `privacy_info.analytics_storage` "No"."""
+        self._split(s)
+        if len(self.lines) >= CHUNK_EVENTS:
+            self._flush()
+        v = s.visitor
+        off = utc_offset(s.start)
+        day = self._ymd(s.start)
+        place = self._fragment(("place", v.device, v.geo), lambda: f'"device":{_device(v.device, v.geo.language)},'
+                               f'"geo":{_geo(v.geo)},"app_info":null,')
+        bundle = mix64(v.key ^ s.start) % 8_000_000_000 + 1_000_000_000
+        last_second = s.start - s.start % 86_400 + 86_399
+        for k, page in enumerate(pages):
+            t = min(page.t, last_second)
+            location = self._page(page.path)[1]
+            self.lines.append(
+                f'{{"event_date":"{day}","event_timestamp":"{(t - off) * 1_000_000 + k * 4_999 + bundle % 997}",'
+                f'"event_name":"page_view","event_params":[{location}],"event_bundle_sequence_id":"{bundle + k}",'
+                f'"privacy_info":{{"analytics_storage":"No","ads_storage":"No","uses_transient_token":"No"}},'
+                f'{place}"stream_id":"{STREAM_ID}","platform":"WEB","is_active_user":false}}')
 
     def _fragment(self, key, build) -> str:
         found = self._cache.get(key)
@@ -231,6 +305,7 @@ class Ga4Files:
 
     def add(self, s: Session, pages: list[Page]) -> None:
         """The export rows of one session."""
+        self._split(s)
         if len(self.lines) >= CHUNK_EVENTS:
             self._flush()
         v, touch, out = s.visitor, s.touch, self.lines

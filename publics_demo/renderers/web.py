@@ -66,6 +66,7 @@ class WebTruth:
         self.flags = defaultdict(list)
         self.journeys = journeys
         self.persons: set[int] = set()
+        self.pings = 0  # GA4 cookieless pings (visitors who refused consent)
 
     def count(self, s: Session, in_ga4: bool, in_matomo: bool, day: str) -> str:
         """Count a session; return its line of the sessions file (`day`: its date, ISO)."""
@@ -138,6 +139,9 @@ def write(world: World, out_dir: Path) -> tuple[dict[str, int], dict]:
                 in_ga4 = s.visitor.consent and not s.visitor.blocked
                 if in_ga4:
                     ga4_out.add(s, pages)
+                elif not s.visitor.blocked:  # refused consent: GA4's cookieless pings
+                    ga4_out.ping(s, pages)
+                    truth.pings += len(pages)
                 if not s.visitor.blocked:
                     matomo_out.add(s, pages)
                 lines.append(truth.count(s, in_ga4, not s.visitor.blocked, iso_day))
@@ -197,6 +201,8 @@ def _truth_document(world: World, web: WebWorld, truth: WebTruth, counts: dict[s
         paid[key]["clicks"] += clicks
         paid[key]["sessions"] += truth.paid_sessions[(key, day)]
     ga4_files = {n: c for n, c in counts.items() if n.startswith("events_")}
+    # what staging counts: the daily tables (the intraday table of a day is superseded by its daily one)
+    ga4_daily = {n: c for n, c in ga4_files.items() if not n.startswith("events_intraday_")}
     matomo_files = {n: c for n, c in counts.items() if n.startswith("matomo_")}
     defects = [
         {"file": f"{ga4.FOLDER}/*", "defect": "ga4_no_transaction_id",
@@ -209,6 +215,16 @@ def _truth_document(world: World, web: WebWorld, truth: WebTruth, counts: dict[s
          "what": "purchase visit without its ecommerceOrder action (the confirmation page is there)",
          "count": len(truth.flags["matomo_order_not_tracked"]),
          "transaction_ids": truth.flags["matomo_order_not_tracked"]},
+        {"file": f"{ga4.FOLDER}/events_*-*.json.gz", "defect": "ga4_sharded_days",
+         "what": "days delivered as bq extract shards (…-000000000000, …-000000000001): parts of one day, added up",
+         "count": sum(1 for n in ga4_daily if n.endswith(".json.gz"))},
+        {"file": f"{ga4.FOLDER}/events_intraday_*", "defect": "ga4_intraday_then_daily",
+         "what": "a day's intraday table delivered beside its daily table, which supersedes it (count the day once)",
+         "count": sum(c for n, c in ga4_files.items() if n.startswith("events_intraday_"))},
+        {"file": f"{ga4.FOLDER}/*", "defect": "ga4_cookieless_pings",
+         "what": "Consent Mode cookieless pings: page_view without the user_pseudo_id key nor ga_session_id "
+                 "(counted as events, no session)",
+         "count": truth.pings},
         {"file": [f"{ga4.FOLDER}/*", f"{matomo.FOLDER}/*"], "defect": "utm_variants",
          "what": "sessions whose link was tagged otherwise than the plan (Campaign.tagged: fb, Facebook, "
                  "m.facebook.com, medium Social…); Matomo lower-cases campaign values, GA4 keeps them as typed",
@@ -227,7 +243,10 @@ def _truth_document(world: World, web: WebWorld, truth: WebTruth, counts: dict[s
                   "emailing": len(counts) - len(ga4_files) - len(matomo_files)},
         "sessions": {"all": truth.sessions["all"], "ga4": truth.sessions["ga4"], "matomo": truth.sessions["matomo"],
                      "by_channel": dict(sorted(truth.channels.items())),
-                     "ga4_events": sum(ga4_files.values()), "matomo_visits": sum(matomo_files.values())},
+                     "ga4_events": sum(ga4_daily.values()), "ga4_cookieless_pings": truth.pings,
+                     "ga4_intraday_events": sum(ga4_files.values()) - sum(ga4_daily.values()),
+                     "ga4_sharded_days": len({n[7:15] for n in ga4_daily if n.endswith(".json.gz")}),
+                     "matomo_visits": sum(matomo_files.values())},
         "visitors": {"persons": len(truth.persons), "person_devices": sum(len(v) for v in web.population.devices.values()),
                      "anonymous": web.population.anonymous, "consent_rate": CONSENT_RATE,
                      "adblock_rate": ADBLOCK_RATE,

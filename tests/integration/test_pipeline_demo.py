@@ -135,6 +135,9 @@ ABSORBED = {
     "canceled_between_deliveries": "the later delivery's state wins (unit test orders_keep_latest_version…)",
     "redelivered_month": "the later delivery of each ad row wins (unit test meta_spend_in_either…)",
     "ui_report_preamble_and_totals": "the Google Ads UI report's preamble and Total lines are skipped",
+    "ga4_sharded_days": "the shards of one export add up (base_ga4__deliveries; test_ga4_events_equal_the_daily_tables)",
+    "ga4_intraday_then_daily": "the daily table supersedes the intraday one (base_ga4__deliveries)",
+    "ga4_cookieless_pings": "kept as events with a null user_pseudo_id (stg_ga4__events.is_cookieless_ping)",
     "french_excel_resave": "delimiter, encoding and French numbers handled by the reader and staging",
     "emojis_lost": "text kept as delivered; no figure depends on it",
     "multiline_text": "quoted line breaks read by the row path with exact line numbers",
@@ -278,3 +281,16 @@ def test_a_contacts_delta_without_columns_keeps_the_fields_it_did_not_deliver(de
     with_birth = sum(1 for c in delta if full[c]["BIRTHDATE"])
     print(f"\ncontacts delta without BIRTHDATE/PROFESSION: {len(delta)} contacts, {with_birth} birth dates kept")
     assert with_birth > 0
+
+
+def test_ga4_events_equal_the_daily_tables(demo) -> None:
+    """Staging counts each day once: the daily tables (whole or in shards), not the intraday table
+    delivered beside one of them; the cookieless pings are there, without pseudo id."""
+    _, out, _, query = demo
+    sessions = demo_truth.read_truth(out, "web")["sessions"]
+    (events, pings), = query("select count(*), count(*) filter (where is_cookieless_ping) from staging.stg_ga4__events")
+    print(f"\nGA4: {events} events in staging ({pings} cookieless pings), truth {sessions['ga4_events']} "
+          f"({sessions['ga4_cookieless_pings']}); intraday events not counted {sessions['ga4_intraday_events']}, "
+          f"sharded days {sessions['ga4_sharded_days']}")
+    assert sessions["ga4_intraday_events"] > 0 and sessions["ga4_sharded_days"] > 0
+    assert (events, pings) == (sessions["ga4_events"], sessions["ga4_cookieless_pings"])

@@ -65,12 +65,29 @@ def sessions(out) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
+def ga4_daily_files(out: Path) -> list[Path]:
+    """The daily tables: one file a day, or its shards (`events_YYYYMMDD-NNNNNNNNNNNN.json.gz`)."""
+    return sorted(p for p in (out / ga4.FOLDER).glob("events_*.gz") if not p.name.startswith("events_intraday_"))
+
+
+def lines_of(path: Path) -> list[dict]:
+    return [json.loads(line) for line in gzip.decompress(path.read_bytes()).splitlines()]
+
+
 @pytest.fixture(scope="module")
-def events(out) -> list[dict]:
-    rows = []
-    for path in sorted((out / ga4.FOLDER).glob("events_*.ndjson.gz")):
-        rows += [json.loads(line) for line in gzip.decompress(path.read_bytes()).splitlines()]
-    return rows
+def all_events(out) -> list[dict]:
+    return [e for path in ga4_daily_files(out) for e in lines_of(path)]
+
+
+@pytest.fixture(scope="module")
+def events(all_events) -> list[dict]:
+    """The events of consenting visitors (the cookieless pings have no user_pseudo_id key)."""
+    return [e for e in all_events if "user_pseudo_id" in e]
+
+
+@pytest.fixture(scope="module")
+def pings(all_events) -> list[dict]:
+    return [e for e in all_events if "user_pseudo_id" not in e]
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +131,9 @@ def test_same_seed_and_scale_give_byte_identical_files(out, result, tmp_path):
     ours, theirs = tree_digest(out), tree_digest(tmp_path)
     assert ours == theirs
     assert again["counts"] == result["counts"] and again["truth"] == result["truth"]
-    assert sum(name.endswith(".ndjson.gz") for name in ours) == (webclock.WEB_END - webclock.WEB_START).days + 1 + 2
+    days = {name.split("events_")[1][:8] for name in ours if "/events_" in name and "intraday" not in name}
+    assert len(days) == (webclock.WEB_END - webclock.WEB_START).days + 1  # every day, whole or in shards
+    assert sum("events_intraday_" in name for name in ours) == 1
     assert gzip.decompress((out / web.SESSIONS_FILE).read_bytes())  # the truth file is gzip too
 
 
@@ -378,11 +397,48 @@ def test_planted_defects_are_where_the_truth_says(result, events, visits, sessio
     assert "fb" in lowered and lowered == {s.lower() for s in lowered}  # …Matomo lower-cases them
 
 
-def test_truth_summary_matches_the_files(result, events, visits):
+def test_truth_summary_matches_the_files(result, events, pings, visits):
     truth = result["truth"]
-    assert truth["sessions"]["ga4_events"] == len(events)
+    assert truth["sessions"]["ga4_events"] == len(events) + len(pings)  # the daily tables, not the intraday one
+    assert truth["sessions"]["ga4_cookieless_pings"] == len(pings) > 0
     assert truth["sessions"]["matomo_visits"] == len(visits)
     assert truth["web_orders"]["count"] == len(truth["orders"])
     assert truth["web_orders"]["in_ga4"] == sum(1 for o in truth["orders"].values() if o["ga4"])
     assert json.loads(json.dumps(truth)) == truth  # JSON-ready for truth.write_truth
     assert truth["window"] == {"start": "2025-06-01", "end": (date(2026, 7, 15) - timedelta(days=1)).isoformat()}
+
+
+# --------------------------------------------------------------------------- GA4 deliveries as they arrive
+
+
+def test_sharded_days_are_parts_of_one_day_numbered_from_zero(out, result):
+    shards = [p for p in ga4_daily_files(out) if p.name.endswith(".json.gz")]
+    by_day: dict[str, list[str]] = {}
+    for path in shards:
+        by_day.setdefault(path.name[7:15], []).append(path.name)
+        assert contracts.entity_for(path).label == "ga4/events"
+        assert {e["event_date"] for e in lines_of(path)} == {path.name[7:15]}
+    assert len(by_day) == result["truth"]["sessions"]["ga4_sharded_days"] > 0
+    assert any(len(names) > 1 for names in by_day.values())
+    for day, names in by_day.items():
+        assert names == [ga4.shard_name(date(int(day[:4]), int(day[4:6]), int(day[6:])), n) for n in range(len(names))]
+        assert not (out / ga4.FOLDER / f"events_{day}.ndjson.gz").exists()  # the shards are the day
+
+
+def test_the_intraday_table_is_the_first_half_of_its_daily_table(out, result):
+    (intraday,) = (out / ga4.FOLDER).glob("events_intraday_*.ndjson.gz")
+    day = intraday.name[len("events_intraday_"):][:8]
+    daily = [e for p in ga4_daily_files(out) if p.name[7:15] == day for e in lines_of(p)]
+    part = lines_of(intraday)
+    assert part == daily[: len(daily) // 2] and 0 < len(part) < len(daily)
+    assert result["truth"]["sessions"]["ga4_intraday_events"] == len(part)
+    assert result["counts"][intraday.name] == len(part)
+
+
+def test_cookieless_pings_have_no_pseudo_id_key_nor_session(pings, sessions):
+    assert all("user_pseudo_id" not in e and "user_id" not in e for e in pings)
+    assert all("ga_session_id" not in params(e) for e in pings)
+    assert {e["privacy_info"]["analytics_storage"] for e in pings} == {"No"}
+    assert {e["event_name"] for e in pings} == {"page_view"}
+    refused = sum(1 for s in sessions if s["ga4_consent"] == "0" and s["ad_blocked"] == "0")
+    assert refused > 0 and len(pings) >= refused  # at least one page per session

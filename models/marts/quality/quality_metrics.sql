@@ -49,12 +49,20 @@ invitations as (
 
 -- UTM parameters as the links were tagged (GA4 collected_traffic_source, raw): conforming when
 -- source and medium are written exactly as a value of the controlled list
+-- (the kept delivery of each day only: stg_ga4__deliveries, as in staging)
 tagged_links as (
     select
-        {{ publics.json_text(publics.json_get('record', 'collected_traffic_source'), 'manual_source') }} as utm_source,
-        {{ publics.json_text(publics.json_get('record', 'collected_traffic_source'), 'manual_medium') }} as utm_medium
-    from {{ source('ga4', 'events') }}
-    where {{ publics.json_text(publics.json_get('record', 'collected_traffic_source'), 'manual_source') }} is not null
+        {{ publics.json_text(publics.json_get('events.record', 'collected_traffic_source'), 'manual_source') }} as utm_source,
+        {{ publics.json_text(publics.json_get('events.record', 'collected_traffic_source'), 'manual_medium') }} as utm_medium
+    from {{ source('ga4', 'events') }} as events
+    inner join {{ ref('stg_ga4__deliveries') }} as deliveries
+        on
+            events._file_hash = deliveries.file_hash
+            and events.event_date = deliveries.event_date
+            and coalesce(events.stream_id, '') = deliveries.stream_key
+    where
+        deliveries.is_kept
+        and {{ publics.json_text(publics.json_get('events.record', 'collected_traffic_source'), 'manual_source') }} is not null
 ),
 
 attribution_totals as (

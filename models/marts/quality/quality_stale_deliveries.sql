@@ -1,7 +1,8 @@
-{#- Deliveries older than what they would replace, for the reports without a record timestamp
+{#- Deliveries older than what they would replace. For the reports without a record timestamp
     (ad reports, Mailchimp reports): a file that arrived after another one holding the same
     records, but says of itself (the date in its name) that it is older — an old export
-    re-delivered (re-saved, so not byte-identical) after a correction. Staging keeps the newer
+    re-delivered (re-saved, so not byte-identical) after a correction. For GA4 days: an intraday
+    table that arrived after the daily table of its day (its name says which table it is). Staging keeps the newer
     version (macros/latest_record.sql); this names the file that was not taken, for dashboard 18
     (a warning: expectations/quality/delivery_gaps.yml). One row per late file and kept file. -#}
 {%- set reports = [
@@ -63,6 +64,41 @@ late as (
         and ranked.file_date < kept.file_date
 ),
 
+-- GA4 days (stg_ga4__deliveries): a file not kept that arrived, in a later ingestion, after a
+-- kept file of its day (an intraday table after the daily one; in one ingestion, the order of
+-- the file names is no order of arrival)
+ga4_days as (
+    select * from {{ ref('stg_ga4__deliveries') }}
+),
+
+ga4_late as (
+    select
+        'ga4/events' as entity,
+        late.source_file as late_file,
+        late.export_table || ' du ' || late.event_date as late_file_date,
+        kept.source_file as kept_file,
+        kept.export_table || ' du ' || kept.event_date as kept_file_date,
+        late.events as records
+    from ga4_days as late
+    inner join ga4_days as kept
+        on late.event_date = kept.event_date and late.stream_key = kept.stream_key
+    where
+        kept.is_kept
+        and not late.is_kept
+        and late.loaded_at > kept.loaded_at
+        and late.batch_id != kept.batch_id
+),
+
+-- every late row (a report line counts one, a GA4 file-day its events), then one row per pair of files
+late_rows as (
+    select
+        late.*,
+        1 as records
+    from late
+    union all
+    select * from ga4_late
+),
+
 final as (
     select
         entity,
@@ -70,11 +106,11 @@ final as (
         late_file_date,
         kept_file,
         kept_file_date,
-        count(*) as records,
+        sum(records) as records,
         late_file || ' (du ' || late_file_date || ') livré après ' || kept_file || ' (du ' || kept_file_date
-        || ') : ' || cast(count(*) as {{ dbt.type_string() }}) || ' ligne(s) plus ancienne(s) non reprise(s)'
+        || ') : ' || cast(sum(records) as {{ dbt.type_string() }}) || ' ligne(s) plus ancienne(s) non reprise(s)'
             as stale_description
-    from late
+    from late_rows
     group by entity, late_file, late_file_date, kept_file, kept_file_date
 )
 

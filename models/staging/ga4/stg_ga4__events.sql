@@ -1,5 +1,6 @@
-{#- GA4 events of the BigQuery export, one row per event (the latest delivery of an event sent
-    again: intraday then daily table, overlapping extracts), typed and flattened from `record`.
+{#- GA4 events of the BigQuery export, one row per event of the kept delivery of its day
+    (base_ga4__deliveries: the daily table over the intraday one, the latest export of a day over
+    the earlier ones, the shards of one export together), typed and flattened from `record`.
     INT64 values arrive as JSON strings; timestamps are microseconds since the epoch (UTC).
     The UTM of an event: GA4's own `collected_traffic_source` (manual_*), else the utm_*
     parameters of the page URL, else the older `source`/`medium`/`campaign` event parameters —
@@ -22,8 +23,25 @@
 {%- set integer_pattern = '^[0-9]+$' -%}
 {%- set decimal_pattern = '^-?[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?$' -%}
 
-with source as (
+with events as (
     select * from {{ source('ga4', 'events') }}
+),
+
+deliveries as (
+    select * from {{ ref('base_ga4__deliveries') }}
+),
+
+-- the kept delivery of each day (base_ga4__deliveries): the daily table over the intraday one, the
+-- latest export over the earlier ones, the shards of one export together
+source as (
+    select events.*
+    from events
+    inner join deliveries
+        on
+            events._file_hash = deliveries.file_hash
+            and events.event_date = deliveries.event_date
+            and coalesce(events.stream_id, '') = deliveries.stream_key
+    where deliveries.is_kept
 ),
 
 -- Flattened before the latest version is chosen: ranking the narrow typed rows is much cheaper
@@ -82,6 +100,9 @@ typed as {{ publics.materialized_cte() }} (
         case when {{ publics.regex_matches('event_bundle_sequence_id', integer_pattern) }}
             then cast(event_bundle_sequence_id as {{ dbt.type_bigint() }}) end as event_bundle_sequence_id,
         {{ clean_text('user_pseudo_id') }} as user_pseudo_id,
+        -- Consent Mode: without analytics_storage consent, GA4 sends cookieless pings, exported
+        -- without user_pseudo_id (null or the key left out) and without ga_session_id
+        {{ clean_text('user_pseudo_id') }} is null as is_cookieless_ping,
         {{ clean_text('user_id') }} as user_id,
         case when {{ publics.regex_matches('trim(param_ga_session_id)', integer_pattern) }}
             then cast(trim(param_ga_session_id) as {{ dbt.type_bigint() }}) end as ga_session_id,
@@ -161,6 +182,7 @@ normalised as (
         chosen.event_name,
         chosen.event_bundle_sequence_id,
         chosen.user_pseudo_id,
+        chosen.is_cookieless_ping,
         chosen.user_id,
         chosen.ga_session_id,
         chosen.ga_session_number,
@@ -191,7 +213,7 @@ normalised as (
     left join {{ ref('utm_medium_aliases') }} as medium_aliases on medium_aliases.alias = chosen.utm_medium_clean
 ),
 
--- one row per event: the latest delivery of an event sent again
+-- one row per event: an event the kept delivery holds twice (the same row exported twice) once
 latest as (
     {{ latest_record('normalised', 'event_key', '_loaded_at') }}
 ),
@@ -204,6 +226,7 @@ final as (
         event_name,
         event_bundle_sequence_id,
         user_pseudo_id,
+        is_cookieless_ping,
         user_id,
         ga_session_id,
         ga_session_number,
