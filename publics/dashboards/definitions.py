@@ -164,10 +164,28 @@ def load(path: Path, kpis: dict[str, kpi_library.Kpi] | None = None) -> Dashboar
                 raise DefinitionError(f"{where}: a KPI that depends on the history needs {{history_start}} "
                                       "beside it (from which season the data start)")
         card["kpis"] = used  # the KPIs it shows: their `sources` bound where it is measured
+        card["column_sources"] = column_sources(card, query, kpis, where)
         card["query"] = expand_query(query, dataset=dataset, kpis=kpis, where=where)
     dashboard = Dashboard(path, spec)
     validate(dashboard)
     return dashboard
+
+
+KPI_ALIAS = re.compile(r"\{kpi:(\w+)\}[^\n]*?\bas\s+(\w+)", re.IGNORECASE)
+
+
+def column_sources(card: dict, query: str, kpis: dict[str, kpi_library.Kpi], where: str) -> dict[str, tuple]:
+    """Which sources each measured column of a card comes from: a KPI's column (`{kpi:roas} as
+    roas`) its KPI's `sources`, and the card's own `column_sources` (`{recette_eur: [web]}`) for a
+    figure that is not a ratio: outside their windows these columns are « non mesuré »."""
+    found = {alias: kpis[kid].sources for kid, alias in KPI_ALIAS.findall(query) if kid in kpis and kpis[kid].sources}
+    for column, sources in (card.get("column_sources") or {}).items():
+        if column not in card.get("columns", []) or not isinstance(sources, list) \
+                or any(src not in kpi_library.SOURCES for src in sources):
+            raise DefinitionError(f"{where}: column_sources maps a declared column to sources among "
+                                  f"{', '.join(kpi_library.SOURCES)}")
+        found[column] = tuple(sources)
+    return found
 
 
 def discover(folder: Path | None = None) -> list[Dashboard]:
