@@ -68,14 +68,4 @@ final as (
     left join overridden on overridden.tool = observed.tool
 )
 
-select
-    source,
-    tool,
-    data_from,
-    data_to,
-    data_days,
-    measured_from,
-    measured_to,
-    is_overridden,
-    is_attribution_web_tool
-from final
+select * from final

@@ -19,10 +19,10 @@ final as (
         today.today_date,
         today.today_season,
         coalesce(
-            (select season from seasons_with_sales where season = today.today_season),
-            (select max(season) from seasons_with_sales)
+            (select sold.season from seasons_with_sales as sold where sold.season = today.today_season),
+            (select max(sold.season) from seasons_with_sales as sold)
         ) as season,
-        not exists (select 1 from seasons_with_sales where season = today.today_season) as is_fallback
+        not exists (select 1 from seasons_with_sales as sold where sold.season = today.today_season) as is_fallback
     from today
 )
 

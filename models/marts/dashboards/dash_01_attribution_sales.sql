@@ -32,8 +32,8 @@ select
     is_attributed,
     is_web_measured,
     case when is_web_measured then 'mesuré' else 'non mesuré' end as measurement_status,
-    {{ measurement_window_label('mesure web', 'min(web_window.measured_from)', 'min(web_window.measured_to)') }}
-        as measurement_window_label,
+    {{ measurement_window_label('mesure web', '(select measured_from from web_window)',
+                                '(select measured_to from web_window)') }} as measurement_window_label,
     coalesce(campaign, '(aucune campagne)') as campaign,
     main_show_code as show_code,
     coalesce(main_show_name, '(sans spectacle)') as show_name,
@@ -43,7 +43,6 @@ select
     cast(sum(credited_tickets) as numeric(14, 4)) as tickets,
     cast(sum(credit) as numeric(14, 6)) as orders
 from credits
-left join web_window on true
 group by
     season, order_date, attribution_model, channel_group, channel_group_label, is_paid_channel,
     is_attributed, is_web_measured,
