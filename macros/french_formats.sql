@@ -77,3 +77,12 @@
         when lower(trim({{ column }})) in ('non', 'n', 'no', 'faux', 'false', '0') then false
     end
 {%- endmacro %}
+
+{#- A date as French readers write it: 2025-06-01 → `01/06/2025` (text). -#}
+{% macro french_date(date_expr) -%}
+    {{ return(adapter.dispatch('french_date', 'publics')(date_expr)) }}
+{%- endmacro %}
+
+{% macro default__french_date(date_expr) -%}
+    to_char({{ date_expr }}, 'DD/MM/YYYY')
+{%- endmacro %}

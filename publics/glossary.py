@@ -70,7 +70,13 @@ def _kpi_section(library: dict[str, kpis.Kpi], blocks: dict[str, str]) -> list[s
         definition = f"{blocks[k.doc]} *(`{k.doc}`)*" if k.doc else k.definition
         out += [f"### {k.label} (`{k.id}`)", "", definition or "", "",
                 f"- Numérateur : {k.numerator}", f"- Dénominateur : {k.denominator}",
-                f"- Unité : {k.unit}", f"- Formule : `{k.formula}`", ""]
+                f"- Unité : {k.unit}", f"- Formule : `{k.formula}`"]
+        if k.sources:
+            out.append(f"- Sources : {', '.join(k.sources)} — hors de leur fenêtre de mesure, « non mesuré »")
+        if k.history:
+            out.append("- Périmètre : dépend de l'historique livré ; la carte dit depuis quelle saison "
+                       "les données commencent (« depuis 2023-24, début des données »)")
+        out.append("")
     return out
 
 

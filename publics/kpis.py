@@ -6,6 +6,11 @@ unit, and its SQL as two aggregates: `sql: {numerator: sum(…), denominator: su
 formula is always `numerator / nullif(denominator, 0)` — a ratio of sums, never an average of
 ratios, and no division by zero — so the library cannot hold any other shape.
 
+A KPI may name the `sources` its figures come from (secutix, web, ads, emailing): outside their
+measurement window (marts.quality_measurement_windows) it is « non mesuré », never 0; and
+`history: true` marks one that depends on the delivered history (first time, retention,
+renewal), whose card says from which season the data start.
+
 The dashboards' cards use a KPI through the `{kpi:<id>}` placeholder (see
 `publics.dashboards.definitions`), and the glossary (`publics.glossary`) lists every KPI with
 its numerator, denominator and unit: both read this module, which imports neither of them.
@@ -26,6 +31,7 @@ LIBRARY = Path("dashboards") / "kpis.yml"
 KPI_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 AGGREGATE = re.compile(r"^(sum|count)\(", re.IGNORECASE)  # each side of the ratio is a sum (or a count)
 REQUIRED = ("id", "label", "numerator", "denominator", "unit", "sql")
+SOURCES = ("secutix", "web", "ads", "emailing")  # the `source` values of quality_measurement_windows
 
 
 class KpiError(ValueError):
@@ -43,6 +49,8 @@ class Kpi:
     denominator_sql: str
     definition: str | None = None  # its own text…
     doc: str | None = None  # …or the dbt docs block that defines it
+    sources: tuple[str, ...] = ()  # the sources it is measured from (their windows bound it)
+    history: bool = False  # depends on the delivered history (its card names the first season)
 
     @property
     def formula(self) -> str:
@@ -65,6 +73,11 @@ def load(path: Path) -> dict[str, Kpi]:
             raise KpiError(f"{where}: defined twice")
         if bool(entry.get("definition")) == bool(entry.get("doc")):
             raise KpiError(f"{where}: give either a `definition` or the `doc` block that defines it")
+        sources = entry.get("sources") or []
+        if not isinstance(sources, list) or any(src not in SOURCES for src in sources):
+            raise KpiError(f"{where}: sources must be a list among {', '.join(SOURCES)}")
+        if not isinstance(entry.get("history", False), bool):
+            raise KpiError(f"{where}: history is true or false")
         sql = entry["sql"]
         for side in ("numerator", "denominator"):
             text = " ".join(str(sql.get(side) or "").split())
@@ -78,6 +91,8 @@ def load(path: Path) -> dict[str, Kpi]:
             denominator_sql=" ".join(str(sql["denominator"]).split()),
             definition=" ".join(str(entry["definition"]).split()) if entry.get("definition") else None,
             doc=entry.get("doc"),
+            sources=tuple(sources),
+            history=entry.get("history", False),
         )
     if not kpis:
         raise KpiError(f"{LIBRARY}: no `kpis`")

@@ -34,6 +34,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     do_generate(out, args.scale, args.seed)
     if args.demo_action == "generate":
         return 0
+    # The demo's world has no clock (frame.TODAY): its dashboards open on the season of that day.
+    os.environ.setdefault("PUBLICS_TODAY", demo.TODAY.isoformat())
     # The demo delivers every source: every card of every dashboard must have something to show.
     return run_pipeline(demo_inbox(out), require_rows=True)
 

@@ -13,6 +13,14 @@ loaded, so checking, rendering and publishing all run the same SQL:
     {dataset}      the definition's `dataset` (`marts.dash_15_sales_channels`)
     {kpi:<id>}     the formula of a KPI of the library, dashboards/kpis.yml (publics.kpis),
                    in parentheses: `round({kpi:roas}, 2) as roas`
+    {coverage}     what the card's period is against the web measurement window, from the
+                   dataset's `measurement_status` and `measurement_window_label`: « mesuré »,
+                   « partiellement mesuré » or « non mesuré », then the window in words
+    {history_start} « depuis 2023-24, début des données »: the first season of the dataset
+
+A scalar card showing a KPI measured from the web (its `sources`) must show `{coverage}`, and
+one showing a KPI that depends on the history (`history: true`) `{history_start}`: a figure
+never leaves out the scope it was measured in.
 
 A card that names its dataset's table, or computes a ratio itself (`nullif`, `avg`), is a
 definition error: the KPI belongs in the library, where the glossary reads it.
@@ -33,6 +41,14 @@ from publics.warehouse import ConnInfo, connect
 GRID_WIDTH = 24  # Metabase's dashboard grid
 CANVAS_KEYS = ("objective", "audience", "kpis", "sources", "filters", "refresh")
 LATEST = "latest"  # a filter default meaning: the most recent value of its column in the dataset
+CURRENT_SEASON = "current_season"  # …and: the season of today (Paris), else the latest with sales
+CURRENT_SEASON_SQL = "(select season from marts.dim_current_season)"  # the rule is in that model
+COVERAGE_SQL = (
+    "(case when bool_and(measurement_status = 'mesuré') then 'mesuré'"
+    " when bool_or(measurement_status <> 'non mesuré') then 'partiellement mesuré'"
+    " else 'non mesuré' end || ' — ' || min(measurement_window_label))"
+)
+HISTORY_START_SQL = "('depuis ' || (select min(season) from {dataset}) || ', début des données')"
 DISPLAYS = {"scalar", "bar", "line", "area", "pie", "table", "row", "combo", "map", "funnel"}
 OPTIONAL_CLAUSE = re.compile(r"\[\[(.*?)\]\]", re.DOTALL)
 TAG = re.compile(r"\{\{\s*(\w+)\s*\}\}")
@@ -97,6 +113,10 @@ def expand_query(query: str, *, dataset: str | None, kpis: dict[str, kpi_library
     x.yml, card y") starts the error raised for an unknown KPI or placeholder, or no dataset."""
 
     def kpi(match: re.Match) -> str:
+        if match["name"] == "coverage" and not match["arg"]:
+            return COVERAGE_SQL
+        if match["name"] == "history_start" and not match["arg"]:
+            return HISTORY_START_SQL
         if match["name"] != "kpi":
             return match[0]
         if match["arg"] not in kpis:
@@ -109,7 +129,8 @@ def expand_query(query: str, *, dataset: str | None, kpis: dict[str, kpi_library
     def dataset_name(match: re.Match) -> str:
         if match["name"] != "dataset" or match["arg"]:
             raise DefinitionError(
-                f"{where}: unknown placeholder {match[0]}: use {{dataset}} or {{kpi:<id>}}"
+                f"{where}: unknown placeholder {match[0]}: use {{dataset}}, {{kpi:<id>}}, "
+                "{coverage} or {history_start}"
             )
         if not dataset:
             raise DefinitionError(f"{where}: the query uses {{dataset}} but the definition has no `dataset`")
@@ -134,10 +155,37 @@ def load(path: Path, kpis: dict[str, kpi_library.Kpi] | None = None) -> Dashboar
                 f"{where}: the query computes a ratio itself ({hand_made[1]}): use a KPI of "
                 f"{kpi_library.LIBRARY}, {{kpi:<id>}}, or add one there"
             )
+        used = [m["arg"] for m in PLACEHOLDER.finditer(query) if m["name"] == "kpi" and m["arg"] in kpis]
+        if card.get("display") == "scalar":
+            if any("web" in kpis[k].sources for k in used) and "{coverage}" not in query:
+                raise DefinitionError(f"{where}: a KPI measured from the web needs {{coverage}} beside it "
+                                      "(mesuré, partiellement mesuré ou non mesuré, and the window)")
+            if any(kpis[k].history for k in used) and "{history_start}" not in query:
+                raise DefinitionError(f"{where}: a KPI that depends on the history needs {{history_start}} "
+                                      "beside it (from which season the data start)")
+        card["kpis"] = used  # the KPIs it shows: their `sources` bound where it is measured
+        card["column_sources"] = column_sources(card, query, kpis, where)
         card["query"] = expand_query(query, dataset=dataset, kpis=kpis, where=where)
     dashboard = Dashboard(path, spec)
     validate(dashboard)
     return dashboard
+
+
+KPI_ALIAS = re.compile(r"\{kpi:(\w+)\}[^\n]*?\bas\s+(\w+)", re.IGNORECASE)
+
+
+def column_sources(card: dict, query: str, kpis: dict[str, kpi_library.Kpi], where: str) -> dict[str, tuple]:
+    """Which sources each measured column of a card comes from: a KPI's column (`{kpi:roas} as
+    roas`) its KPI's `sources`, and the card's own `column_sources` (`{recette_eur: [web]}`) for a
+    figure that is not a ratio: outside their windows these columns are « non mesuré »."""
+    found = {alias: kpis[kid].sources for kid, alias in KPI_ALIAS.findall(query) if kid in kpis and kpis[kid].sources}
+    for column, sources in (card.get("column_sources") or {}).items():
+        if column not in card.get("columns", []) or not isinstance(sources, list) \
+                or any(src not in kpi_library.SOURCES for src in sources):
+            raise DefinitionError(f"{where}: column_sources maps a declared column to sources among "
+                                  f"{', '.join(kpi_library.SOURCES)}")
+        found[column] = tuple(sources)
+    return found
 
 
 def discover(folder: Path | None = None) -> list[Dashboard]:
@@ -174,6 +222,22 @@ def validate(d: Dashboard) -> None:
                 occupied[(r, c)] = card["id"]
 
 
+def default_sql(d: Dashboard, spec: dict, value: str) -> str:
+    """The SQL of a symbolic filter default, as a parenthesised scalar query: `latest` the most
+    recent value of the filter's column in the dataset, `current_season` the season of
+    marts.dim_current_season (today's in Paris, else the latest with sales)."""
+    if value == CURRENT_SEASON:
+        return CURRENT_SEASON_SQL
+    return f"(select max({spec['column']}) from {d.spec['dataset']})"
+
+
+def resolve_default(conn, d: Dashboard, fid: str, value):
+    """A filter's default as a concrete value (`latest` / `current_season` looked up today)."""
+    if value not in (LATEST, CURRENT_SEASON):
+        return value
+    return conn.execute(f"select {default_sql(d, d.filters[fid], value)}").fetchone()[0]
+
+
 def runnable_sql(d: Dashboard, card: dict, values: dict[str, object] | None = None) -> tuple[str, list]:
     """The card's query as plain SQL: an optional clause is kept, its tag replaced by a condition
     on the filter's column, when a value is given for it (or the filter has a `default`, as a
@@ -192,8 +256,8 @@ def runnable_sql(d: Dashboard, card: dict, values: dict[str, object] | None = No
         def condition(tag_match: re.Match) -> str:
             spec = d.filters[tag_match.group(1)]
             value = values[tag_match.group(1)]
-            if value == LATEST:  # the most recent value in the dataset (the current season…)
-                return f"{spec['column']} = (select max({spec['column']}) from {d.spec['dataset']})"
+            if value in (LATEST, CURRENT_SEASON):  # the value it stands for today
+                return f"{spec['column']} = {default_sql(d, spec, value)}"
             if spec["type"] == "date" and isinstance(value, (tuple, list)):
                 params.extend(value)
                 return f"{spec['column']} between %s and %s"
@@ -240,22 +304,18 @@ def check_cards(info: ConnInfo, dashboards: list[Dashboard] | None = None) -> li
 
 
 def resolve_latest(info: ConnInfo, dashboards: list[Dashboard]) -> list[Dashboard]:
-    """The definitions with every `default: latest` replaced by the value it stands for today
-    (the most recent value of the filter's column in the dataset), for a tool that needs a
-    concrete default (Metabase): re-publishing after a new season moves the default with it."""
+    """The definitions with every `default: latest` or `default: current_season` replaced by the
+    value it stands for today, for a tool that needs a concrete default (Metabase):
+    re-publishing after a new season moves the default with it."""
     import copy
-
-    from psycopg import sql as pgsql
 
     resolved = []
     with connect(info, autocommit=True) as conn:
         for d in dashboards:
             spec = copy.deepcopy(d.spec)
             for f in spec.get("filters", []):
-                if f.get("default") == LATEST:
-                    schema, table = spec["dataset"].split(".", 1)
-                    value = conn.execute(pgsql.SQL("select max({}) from {}").format(
-                        pgsql.Identifier(f["column"]), pgsql.Identifier(schema, table))).fetchone()[0]
+                if f.get("default") in (LATEST, CURRENT_SEASON):
+                    value = resolve_default(conn, d, f["id"], f["default"])
                     if value is None:
                         del f["default"]
                     else:

@@ -294,3 +294,71 @@ def test_ga4_events_equal_the_daily_tables(demo) -> None:
           f"sharded days {sessions['ga4_sharded_days']}")
     assert sessions["ga4_intraday_events"] > 0 and sessions["ga4_sharded_days"] > 0
     assert (events, pings) == (sessions["ga4_events"], sessions["ga4_cookieless_pings"])
+
+def test_no_card_shows_a_figure_its_sources_did_not_measure(demo) -> None:
+    """Every card of dashboards 1, 2, 3 and 15, run season by season as `publics dashboards check`
+    runs it, against the measurement windows: a column measured from a source (a KPI's
+    `sources`, a card's `column_sources`) is null — « non mesuré », never 0 nor a rate — in every
+    row of a season whose period lies outside that source's window, and the card's `{coverage}`
+    says « non mesuré »; inside, the figures are there. The demo's web analytics start on
+    1 June 2025 (publics_demo/world/webclock.py), so 2023-24 is not measured for the web."""
+    import datetime as dt
+
+    from publics.dashboards.definitions import discover, runnable_sql
+
+    _, _, _, query = demo
+    windows: dict[str, tuple[dt.date, dt.date]] = {}
+    for source, measured_from, measured_to, is_attribution_tool in query(
+            "select source, measured_from, measured_to, is_attribution_web_tool from marts.quality_measurement_windows"):
+        if source == "web" and not is_attribution_tool:
+            continue  # the web KPIs read the attribution tool's sessions only
+        lo, hi = windows.get(source, (measured_from, measured_to))
+        windows[source] = (min(lo, measured_from), max(hi, measured_to))
+    print(f"\nmeasurement windows: { {s: (str(a), str(b)) for s, (a, b) in windows.items()} }")
+    assert windows["web"][0] == dt.date(2025, 6, 1)  # the first day of the demo's web analytics
+
+    def season_bounds(season: str) -> tuple[dt.date, dt.date]:
+        start = int(season[:4])
+        return dt.date(start, 9, 1), dt.date(start + 1, 8, 31)
+
+    # the period each dataset's season covers, read from its own dates (sales of 2026-27 are
+    # subscriptions sold in spring 2026; a campaign for next season spends in June)
+    periods = {
+        1: {s: (a, b) for s, a, b in query(
+            "select season, min(order_date), max(order_date) from marts.dash_01_attribution_sales group by season")},
+        2: {s: (a, b) for s, a, b in query(
+            "select season, min(first_spend_date), max(last_spend_date) from marts.dash_02_acquisition_budgets "
+            "where season is not null group by season")},
+    }
+    seasons = [s for (s,) in query("select distinct season from marts.fct_orders where season is not null order by 1")]
+    unmeasured, measured_values = [], 0
+    for d in (d for d in discover() if d.id in (1, 2, 3, 15)):
+        for card in d.cards:
+            if not card["column_sources"]:
+                continue
+            for season in seasons:
+                sql, params = runnable_sql(d, card, {"season": season})
+                rows = query(sql, tuple(params))
+                columns = card["columns"]
+                lo, hi = periods.get(d.id, {}).get(season) or season_bounds(season)
+                lo, hi = lo or season_bounds(season)[0], hi or season_bounds(season)[1]
+                for column, sources in card["column_sources"].items():
+                    i = columns.index(column)
+                    outside = [s for s in sources if s not in windows or hi < windows[s][0] or lo > windows[s][1]]
+                    values = [r[i] for r in rows]
+                    where = f"dashboard {d.id} › {card['id']} › {column}, {season}"
+                    if outside:
+                        unmeasured.append(where)
+                        assert all(v is None for v in values), f"{where}: {outside} not measured, shows {values[:5]}"
+                        if "mesure" in columns:
+                            assert all(str(r[columns.index("mesure")]).startswith("non mesuré") for r in rows), where
+                    else:
+                        measured_values += sum(v is not None for v in values)
+    print(f"columns × seasons not measured (null, « non mesuré »): {len(unmeasured)}, e.g. {unmeasured[:4]}; "
+          f"measured values shown: {measured_values}")
+    assert any("attributed_online_share" in u and "2023-24" in u for u in unmeasured)
+    assert any("› roas ›" in u and "2023-24" in u for u in unmeasured)
+    assert measured_values > 50
+    # the dashboards open on the demo's current season (its day, 15 July 2026, is in 2025-26)
+    assert query("select today_date, season, is_fallback from marts.dim_current_season") == [
+        (dt.date(2026, 7, 15), "2025-26", False)]

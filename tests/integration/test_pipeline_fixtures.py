@@ -80,7 +80,8 @@ def test_cards_answer_and_filters_narrow_them(shared) -> None:
     with warehouse.connect(info) as conn:
         share = conn.execute(*runnable_sql(d, card)).fetchone()[0]
         share_2425 = conn.execute(*runnable_sql(d, card, {"season": "2024-25"})).fetchone()[0]
-    # The season filter opens on the latest season (2025-26): 90 € online of 270 € (of all
+    # The season filter opens on the current season: today's has no sale in the fixtures, so the
+    # latest season with sales (2025-26, marts.dim_current_season): 90 € online of 270 € (of all
     # seasons: 105 / 285, the only 2024-25 sale being 15 € online).
     assert round(share, 4) == Decimal("0.3333")
     assert share_2425 == 1
@@ -176,7 +177,7 @@ def test_check_and_dashboards_before_any_build_fail_clearly(fresh_db) -> None:
 def test_publish_command_creates_then_updates_nothing_in_metabase(shared) -> None:
     """`publics dashboards publish` as users run it, against the fake Metabase (tests/fakes):
     the first run creates every dashboard, the second finds them all unchanged; the season's
-    `default: latest` is resolved to the warehouse's current season."""
+    `default: current_season` is resolved to the warehouse's current season."""
     from tests.fakes.metabase import FakeMetabase
     from tests.unit.test_metabase_publish import READER_PASSWORD, marts_warehouse, reader_only
 
@@ -196,7 +197,7 @@ def test_publish_command_creates_then_updates_nothing_in_metabase(shared) -> Non
         assert "data model: 0 table(s), 0 field(s) updated from the dbt docs" in second.out, second
         revenue = mb.fields[mb.field_id("marts", "dash_15_sales_channels", "revenue_eur")]
         assert revenue["semantic_type"] == "type/Currency" and revenue["description"]
-        season = shared[2]("select max(season) from marts.dash_15_sales_channels")[0][0]
+        season = shared[2]("select season from marts.dim_current_season")[0][0]
         dashboard = next(d for d in mb.dashboards.values() if d["name"] == "Canaux de vente")
         [parameter] = [p for p in dashboard["parameters"] if p["id"] == "season"]
         assert parameter["default"] == [season]

@@ -167,6 +167,8 @@ def test_every_card_runs_expanded_sql_and_the_library_covers_every_ratio() -> No
     ({"sql": {"numerator": "sum(x)", "denominator": "nullif(sum(y), 0)"}}, r"sql\.denominator must be an aggregate"),
     ({"doc": "kpi_x"}, "either a `definition` or the `doc`"),
     ({"unit": None}, "missing unit"),
+    ({"sources": ["ga4"]}, "sources must be a list among secutix, web, ads, emailing"),
+    ({"history": "yes"}, "history is true or false"),
 ])
 def test_kpi_library_mistakes_are_caught(tmp_path: Path, entry: dict, message: str) -> None:
     kpi = {"id": "k", "label": "K", "definition": "d", "numerator": "n", "denominator": "d", "unit": "part",
@@ -175,6 +177,60 @@ def test_kpi_library_mistakes_are_caught(tmp_path: Path, entry: dict, message: s
     path.write_text(yaml.safe_dump({"kpis": [kpi]}), encoding="utf-8")
     with pytest.raises(kpi_library.KpiError, match=message):
         kpi_library.load(path)
+
+
+def test_every_dashboard_opens_on_the_current_season_named_in_its_definition() -> None:
+    """Each season filter's default is `current_season` (marts.dim_current_season: today's season
+    in Paris, else the latest with sales), not the latest season of the data, and a card runs it."""
+    for d in dashboards.discover():
+        season = d.filters.get("season")
+        if season is None:
+            continue
+        assert season.get("default") == dashboards.CURRENT_SEASON, d.where
+        card = next(c for c in d.cards if "{{season}}" in c["query"])
+        sql, _ = dashboards.runnable_sql(d, card)
+        assert "season = (select season from marts.dim_current_season)" in sql, d.where
+        assert "select max(season)" not in sql, d.where
+
+
+def test_measured_kpis_carry_their_scope_and_their_sources() -> None:
+    """The KPIs of the web say where they were measured ({coverage}), the history-dependent ones
+    from which season the data start ({history_start}); a scalar card leaving either out is an
+    error; the ROAS rests on the spend of measured days and names its attribution model."""
+    library = kpi_library.library()
+    assert library["roas"].sources == ("ads", "web") and library["roas"].denominator_sql == "sum(spend_measured_eur)"
+    assert "dernier clic non direct" in library["roas"].label
+    assert "is_web_measured" in library["attributed_online_share"].denominator_sql
+    assert {k for k, v in library.items() if v.history} == {
+        "first_time_share", "retention", "first_year_renewal", "long_time_renewal"}
+    d2 = dashboards.load(ROOT / "dashboards" / "02_acquisition_budgets.yml")
+    roas = next(c for c in d2.cards if c["id"] == "roas")
+    assert dashboards.COVERAGE_SQL in roas["query"] and roas["column_sources"] == {"roas": ("ads", "web")}
+    d3 = dashboards.load(ROOT / "dashboards" / "03_publics_fidelisation.yml")
+    primo = next(c for c in d3.cards if c["id"] == "first_time_share")
+    assert "('depuis ' || (select min(season) from marts.dash_03_audiences_loyalty)" in primo["query"]
+
+
+@pytest.mark.parametrize(("card_id", "query", "message"), [
+    ("roas", "select round({kpi:roas}, 2) as roas, 'x' as mesure from {dataset}", r"card roas: a KPI measured from the web needs \{coverage\}"),
+])
+def test_a_scalar_without_its_scope_is_caught(tmp_path: Path, card_id: str, query: str, message: str) -> None:
+    spec = yaml.safe_load((ROOT / "dashboards" / "02_acquisition_budgets.yml").read_text(encoding="utf-8"))
+    next(c for c in spec["cards"] if c["id"] == card_id)["query"] = query
+    path = tmp_path / "02_acquisition_budgets.yml"
+    path.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(dashboards.DefinitionError, match=message):
+        dashboards.load(path)
+
+
+def test_a_scalar_of_the_history_without_its_first_season_is_caught(tmp_path: Path) -> None:
+    spec = yaml.safe_load((ROOT / "dashboards" / "03_publics_fidelisation.yml").read_text(encoding="utf-8"))
+    next(c for c in spec["cards"] if c["id"] == "retention")["query"] = (
+        "select {kpi:retention} as fidelisation, 'x' as donnees from {dataset}")
+    path = tmp_path / "03_publics_fidelisation.yml"
+    path.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(dashboards.DefinitionError, match=r"card retention: a KPI that depends on the history needs"):
+        dashboards.load(path)
 
 
 # --------------------------------------------------------------------------- dbt exposures

@@ -178,7 +178,9 @@ def test_percent_cards_are_formatted_as_percentages_and_the_others_not(fake, def
             settings = viz.get("column_settings", {})
             styled = {json.loads(k)[1] for k, v in settings.items() if v.get("number_style") == "percent"}
             if card.get("format") == "percent":
-                expected = set(card.get("metrics") or card["columns"])
+                # a scalar's figure is its first column; the others say its scope in words
+                expected = set(card["columns"][:1] if card["display"] == "scalar"
+                               else card.get("metrics") or card["columns"])
                 assert styled == expected, f"{d.title} › {card['id']}"
                 assert all(json.loads(k)[0] == "name" for k in settings)
                 percent += 1

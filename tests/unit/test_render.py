@@ -239,6 +239,21 @@ def test_card_states_and_messages() -> None:
     assert share.drawn[1] == "ok" and f"68,6{NBSP}%" in share.drawn[0]
 
 
+def test_a_scalar_shows_its_scope_and_non_mesure_outside_its_window() -> None:
+    """A scalar's text columns after its figure ({coverage}, {history_start}) are drawn under it;
+    a null figure whose coverage says « non mesuré » reads « non mesuré » with the window, not
+    « Aucune donnée » (and never 0)."""
+    window = "non mesuré — mesure web du 01/06/2025 au 15/07/2026"
+    outside = CardResult(card("f", "scalar"), ["roas", "mesure"], [(None, window)])
+    html, state, _ = outside.drawn
+    assert state == "ok" and '<p class="scalar-value">non mesuré</p>' in html and "01/06/2025" in html
+    partly = CardResult(card("g", "scalar", format="percent"), ["part", "mesure"],
+                        [(Decimal("0.25"), "partiellement mesuré — mesure web du 01/06/2025 au 15/07/2026")])
+    assert f"25,0{NBSP}%" in partly.drawn[0] and "partiellement mesuré" in partly.drawn[0]
+    first_season = CardResult(card("h", "scalar"), ["part", "donnees"], [(None, "depuis 2023-24, début des données")])
+    assert first_season.drawn[1] == "empty"  # nothing to compare with: no figure, not « non mesuré »
+
+
 def test_long_tables_are_capped_with_a_note() -> None:
     rows = [(f"ligne {i}", i) for i in range(120)]
     result = CardResult(card("t", "table"), ["libelle", "billets"], rows)

@@ -8,14 +8,7 @@ with sessions as (
 ),
 
 tool_choice as (
-    select
-        {% if var('attribution_web_tool', 'auto') == 'auto' %}
-        coalesce(max(case when tool_rank = 1 then tool end), 'matomo') as tool
-        from (select tool, row_number() over (order by count(*) desc, tool desc) as tool_rank
-              from sessions group by tool) as counted
-        {% else %}
-        '{{ var("attribution_web_tool") }}' as tool
-        {% endif %}
+    {{ attribution_web_tool_select('sessions') }}
 ),
 
 visitors as (

@@ -5,16 +5,36 @@
     - linear: equal shares;
     - position_based: 40 % first, 40 % last, 20 % shared by the middle (50/50 with two);
     - time_decay: weights halving every attribution_half_life_days (7) before the order.
-    An order without touchpoint is credited, under every model, to « Hors web / non attribué ».
+    Only an order placed inside the web measurement window (the attribution web tool's window,
+    int_quality__measurement_windows) has its path credited: before web analytics started, the
+    path misses its sessions, and crediting what was seen (e-mail clicks) would make e-mail the
+    whole mix. An order without credited path goes, under every model, to « Hors web » (not a
+    web-shop order: box office, phone, resellers…), « Non attribué (web) » (an online order
+    inside the window, no touchpoint seen) or « Non mesuré (web) » (an online order outside it).
     Credited revenue is rounded to the cent with the remainder on the order's last credited row,
     so that under every model it sums to the orders' revenue exactly (tests/dbt). -#}
 {%- set models = ['last_non_direct', 'first_click', 'last_click', 'linear', 'position_based', 'time_decay'] -%}
-with orders as (
-    select * from {{ ref('fct_orders') }} where is_paid_order and not is_cancelled
+with web_window as (
+    select measured_from, measured_to
+    from {{ ref('int_quality__measurement_windows') }}
+    where is_attribution_web_tool
 ),
 
+orders as (
+    select
+        paid.*,
+        {{ is_in_window('paid.order_date', 'web_window.measured_from', 'web_window.measured_to') }} as is_web_measured
+    from {{ ref('fct_orders') }} as paid
+    left join web_window on true
+    where paid.is_paid_order and not paid.is_cancelled
+),
+
+-- the paths of the orders inside the web window only
 paths as (
-    select * from {{ ref('int_attribution__paths') }}
+    select all_paths.*
+    from {{ ref('int_attribution__paths') }} as all_paths
+    inner join orders on orders.order_id = all_paths.order_id
+    where orders.is_web_measured
 ),
 
 attribution_models as (
@@ -78,14 +98,22 @@ unattributed as (
         orders.order_id,
         attribution_models.attribution_model,
         cast(null as {{ dbt.type_string() }}) as touchpoint_key,
-        'hors_web' as touchpoint_type,
+        case
+            when not orders.is_online then 'hors_web'
+            when orders.is_web_measured then 'non_attribue'
+            else 'non_mesure'
+        end as touchpoint_type,
         cast(null as {{ dbt.type_timestamp() }}) as touched_at,
         1 as position,
         0 as path_length,
         cast(null as {{ dbt.type_string() }}) as source,
         cast(null as {{ dbt.type_string() }}) as medium,
         cast(null as {{ dbt.type_string() }}) as campaign,
-        'Hors web' as channel_group,
+        case
+            when not orders.is_online then 'Hors web'
+            when orders.is_web_measured then 'Unassigned'
+            else 'Not measured'
+        end as channel_group,
         cast(1 as numeric(12, 10)) as credit
     from orders
     cross join attribution_models
@@ -127,6 +155,8 @@ select
     allocated.channel_group,
     coalesce(channel_groups.channel_group_label, allocated.channel_group) as channel_group_label,
     coalesce(channel_groups.is_paid, false) as is_paid_channel,
+    allocated.touchpoint_key is not null as is_attributed,
+    orders.is_web_measured,
     allocated.credit,
     cast(case
         when allocated.allocation_rank = 1 then allocated.order_revenue_eur

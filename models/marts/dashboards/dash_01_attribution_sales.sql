@@ -1,9 +1,17 @@
 {#- Dataset of dashboard 1 « Attribution & Ventes »: attributed revenue, tickets and orders by
     season, day, model, channel, campaign and show. Rows of different models describe the same
     sales: every card filters one model (the dashboard's model filter, last non-direct click by
-    default). Under each model, revenue sums to the ticket revenue of paid orders (tested). -#}
+    default). Under each model, revenue sums to the ticket revenue of paid orders (tested).
+    Each row says whether its day is inside the web measurement window (`measurement_status`,
+    read by the cards' `{coverage}`), and the window in words. -#}
 with credits as (
     select * from {{ ref('fct_attribution_credits') }}
+),
+
+web_window as (
+    select measured_from, measured_to
+    from {{ ref('int_quality__measurement_windows') }}
+    where is_attribution_web_tool
 )
 
 select
@@ -21,7 +29,11 @@ select
     channel_group,
     channel_group_label,
     is_paid_channel,
-    channel_group <> 'Hors web' as is_attributed,
+    is_attributed,
+    is_web_measured,
+    case when is_web_measured then 'mesuré' else 'non mesuré' end as measurement_status,
+    {{ measurement_window_label('mesure web', '(select measured_from from web_window)',
+                                '(select measured_to from web_window)') }} as measurement_window_label,
     coalesce(campaign, '(aucune campagne)') as campaign,
     main_show_code as show_code,
     coalesce(main_show_name, '(sans spectacle)') as show_name,
@@ -33,5 +45,6 @@ select
 from credits
 group by
     season, order_date, attribution_model, channel_group, channel_group_label, is_paid_channel,
+    is_attributed, is_web_measured,
     coalesce(campaign, '(aucune campagne)'), main_show_code, coalesce(main_show_name, '(sans spectacle)'),
     sales_channel_label, is_online

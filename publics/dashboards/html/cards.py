@@ -102,10 +102,14 @@ def card_body(result: CardResult) -> tuple[str, str, str]:
     display = card["display"]
     if display == "scalar":
         value = result.rows[0][0]
+        # the scope the figure was measured in ({coverage}, {history_start}), under it
+        notes = "".join(f'<p class="scalar-note">{_esc(v)}</p>' for v in result.rows[0][1:] if isinstance(v, str) and v)
         if value is None:
+            if "non mesuré" in notes:  # outside its sources' window: « non mesuré », with the reason
+                return f'<p class="scalar-value">non mesuré</p>{notes}', "ok", ""
             return _message("Aucune donnée pour ces filtres."), "empty", ""
         text = format_value(value, column_kind(card, result.columns[0]))
-        return f'<p class="scalar-value">{_esc(text)}</p>', "ok", ""
+        return f'<p class="scalar-value">{_esc(text)}</p>{notes}', "ok", ""
     if display in CHART_DISPLAYS:
         return chart_body(result)
     return table_body(result)

@@ -19,14 +19,12 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from psycopg import sql
-
 from publics.dashboards.definitions import (
     GRID_WIDTH,
-    LATEST,
     TAG,
     Dashboard,
     discover,
+    resolve_default,
     runnable_sql,
 )
 from publics.dashboards.html.cards import CardResult, card_html
@@ -81,6 +79,7 @@ a{color:#2f6fb0}
 .card .note{margin:4px 0 0;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 .chart{flex:1;min-height:0}.chart svg{width:100%;height:100%;display:block}
 .scalar-value{margin:auto 0;font-size:38px;font-weight:bold;color:#2f6fb0;white-space:nowrap}
+.scalar-note{margin:2px 0 0;font-size:12px;color:#555}
 .message{margin:auto;text-align:center;color:#6b7680;font-style:italic}
 .message.error{color:#b3261e;font-style:normal;font-weight:bold}
 details{font-size:11px;color:#6b7680}pre{white-space:pre-wrap;margin:4px 0 0}
@@ -182,11 +181,8 @@ def collect(info: ConnInfo, dashboards: list[Dashboard] | None = None,
         for d in dashboards if dashboards is not None else discover():
             defaults = {fid: f["default"] for fid, f in d.filters.items() if f.get("default") is not None}
             applied = {k: v for k, v in {**defaults, **(values or {})}.items() if k in d.filters}
-            for fid, v in applied.items():  # `latest`: the value it stands for today, shown as such
-                if v == LATEST:
-                    column = d.filters[fid]["column"]
-                    applied[fid] = conn.execute(sql.SQL("select max({}) from {}").format(
-                        sql.Identifier(column), sql.Identifier(*d.spec["dataset"].split(".", 1)))).fetchone()[0]
+            for fid, v in applied.items():  # `latest`, `current_season`: today's value, shown as such
+                applied[fid] = resolve_default(conn, d, fid, v)
             cards = []
             for card in d.cards:
                 used = {t: applied[t] for t in dict.fromkeys(TAG.findall(card["query"])) if t in applied}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import uuid
 
-from publics.dashboards.definitions import LATEST, TAG, Dashboard
+from publics.dashboards.definitions import CURRENT_SEASON, LATEST, TAG, Dashboard
 from publics.dashboards.metabase.client import MetabaseError
 
 # filter type of a definition -> (dashboard parameter type = template tag widget type, sectionId)
@@ -41,7 +41,7 @@ def _filter_types(d: Dashboard, fid: str) -> tuple[str, str]:
 
 def _default(d: Dashboard, fid: str):
     value = d.filters[fid].get("default")
-    if value is None or value == LATEST:  # `latest` unresolved (see dashboards.resolve_latest): none
+    if value is None or value in (LATEST, CURRENT_SEASON):  # unresolved (see dashboards.resolve_latest): none
         return None
     if d.filters[fid]["type"] == "date":
         return str(value)  # Metabase's date strings: 2025-09-01~2026-08-31, past30days…
@@ -59,6 +59,8 @@ def _viz_settings(card: dict) -> dict:
         viz["pie.metric"] = metrics[0] if metrics else None
     if card.get("format") == "percent":
         percent_columns = metrics or [c for c in card["columns"] if c not in dims]
+        if card["display"] == "scalar":  # the figure; the columns after it are its scope, in words
+            percent_columns = card["columns"][:1]
         # Column keys as Metabase's frontend writes them (getColumnKey): JSON of ["name", <column>].
         viz["column_settings"] = {
             json.dumps(["name", c], separators=(",", ":")): {"number_style": "percent", "decimals": 1}
