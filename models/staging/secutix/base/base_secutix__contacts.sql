@@ -29,18 +29,9 @@
     'created_at': 'creation_date'
 } -%}
 
-with deliveries as (
-    select * from {{ source('ingestion', 'load_columns') }}
-),
-
-source as (
+with source as (
     -- each raw row with the columns its file delivered (NULL: unknown, counted as all)
-    select
-        contacts.*,
-        deliveries.columns_delivered as _columns_delivered
-    from {{ source('secutix', 'contacts') }} as contacts
-    left join deliveries
-        on contacts._batch_id = deliveries.batch_id and contacts._file_hash = deliveries.file_hash
+    {{ with_columns_delivered(source('secutix', 'contacts')) }}
 ),
 
 typed as (
