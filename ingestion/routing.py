@@ -84,8 +84,8 @@ def by_header(path: Path, candidates: list[contracts.Entity]) -> tuple[contracts
             reasons.append(f"not {entity.source}.{entity.name} ({where}{exc.reason})")
             continue
         except OSError as exc:
-            return None, f"{path.name}: its name fits {' and '.join(e.label for e in candidates)}, " \
-                         f"and its header could not be read to choose ({exc.strerror or exc})"
+            return None, (f"{path.name}: its name fits {' and '.join(e.label for e in candidates)}, "
+                          f"and its header could not be read to choose ({exc.strerror or exc})")
         del parsed  # only the header was wanted; the reader's file is released with its rows
         fits.append(entity)
     names = " and ".join(f"{e.source}.{e.name}" for e in candidates)
