@@ -5,8 +5,12 @@ The rule (never an order of contracts or patterns):
   between the ingested folder and the file) belongs to that source, and only that source's
   file-name patterns choose its entity;
 - a file outside any source folder is matched against the patterns of every contract;
-- two or more entities whose patterns match, or two different source folders above a file:
-  the file is rejected with a message naming both; no pattern matching: rejected too.
+- two or more entities *of one source* matched by the same patterns (a tool whose exports share
+  a name, e.g. Brevo's contacts and campaign statistics, `*brevo*.csv`): the header decides — the one
+  entity whose reader accepts the file (its required columns present) takes it; none or several:
+  rejected naming each entity and why;
+- entities of different sources whose patterns match, or two different source folders above a
+  file: the file is rejected with a message naming both; no pattern matching: rejected too.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingestion import contracts
+from ingestion.readers import RejectedFile, reader_for
 
 NO_CONTRACT = "no source contract recognises this file name"
 
@@ -53,7 +58,11 @@ def route(path: Path, folder: Path) -> Route:
     try:
         entity = contracts.entity_for(path, source)
     except contracts.AmbiguousFile as exc:
-        return Route(path, None, source, str(exc))
+        if len({e.source for e in exc.candidates}) > 1 or len({e.patterns_matching(path) for e in exc.candidates}) > 1:
+            return Route(path, None, source, str(exc))
+        entity, error = by_header(path, exc.candidates)
+        if entity is None:
+            return Route(path, None, source, error)
     if entity is None:
         if source:
             patterns = ", ".join(p for e in contracts.all_entities() if e.source == source for p in e.files)
@@ -61,3 +70,29 @@ def route(path: Path, folder: Path) -> Route:
                                              f"the {source} patterns are {patterns})")
         return Route(path, None, None, f"{path.name}: {NO_CONTRACT}")
     return Route(path, entity, source)
+
+
+def by_header(path: Path, candidates: list[contracts.Entity]) -> tuple[contracts.Entity | None, str | None]:
+    """The one entity among `candidates` (one source's, all matching the name) whose reader
+    accepts the file's header, or None and why: no entity, or several, accept it."""
+    fits, reasons = [], []
+    for entity in candidates:
+        try:
+            parsed = reader_for(entity.reader)(path, entity)
+        except RejectedFile as exc:
+            where = f"line {exc.line}: " if exc.line else ""
+            reasons.append(f"not {entity.source}.{entity.name} ({where}{exc.reason})")
+            continue
+        except OSError as exc:
+            return None, (f"{path.name}: its name fits {' and '.join(e.label for e in candidates)}, "
+                          f"and its header could not be read to choose ({exc.strerror or exc})")
+        del parsed  # only the header was wanted; the reader's file is released with its rows
+        fits.append(entity)
+    names = " and ".join(f"{e.source}.{e.name}" for e in candidates)
+    if len(fits) == 1:
+        return fits[0], None
+    if fits:
+        return None, (f"{path.name}: its name ({names}) and its header fit {len(fits)} entities, "
+                      f"{' and '.join(e.source + '.' + e.name for e in fits)}; rename the file or remove the "
+                      "columns of the other export")
+    return None, f"{path.name}: its name fits {names} but its header fits none: {'; '.join(reasons)}"

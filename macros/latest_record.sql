@@ -99,16 +99,3 @@
         cast(cast({{ loaded_at }} as date) as {{ dbt.type_string() }})
     )
 {%- endmacro %}
-
-{#- Each raw row of `relation` with the columns its file delivered (`_columns_delivered`, from
-    `raw.load_columns` by batch and file hash; NULL: unknown, counted as every column), what
-    `latest_record(..., fields)` needs to keep a field a delta did not deliver.
-    Usage, as a CTE body: `source as ({{ with_columns_delivered(source('secutix', 'orders')) }})`. -#}
-{% macro with_columns_delivered(relation) -%}
-    select
-        delivered.*,
-        deliveries.columns_delivered as _columns_delivered
-    from {{ relation }} as delivered
-    left join {{ source('ingestion', 'load_columns') }} as deliveries
-        on delivered._batch_id = deliveries.batch_id and delivered._file_hash = deliveries.file_hash
-{%- endmacro %}

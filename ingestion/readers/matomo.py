@@ -15,6 +15,8 @@ flattened into columns (`actionDetails_0_type`, `pluginsIcons_1_pluginName`…).
 grows with the longest visit (tens of fields per action), past PostgreSQL's 1,600 columns per
 table, so the row lands as `record` (jsonb: header name → cell, empty cells left out) plus the
 contract's columns taken from the header; header names are snake_cased (`idSite` → `id_site`).
+TSV (`format=TSV`, Matomo's `Tsv` renderer: the CSV renderer with a tab separator, same UTF-16
+and same `.csv` download name): a header line with more tabs than commas is tab-separated.
 
 No COPY fast path here (unlike GA4's NDJSON): letting PostgreSQL split the array and extract
 the columns measured slower than this reader, whose parsing runs on the client's core while
@@ -225,6 +227,13 @@ def read_matomo_json(path: Path, entity: Entity) -> ParsedFile:
     return ParsedFile(columns=columns, rows=chain(head, generator), encoding=json_encoding(path))
 
 
+def _csv_or_tsv(path: Path, encoding: str, sample: int = 1 << 16) -> str:
+    """`\t` when the header line (within its first 64 Ki characters) has more tabs than commas."""
+    with open(path, encoding=encoding, newline="", errors="replace") as fh:
+        header = fh.read(sample).split("\n", 1)[0]
+    return "\t" if header.count("\t") > header.count(",") else ","
+
+
 def read_matomo_csv(path: Path, entity: Entity) -> ParsedFile:
     with open(path, "rb") as fh:
         head = fh.read(4)
@@ -234,8 +243,9 @@ def read_matomo_csv(path: Path, entity: Entity) -> ParsedFile:
         encoding = "utf-16"
     else:
         encoding = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
+    delimiter = _csv_or_tsv(path, encoding)
     text = open(path, encoding=encoding, newline="", errors="strict")  # noqa: SIM115
-    reader = csv.reader(bounded_lines(path, text), delimiter=",", quotechar='"', strict=True)
+    reader = csv.reader(bounded_lines(path, text), delimiter=delimiter, quotechar='"', strict=True)
     try:
         names = [h.lstrip("\ufeff") for h in next(reader)]
     except (StopIteration, csv.Error, UnicodeDecodeError) as exc:
@@ -248,7 +258,7 @@ def read_matomo_csv(path: Path, entity: Entity) -> ParsedFile:
         text.close()
         problem = (f"duplicate column(s) in header: {', '.join(duplicates)}" if duplicates
                    else f"missing required column(s): {', '.join(missing)}" if missing
-                   else "one column only: expected a comma-separated Matomo export")
+                   else "one column only: expected a comma- or tab-separated Matomo export")
         raise RejectedFile(path, 1, problem)
     columns, index = list(entity.columns), {c: i for i, c in enumerate(header)}
 

@@ -13,8 +13,9 @@ def test_an_ambiguous_name_is_quarantined_and_the_folder_decides_the_others(tmp_
     inbox = tmp_path / "inbox"
     (inbox / "secutix").mkdir(parents=True)
     (inbox / "emailing").mkdir()
-    # Outside any source folder, `brevo_contacts.csv` is matched by emailing.brevo_campaigns and
-    # secutix.contacts: rejected. In a source folder, the same name is that source's.
+    # Outside any source folder, `brevo_contacts.csv` is matched by emailing.brevo_campaigns,
+    # emailing.brevo_contacts and secutix.contacts: rejected. In a source folder, the same name is
+    # that source's (in emailing/, Brevo's two exports share the name: the header decides).
     (inbox / "brevo_contacts.csv").write_bytes(BREVO.read_bytes())
     (inbox / "emailing" / "brevo_contacts_march.csv").write_bytes(BREVO.read_bytes() + b"\n")
     (inbox / "secutix" / "brevo_contacts_export.csv").write_bytes(SECUTIX_CONTACTS.read_bytes())
@@ -24,8 +25,8 @@ def test_an_ambiguous_name_is_quarantined_and_the_folder_decides_the_others(tmp_
 
     assert result.code == 2, result
     assert "Traceback" not in result.out
-    message = ("brevo_contacts.csv: 2 entities recognise this file name, emailing.brevo_campaigns (*brevo*.csv) "
-               "and secutix.contacts (*contacts*.csv)")
+    message = ("brevo_contacts.csv: 3 entities recognise this file name, emailing.brevo_campaigns (*brevo*.csv) "
+               "and emailing.brevo_contacts (*brevo*.csv) and secutix.contacts (*contacts*.csv)")
     assert any("✘" in line and message in line for line in result.out.splitlines()), result
     assert (quarantine / "brevo_contacts.csv").read_bytes() == BREVO.read_bytes()
     assert message in (quarantine / "brevo_contacts.csv.reason.txt").read_text(encoding="utf-8")

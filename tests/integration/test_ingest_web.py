@@ -84,7 +84,10 @@ def test_web_deliveries_good_load_bad_rejected_nothing_twice(inbox, tmp_path, fr
     good_visits = sum(visits_in(p) for p in (MATOMO / "good").glob("*json"))
     assert query("select count(*) from raw.ga4_events")[0][0] == good_events == 12
     assert query("select count(*) from raw.matomo_visits")[0][0] == good_visits == 5
-    assert query("select count(*) from raw.matomo_visits_csv")[0][0] == 2
+    # the CSV export and the same visits as the TSV export under Matomo's download name
+    good_csv_visits = sum(visits_in(p) for p in (MATOMO / "good").glob("*.csv"))
+    assert query("select count(*) from raw.matomo_visits_csv")[0][0] == good_csv_visits == 4
+    assert query("select count(distinct _source_file) from raw.matomo_visits_csv")[0][0] == 2
 
     # Raw as delivered: record is jsonb, nested arrays intact, INT64 kept as text.
     assert query(

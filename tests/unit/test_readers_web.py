@@ -24,6 +24,11 @@ Matomo, good
 - matomo_visits_20240316_one_visit_per_line.ndjson: 2 visits, one per line.
 - matomo_visits_20240317_no_visit_that_day.json: `[]` (a day without visits: 0 rows, not an error).
 - matomo_visits_20240318_utf16.csv: Matomo's CSV export, UTF-16LE + BOM, actionDetails flattened.
+- "Export _ Visits Log _ Monday, March 18, 2024.csv": the same visits as Matomo's TSV export
+  (format=TSV: the CSV renderer with tabs, plugins/API/Renderer/Tsv.php), under the download name
+  the CSV renderer sends (core/DataTable/Renderer/Csv.php `renderHeader`: "Export _ <report> _
+  <period>.csv"; the report's name and the date's wording assumed), no final line break (the
+  renderer strips the last one).
 Matomo, bad: Matomo's error payload, an array cut at 70 %, a visit without idVisit (record 3),
 empty file, an XML answer saved as .json, a CSV without the idVisit column.
 """
@@ -45,6 +50,7 @@ from ingestion.readers import RejectedFile
 from ingestion.readers import matomo as matomo_reader
 from ingestion.readers.matomo import matomo_key, read_matomo_csv, read_matomo_json, snake_case
 from ingestion.readers.ndjson import read_ga4_ndjson
+from ingestion.routing import route
 from tests.conftest import FIXTURES, REFERENCE, decoded_text
 
 GA4 = FIXTURES / "ga4"
@@ -377,3 +383,16 @@ def test_matomo_csv_export_lands_as_record_plus_columns(path: Path) -> None:
         assert json.loads(row["record"]) == {h: c for h, c in zip(header, cells) if c != ""}
         assert (row["id_site"], row["id_visit"]) == (cells[0], cells[1])
         assert row["referrer_type"] == cells[header.index("referrerType")]
+
+
+def test_matomo_tsv_export_under_its_download_name_reads_as_the_csv() -> None:
+    tsv = MATOMO / "good" / "Export _ Visits Log _ Monday, March 18, 2024.csv"
+    assert tsv.read_bytes()[:2] == codecs.BOM_UTF16_LE and "\t" in tsv.read_bytes().decode("utf-16")
+    where = route(tsv, MATOMO.parent)
+    assert where.entity is not None and where.entity.label == "matomo/visits_csv", where.error
+    columns, rows, drift = read(tsv)
+    _, csv_rows_ = read(MATOMO / "good" / "matomo_visits_20240318_utf16.csv")[:2]
+    assert drift == [] and len(rows) == 2
+    assert [v for _, v in rows] == [v for _, v in csv_rows_]
+    record = json.loads(dict(zip(columns, rows[0][1], strict=True))["record"])
+    assert record["actionDetails_0_pageTitle"] == "Carmen, Opéra"  # a comma inside a tab-separated cell

@@ -12,8 +12,9 @@ from ingestion import contracts
 from ingestion.routing import NO_CONTRACT, route, source_folders
 
 INBOX = Path("/deliveries/inbox")
-# Matches emailing.brevo_campaigns (*brevo*.csv) and secutix.contacts (*contacts*.csv).
+# Matches emailing.brevo_campaigns and brevo_contacts (*brevo*.csv), secutix.contacts (*contacts*.csv).
 TWO_SOURCES = "brevo_contacts_2026-03.csv"
+EMAILING = Path(__file__).resolve().parents[1] / "fixtures" / "emailing"
 
 
 def label(path: Path, folder: Path = INBOX) -> str | None:
@@ -25,15 +26,20 @@ def test_a_name_two_sources_match_is_rejected_naming_both_with_their_patterns() 
     where = route(INBOX / TWO_SOURCES, INBOX)
     assert where.entity is None
     assert where.error == (
-        f"{TWO_SOURCES}: 2 entities recognise this file name, emailing.brevo_campaigns (*brevo*.csv) and "
-        "secutix.contacts (*contacts*.csv); rename the file or put it in the folder of its source")
+        f"{TWO_SOURCES}: 3 entities recognise this file name, emailing.brevo_campaigns (*brevo*.csv) and "
+        "emailing.brevo_contacts (*brevo*.csv) and secutix.contacts (*contacts*.csv); rename the file or put it "
+        "in the folder of its source")
     with pytest.raises(contracts.AmbiguousFile) as err:
         contracts.entity_for(Path(TWO_SOURCES))
-    assert [e.label for e in err.value.candidates] == ["emailing/brevo_campaigns", "secutix/contacts"]
+    assert [e.label for e in err.value.candidates] == [
+        "emailing/brevo_campaigns", "emailing/brevo_contacts", "secutix/contacts"]
 
 
-def test_the_folder_decides_the_source_then_its_patterns_the_entity() -> None:
-    assert label(INBOX / "emailing" / TWO_SOURCES) == "emailing/brevo_campaigns"
+def test_the_folder_decides_the_source_then_its_patterns_the_entity(tmp_path: Path) -> None:
+    (tmp_path / "emailing").mkdir()
+    inside = tmp_path / "emailing" / TWO_SOURCES  # Brevo's two exports share a name: the header decides
+    inside.write_bytes((EMAILING / "brevo_campaigns_2026-03_semicolon_utf8_bom.csv").read_bytes())
+    assert label(inside, tmp_path) == "emailing/brevo_campaigns"
     assert label(INBOX / "secutix" / TWO_SOURCES) == "secutix/contacts"
     # any folder between the ingested folder and the file, in any case
     assert label(INBOX / "ga4" / "2024" / "03" / "events_20240315.ndjson") == "ga4/events"
@@ -67,15 +73,39 @@ def test_a_name_no_pattern_of_the_folder_s_source_matches_is_rejected() -> None:
     assert route(INBOX / "notes.txt", INBOX).error == f"notes.txt: {NO_CONTRACT}"
 
 
-def test_every_fixture_is_taken_by_the_same_entity_in_its_source_folder_and_outside() -> None:
+def test_every_fixture_is_taken_by_the_same_entity_in_its_source_folder_and_outside(tmp_path: Path) -> None:
     fixtures = Path(__file__).resolve().parents[1] / "fixtures"
     checked = 0
     for source in contracts.source_names():
         for path in sorted((fixtures / source).rglob("*")):
             if path.is_file() and path.suffix != ".md":
                 inside = route(fixtures / path.relative_to(fixtures), fixtures)
-                outside = route(fixtures / path.name, fixtures)
+                (tmp_path / path.name).write_bytes(path.read_bytes())  # the header may decide: a real file
+                outside = route(tmp_path / path.name, tmp_path)
                 assert inside.entity == outside.entity, path
                 assert inside.entity is None or inside.entity.source == source, path
                 checked += 1
     assert checked > 50
+
+
+def test_brevo_contacts_and_campaigns_share_a_name_and_the_header_decides() -> None:
+    """Brevo's contacts export and campaign statistics are both `*brevo*.csv`: a header with EMAIL
+    and no campaign columns is the contacts export, the campaign columns the statistics; a header
+    fitting both, or neither, is rejected naming each entity and why (line included)."""
+    assert label(EMAILING / "brevo_export_2026-03-02.csv", EMAILING.parent) == "emailing/brevo_contacts"
+    assert label(EMAILING / "brevo_export_2026-03-20_delta_without_sms.csv", EMAILING.parent) == "emailing/brevo_contacts"
+    assert label(EMAILING / "brevo_campaigns_2026-03_semicolon_utf8_bom.csv", EMAILING.parent) == "emailing/brevo_campaigns"
+    both = route(EMAILING / "brevo_export_header_fits_both_exports.csv", EMAILING.parent)
+    assert both.entity is None
+    assert both.error == (
+        "brevo_export_header_fits_both_exports.csv: its name (emailing.brevo_campaigns and "
+        "emailing.brevo_contacts) and its header fit 2 entities, emailing.brevo_campaigns and "
+        "emailing.brevo_contacts; rename the file or remove the columns of the other export")
+    neither = route(EMAILING / "brevo_campaigns_missing_sent_column.csv", EMAILING.parent)
+    assert neither.entity is None
+    assert neither.error == (
+        "brevo_campaigns_missing_sent_column.csv: its name fits emailing.brevo_campaigns and "
+        "emailing.brevo_contacts but its header fits none: not emailing.brevo_campaigns (line 1: missing "
+        "required column(s): sent); not emailing.brevo_contacts (line 1: missing required column(s): email)")
+    gone = route(EMAILING / "brevo_never_delivered.csv", EMAILING.parent)
+    assert gone.entity is None and "its header could not be read to choose" in gone.error

@@ -30,6 +30,7 @@
 } -%}
 
 with source as (
+    -- each raw row with the columns its file delivered (NULL: unknown, counted as all)
     {{ with_columns_delivered(source('secutix', 'contacts')) }}
 ),
 
