@@ -48,8 +48,8 @@ def test_invitations_merged_show_and_dates_belong_to_every_invitee(tmp_path: Pat
         (5, "Carmen", "14/03/2026", "2", "oui"),
         (6, "Carmen", "14/03/2026", "1", "non"),
     ]
-    assert parsed.warnings == ["sheet 'Invités': 1 row(s) below or inside the table are not data and were not "
-                               "loaded: row 7 (a total row: « Total »)"]
+    assert parsed.warnings == [("sheet 'Invités': 1 row(s) below or inside the table are not data and were not "
+                               "loaded: row 7 (a total row: « Total »)")]
 
 
 def test_a_formula_never_computed_is_rejected_naming_its_cell(tmp_path: Path) -> None:
@@ -88,7 +88,7 @@ def test_the_header_is_the_row_with_most_contract_columns_and_not_below_the_scan
         wb.active.append(["Plan de marquage"])
     wb.active.append(["utm_source", "utm_medium", "utm_campaign"])
     wb.save(path := tmp_path / "plan_utm_loin.xlsx")
-    with pytest.raises(RejectedFile, match=f"non-empty rows tried: 1, 2, .* …\\); the closest, row 1"):
+    with pytest.raises(RejectedFile, match="non-empty rows tried: 1, 2, .* …\\); the closest, row 1"):
         read(path)
 
 
