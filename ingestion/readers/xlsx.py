@@ -1,22 +1,30 @@
 """Excel workbooks (`.xlsx`) kept by teams: invitation lists, campaign budgets, UTM plans.
 
 Read with openpyxl in read-only (streaming) mode, cached values of formulas (`data_only`): memory
-stays bounded whatever the number of rows. Contract options: `sheet` (a sheet name; default the
-first sheet).
+stays bounded whatever the number of rows. How teams keep their sheets and what is done with
+them (docs/formats.md §4b):
 
-- The header is the first non-empty row; its cells are normalised like CSV headers (`Prénom` →
-  `prenom`), the contract's `aliases` renamed to their column. A header cell left empty in the middle becomes `column_<letter>` (reported as drift).
+- The sheet: the contract's `options: {sheet: …}`, else the first visible sheet whose header has
+  the contract's columns, else the first visible sheet; reported when the workbook has several.
+- The header: among the first HEADER_SCAN_ROWS rows (titles above it), the one holding every
+  required column and the most of the contract's; its cells normalised like CSV headers
+  (`Prénom` → `prenom`), the contract's `aliases` renamed to their column. A header cell left
+  empty in the middle becomes `column_<letter>` (reported as drift).
+- Merged ranges below the header (read from the sheet's XML in one extra streaming pass, which
+  also finds formulas without a saved value): the top-left value belongs to every cell.
+- Total, note and sum rows are not data: left out, named in a warning (ParsedFile.warnings).
 - Cells become text as the user sees their value: dates `yyyy-mm-dd` (`yyyy-mm-dd HH:MM:SS` when
   there is a time, rounded to the second), times `HH:MM:SS`, integers without `.0`, other numbers
   in plain decimal notation (`0.15`, not the `15 %` display format), booleans `true`/`false`,
   empty cells NULL; text exactly as typed (leading zeros of phone numbers kept).
 - Empty rows are skipped; trailing empty rows and columns are ignored. `_row_number` is the
   sheet's row number (what the user sees in Excel).
-- Bounds (docs/formats.md): at most 100,000 rows and 1,600 header columns, 1 GiB unzipped.
+- Bounds (docs/formats.md §7): at most 100,000 rows and 1,600 header columns, 1 GiB unzipped,
+  the header within 30 rows, 10,000 merged ranges.
 - Rejected with the row and the problem: a file that is not an xlsx workbook (an old `.xls`, a
   CSV or anything renamed `.xlsx`, a password-protected workbook), an unreadable workbook, a
-  missing sheet, an empty sheet, a missing required or duplicate column, a value in a column
-  that has no header.
+  missing sheet, an empty sheet, no header row (the rows tried), a duplicate column, a value in
+  a column that has no header, a formula with no saved value in a data row (its cell).
 """
 
 from __future__ import annotations
