@@ -98,3 +98,32 @@ def test_hidden_sheet_is_read_only_when_named(tmp_path: Path) -> None:
     named = contracts.Entity(**{**entity.__dict__, "options": (("sheet", "Archive 2024-25"),)})
     parsed = read_xlsx(path, named)
     assert list(parsed.rows) == [(2, ["2024-25", "ancienne", "Search", "999"])] and parsed.warnings == []
+
+
+def test_too_many_merged_ranges_is_a_bound(tmp_path: Path) -> None:
+    from ingestion.readers.xlsx import MAX_MERGES
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["utm_source", "utm_medium", "utm_campaign"])
+    for row in range(2, MAX_MERGES + 3):
+        ws.merge_cells(start_row=row, end_row=row, start_column=1, end_column=2)
+    wb.save(path := tmp_path / "plan_utm.xlsx")
+    with pytest.raises(RejectedFile, match=f"more than {MAX_MERGES:,} merged cell ranges"):
+        read(path)
+
+
+def test_subtotal_rows_inside_the_table_are_dropped_and_numbers_alone_are_not_notes(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["utm_source", "utm_medium", "utm_campaign", "utm_content"])
+    ws.append(["google", "cpc", "carmen", "a"])
+    ws.append(["Sous-total Google", None, None, None])
+    ws.append(["meta", "paid_social", "tosca", "b"])
+    ws.append([None, None, None, 12])  # a number alone, in a key column (utm_content): data, not a note
+    ws.append(["Totalement gratuit", "x", "y", "z"])  # `Total…` in a word is no total
+    wb.save(path := tmp_path / "plan_utm.xlsx")
+    parsed, rows = read(path)
+    assert [n for n, _ in rows] == [2, 4, 5, 6]
+    assert parsed.warnings == [("sheet 'Sheet': 1 row(s) below or inside the table are not data and were not "
+                                "loaded: row 3 (a total row: « Sous-total Google »)")]
