@@ -60,8 +60,6 @@ UTM_HEADER = ["Campagne", "Canal", "utm_source", "utm_medium", "utm_campaign", "
 # on two lines in its cell, « Date de la représentation ».
 INVITATION_HEADER = ["Nom", "Prénom", "Adresse mail", "Organisation", "Fonction", "Catégorie", "Spectacle",
                      "Date de la représentation", "Nb\nplaces", "Présent", "Commentaire"]
-BOARD_DAY = EXPORT_TIME.replace(month=9, day=12) if EXPORT_TIME.month >= 9 else EXPORT_TIME.replace(
-    year=EXPORT_TIME.year - 1, month=9, day=12)  # the board meeting that approved the season's budgets
 
 # platform → (Canal in the budget, Plateforme, owner)
 PLATFORM_LABELS = {"meta": ("Social payant", "Meta (Facebook)", "Claire Morel"),
@@ -156,7 +154,7 @@ def _write_budgets(world: World, folder: Path, paid: list[Campaign], counts: dic
         ws.append(["TOTAL GÉNÉRAL", None, None, None, total])
         ws.cell(ws.max_row, 5).number_format = '#,##0 "€"'
         ws.append([])
-        ws.append([f"Budget validé en CA du {BOARD_DAY.strftime('%d/%m/%Y')}"])
+        ws.append([f"Budget validé en CA du 12/09/{season[:4]}"])  # the board meeting opening the season
         ws.merge_cells(start_row=ws.max_row, end_row=ws.max_row, start_column=1, end_column=len(BUDGET_HEADER))
         not_data.append([f"{FOLDER}/{name}", ws.max_row - 2, ws.max_row])
         (folder / name).write_bytes(workbook_bytes(wb, "Claire Morel"))
