@@ -71,14 +71,15 @@ def copy_rows(conn: psycopg.Connection, entity: contracts.Entity, path: Path, di
     file delivered are recorded beside the ledger (`raw.load_columns`), for staging's per-field
     latest version."""
     warnings = _cut_short(path) if entity.reader in DELIMITED_READERS else []
-    rows, drift, method, columns = _land(conn, entity, path, digest, batch_id, seq, progress)
+    rows, drift, method, columns = _land(conn, entity, path, digest, batch_id, seq, progress, warnings)
     if columns is not None:
         record_columns(conn, batch_id, digest, columns)
     return rows, drift, method, warnings
 
 
-def _land(conn: psycopg.Connection, entity: contracts.Entity, path: Path, digest: str,
-          batch_id: str, seq: str, progress: Callable[[str], None]) -> tuple[int, list[str], str, list[str] | None]:
+def _land(conn: psycopg.Connection, entity: contracts.Entity, path: Path, digest: str, batch_id: str, seq: str,
+          progress: Callable[[str], None], warnings: list[str]) -> tuple[int, list[str], str, list[str] | None]:
+    """Land one file; `warnings` receives the reader's own (ParsedFile.warnings) once its rows are loaded."""
     plan_of = copy_plan_for(entity.reader)
     plan = plan_of(path, entity) if plan_of else None
     if plan is not None:  # JSON PostgreSQL parses and checks itself; the reader is not run
@@ -124,6 +125,7 @@ def _land(conn: psycopg.Connection, entity: contracts.Entity, path: Path, digest
             if rows % 10_000 == 0 and time.monotonic() > next_report:
                 progress(f"    … {path.name}: {rows:,} rows")
                 next_report = time.monotonic() + 5
+    warnings.extend(parsed.warnings)
     return rows, parsed.drift, "rows", _delivered(entity, parsed)
 
 

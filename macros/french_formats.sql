@@ -1,7 +1,8 @@
 {#- Typing of the values French exports deliver as text. Empty strings are nulls. -#}
 
-{#- "1 234,50" / "45,5" / "45.50" → numeric. A comma is the decimal mark whenever there is one
-    (then dots are thousands separators); spaces, including non-breaking ones, are dropped. -#}
+{#- "1 234,50" / "45,5" / "45.50" / "1 200,50 €" → numeric. A comma is the decimal mark whenever
+    there is one (then dots are thousands separators); spaces, including non-breaking ones, and a
+    euro sign typed with the amount are dropped. -#}
 {% macro parse_decimal_fr(column, scale=2) -%}
     {{ return(adapter.dispatch('parse_decimal_fr', 'publics')(column, scale)) }}
 {%- endmacro %}
@@ -10,8 +11,8 @@
     cast(
         case
             when nullif(trim({{ column }}), '') is null then null
-            when {{ column }} like '%,%' then replace(replace(translate({{ column }}, ' ' || chr(160) || chr(8239), ''), '.', ''), ',', '.')
-            else translate({{ column }}, ' ' || chr(160) || chr(8239), '')
+            when {{ column }} like '%,%' then replace(replace(translate({{ column }}, ' €' || chr(160) || chr(8239), ''), '.', ''), ',', '.')
+            else translate({{ column }}, ' €' || chr(160) || chr(8239), '')
         end
     as numeric(14, {{ scale }}))
 {%- endmacro %}

@@ -125,3 +125,6 @@ class ParsedFile:
     # Set by readers of plain delimited files: the loader then streams the bytes straight into
     # COPY and lets PostgreSQL check every line (the `rows` generator is not consumed).
     copy_source: CopySource | None = None
+    # Loaded, but worth a look (rows a reader left out, which sheet it read…): filled by the reader,
+    # possibly while `rows` streams; the loader reads it once the rows are consumed.
+    warnings: list[str] = field(default_factory=list)

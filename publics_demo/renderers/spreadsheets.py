@@ -16,6 +16,13 @@ Files written to `<out>/inbox/spreadsheets/`:
   from the ADMINISTRATION orders (EXONERE tickets) of `world.simulate_orders` and the invitee's
   contact record, so that invitees can be matched with the ticketing contacts.
 
+As the teams keep them: each budget has a title row above its header, a `TOTAL GÉNÉRAL` row (a
+value: openpyxl cannot save a formula's result) and a note « Budget validé en CA du … » below
+the table; each invitation list has a title row, a header written by hand (« Adresse mail »,
+« Nb places » on two lines, « Date de la représentation ») and the show and the date merged down
+the invitees of each performance. The reader drops the total and note rows (reported) and gives
+merged values to every row: the truth's counts are the data rows.
+
 Planted defects (listed in the truth): a campaign name typed in capitals in the budget and one
 with a typo (differs from the UTM plan), invitation rows without e-mail or with the e-mail
 spelled otherwise (capitals, mistyped domain), categories typed in several ways, names in
@@ -49,8 +56,10 @@ BUDGET_HEADER = ["Saison", "Campagne", "Canal", "Plateforme", "Budget (€)", "D
                  "Commentaire"]
 UTM_HEADER = ["Campagne", "Canal", "utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term",
               "URL de destination", "Responsable"]
-INVITATION_HEADER = ["Nom", "Prénom", "Email", "Organisation", "Fonction", "Catégorie", "Spectacle",
-                     "Date de représentation", "Nombre de places", "Présent", "Commentaire"]
+# As the public-relations team writes it (the contract's aliases): « Adresse mail », « Nb places »
+# on two lines in its cell, « Date de la représentation ».
+INVITATION_HEADER = ["Nom", "Prénom", "Adresse mail", "Organisation", "Fonction", "Catégorie", "Spectacle",
+                     "Date de la représentation", "Nb\nplaces", "Présent", "Commentaire"]
 
 # platform → (Canal in the budget, Plateforme, owner)
 PLATFORM_LABELS = {"meta": ("Social payant", "Meta (Facebook)", "Claire Morel"),
@@ -106,6 +115,7 @@ def _typo(name: str, rng) -> str:
 
 def _write_budgets(world: World, folder: Path, paid: list[Campaign], counts: dict, defects: list) -> None:
     rng = world.rng("spreadsheets/budgets")
+    not_data: list[list] = []
     last = by_workbook(world, paid).get(world.seasons[-1], [])
     pool = last if len(last) >= 2 else paid  # the names typed otherwise are in the latest budget
     chosen = rng.sample(range(len(pool)), min(2, len(pool)))
@@ -119,6 +129,10 @@ def _write_budgets(world: World, folder: Path, paid: list[Campaign], counts: dic
     for season, campaigns in by_workbook(world, paid).items():
         name = f"budgets_campagnes_{season}.xlsx"
         wb, ws = new_sheet("Budget", BUDGET_HEADER, [9, 42, 14, 18, 12, 12, 12, 16, 36])
+        ws.insert_rows(1, 2)  # a title above the header, then a blank row, as the team keeps it
+        ws["A1"] = f"Budgets des campagnes payantes – saison {season}"
+        ws.merge_cells(start_row=1, end_row=1, start_column=1, end_column=len(BUDGET_HEADER))
+        total_cents = 0
         for c in campaigns:
             canal, plateforme, owner = PLATFORM_LABELS[c.platform]
             label = c.name
@@ -130,12 +144,24 @@ def _write_budgets(world: World, folder: Path, paid: list[Campaign], counts: dic
             comment = rng.choice(BUDGET_COMMENTS) if rng.random() < 0.2 else None
             euros = c.budget_cents // 100 if c.budget_cents % 100 == 0 else c.budget_cents / 100
             ws.append([c.season, label, canal, plateforme, euros, c.start, c.end, owner, comment])
+            total_cents += c.budget_cents
             row = ws.max_row
             ws.cell(row, 5).number_format = '#,##0 "€"'
             for col in (6, 7):
                 ws.cell(row, col).number_format = "dd/mm/yyyy"
+        # The total as a value, not `=SUM(…)`: openpyxl cannot save a formula's result (readers/xlsx.py).
+        total = total_cents // 100 if total_cents % 100 == 0 else total_cents / 100
+        ws.append(["TOTAL GÉNÉRAL", None, None, None, total])
+        ws.cell(ws.max_row, 5).number_format = '#,##0 "€"'
+        ws.append([])
+        ws.append([f"Budget validé en CA du 12/09/{season[:4]}"])  # the board meeting opening the season
+        ws.merge_cells(start_row=ws.max_row, end_row=ws.max_row, start_column=1, end_column=len(BUDGET_HEADER))
+        not_data.append([f"{FOLDER}/{name}", ws.max_row - 2, ws.max_row])
         (folder / name).write_bytes(workbook_bytes(wb, "Claire Morel"))
         counts[name] = len(campaigns)
+    defects.append({"file": f"{FOLDER}/budgets_campagnes_*.xlsx", "defect": "budget_total_and_note_rows",
+                    "what": "a title above the header, a TOTAL GÉNÉRAL row and a note below the table (not data: "
+                            "dropped and reported)", "count": len(not_data), "where": not_data})
 
 
 def _write_utm_plans(world: World, folder: Path, plan: list[Campaign], counts: dict) -> None:
@@ -233,6 +259,10 @@ def _write_invitations(world: World, folder: Path, counts: dict, defects: list) 
             n += 1
         used.add(name)
         wb, ws = new_sheet("Invités", INVITATION_HEADER, [16, 14, 32, 26, 26, 13, 30, 20, 10, 8, 24])
+        ws.insert_rows(1)  # the list's title above the header
+        ws["A1"] = f"Liste des invités – {show.title} ({show.season})"
+        ws.merge_cells(start_row=1, end_row=1, start_column=1, end_column=len(INVITATION_HEADER))
+        block: list[int] = []  # sheet rows of the current performance: show and date merged down them
         rows = sorted(by_show[show.code], key=lambda i: (i.performance.start, i.person.record.lastname,
                                                          i.person.record.firstname, i.person.index))
         blank_after = None
@@ -241,6 +271,9 @@ def _write_invitations(world: World, folder: Path, counts: dict, defects: list) 
             blank_after = starts[0]
         previous = None
         for inv in rows:
+            if previous is not None and inv.performance.start != previous:
+                _merge_down(ws, block, where, name)
+                block = []
             if blank_after is not None and previous == blank_after and inv.performance.start != previous:
                 blank = ws.max_row + 1
                 ws.append([])  # moves the next row down; the merge draws a band across the columns
@@ -259,6 +292,7 @@ def _write_invitations(world: World, folder: Path, counts: dict, defects: list) 
                        spellings[0] if rng.random() < 0.7 else rng.choice(spellings[1:]), show.title,
                        inv.performance.start, inv.seats, present, comment])
             ws.cell(ws.max_row, 8).number_format = "dd/mm/yyyy hh:mm"
+            block.append(ws.max_row)
             if how != "exact":
                 where[f"invitation_email_{how}"].append([f"{FOLDER}/{name}", ws.max_row])
             who = per_person.setdefault(inv.person.index, {
@@ -268,12 +302,15 @@ def _write_invitations(world: World, folder: Path, counts: dict, defects: list) 
             who["rows"] += 1
             who["seats"] += inv.seats
             who["attended"] += inv.attended
+        _merge_down(ws, block, where, name)
         (folder / name).write_bytes(workbook_bytes(wb, "Relations publiques"))
         counts[name] = len(rows)
     what = {"blank_merged_row": "an empty row merged across the columns between two performances (skip it)",
             "invitation_email_missing": "e-mail left blank: match the invitee on name",
             "invitation_email_case": "e-mail in other capitals than the contact's (compare lower-cased)",
-            "invitation_email_typo": "e-mail domain mistyped (gmial.com…): match the invitee on name"}
+            "invitation_email_typo": "e-mail domain mistyped (gmial.com…): match the invitee on name",
+            "merged_show_and_date": "the show and the performance date merged down the invitees of each "
+                                    "performance (the value belongs to every row of the block)"}
     for defect, text in what.items():
         defects.append({"file": f"{FOLDER}/invitations_*.xlsx", "defect": defect, "what": text,
                         "count": len(where[defect]), "where": where[defect]})
@@ -281,6 +318,18 @@ def _write_invitations(world: World, folder: Path, counts: dict, defects: list) 
         who["ticket_contact_numbers"] = sorted(who["ticket_contact_numbers"], key=int)
     return {"rows": len(invitations), "seats": sum(i.seats for i in invitations),
             "people": [per_person[k] for k in sorted(per_person)]}
+
+
+def _merge_down(ws, block: list[int], where: dict, name: str) -> None:
+    """Merge the show (column G) and the date (column H) down a performance's invitees, as the
+    team does: Excel keeps the value in the first cell only, the others are emptied."""
+    if len(block) < 2:
+        return
+    for col in (7, 8):
+        for row in block[1:]:
+            ws.cell(row, col).value = None
+        ws.merge_cells(start_row=block[0], end_row=block[-1], start_column=col, end_column=col)
+    where["merged_show_and_date"].append([f"{FOLDER}/{name}", block[0], block[-1]])
 
 
 # --------------------------------------------------------------------------- writing
@@ -324,7 +373,11 @@ def write_broken(out_dir: Path) -> list[dict]:
 
     plan = inbox_files(out_dir, FOLDER, "plan_utm_*.xlsx")[0]
     season = plan.stem.rsplit("_", 1)[-1]
-    titled = [[f"Plan de marquage UTM – saison {season}"], [], *sheet_rows(plan)]
-    broken.emit(f"{plan.stem}_avec_titre.xlsx", xlsx_bytes({"Plan UTM": titled}), "title_above_header",
-                "sheet 'Plan UTM': missing required column(s): utm_source", 1)
+    # A title above the header is read (the header is found below it); a header that lost its
+    # utm_source column is not: the rejection names the rows tried and what the closest lacks.
+    plan_rows = sheet_rows(plan)
+    titled = [[f"Plan de marquage UTM – saison {season}"], [], [
+        "Source" if v == "utm_source" else v for v in plan_rows[0]], *plan_rows[1:]]
+    broken.emit(f"{plan.stem}_sans_utm_source.xlsx", xlsx_bytes({"Plan UTM": titled}), "header_without_utm_source",
+                "the closest, row 3, has missing required column(s): utm_source", 3)
     return broken.made

@@ -22,12 +22,16 @@ TABLE_OF = {"meta_ads_insights": "meta_ads_insights", "google_ads_campaigns": "g
 def demo(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo_marketing")
     world = build_world(seed=SEED, scale=SCALE)
-    counts, planted = {}, []
+    counts, planted, truths = {}, [], {}
     for module in (ads, social, spreadsheets):
-        written, _ = module.write(world, out)
+        written, truths[module.SOURCE] = module.write(world, out)
         counts.update(written)
         planted += module.write_broken(out)
+    demo_marketing_truth[SCALE] = truths
     return out, world, counts, planted
+
+
+demo_marketing_truth: dict[float, dict] = {}  # the generators' truth, by scale (filled by `demo`)
 
 
 def ingest(folder, quarantine, db):
@@ -47,6 +51,24 @@ def test_generated_inbox_loads_whole(demo, tmp_path, fresh_db, query):
     cents = sum(d.spend_cents for c in plan for d in deliveries(world, c))
     (micros,) = query("select sum(metrics_cost_micros::bigint) from raw.google_ads_campaigns")[0]
     assert micros == cents * ads.MICROS_PER_CENT
+
+    # The teams' workbooks: total and note rows left out and named in the ledger; the budgets'
+    # euros are the plan's (the TOTAL GÉNÉRAL row is not counted twice).
+    truth = demo_marketing_truth[SCALE]["spreadsheets"]
+    warnings = dict(query("select file_name, array_to_string(warnings, ' | ') from raw.load_ledger"))
+    (not_data,) = [d for d in truth["defects"] if d["defect"] == "budget_total_and_note_rows"]
+    assert not_data["count"] == len(world.seasons)
+    for file, total_row, note_row in not_data["where"]:
+        text = warnings[file.rsplit("/", 1)[-1]]
+        assert f"row {total_row} (a total row: « TOTAL GÉNÉRAL »)" in text and f"row {note_row} (a note: « Budget" in text
+    planned = sum(c["budget_eur"] for c in truth["campaigns"] if c["paid"])
+    (budget,) = query("select sum(replace(budget, ',', '.')::numeric) from raw.spreadsheet_campaign_budgets")[0]
+    print(f"\ndemo budgets: {budget} € in raw, {planned} € planned")
+    assert budget == planned
+    (merged,) = [d for d in truth["defects"] if d["defect"] == "merged_show_and_date"]
+    assert merged["count"] > 0
+    assert query("select count(*) from raw.spreadsheet_invitations where spectacle is null "
+                 "or date_de_representation is null") == [(0,)]
 
 
 def test_every_planted_broken_file_is_rejected_with_its_problem(demo, tmp_path, fresh_db, query):

@@ -25,7 +25,7 @@ REJECTED = {
     "mailchimp_email_activity_truncated_line.csv": "line 3: 3 fields where the header has 9",
     "mailchimp_reports_utf16_encoding.csv": "line 1: encoded in UTF-16",
     "social_insights_missing_platform_column.csv": "line 1: missing required column(s): platform",
-    "budgets_missing_budget_column.xlsx": "line 2: sheet 'Sheet': missing required column(s): budget",
+    "budgets_missing_budget_column.xlsx": "line 2: sheet 'Sheet': no header row with the contract's columns",
     "plan_utm_empty_sheet.xlsx": "empty sheet 'Plan UTM'",
     "invitations_csv_renamed_not_an_xlsx.xlsx": "not an xlsx workbook",
 }

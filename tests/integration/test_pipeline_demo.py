@@ -143,6 +143,8 @@ ABSORBED = {
     "multiline_text": "quoted line breaks read by the row path with exact line numbers",
     "platform_differences": "each platform's columns land under one contract, missing ones null",
     "blank_merged_row": "blank spreadsheet rows are not data",
+    "budget_total_and_note_rows": "the xlsx reader drops total and note rows, named in the ledger's warnings",
+    "merged_show_and_date": "the xlsx reader gives a merged cell's value to every row it covers",
     "invitation_email_case": "e-mails are compared lower-cased (pseudonymise)",
     "ga4_purchase_twice": "one purchase per transaction id (int_web__transactions merges the repeats)",
 }

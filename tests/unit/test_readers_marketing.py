@@ -497,8 +497,12 @@ def test_sheet_option_and_header_below_empty_rows(tmp_path: Path) -> None:
         "Notes": [["à lire d'abord"]],
         "Plan": [[], [], [None, None], UTM_HEADER, ["google", "cpc", "carmen"]],
     })
-    with pytest.raises(RejectedFile, match="missing required column"):
-        read_xlsx(path, UTM)  # the first sheet is read by default
+    parsed = read_xlsx(path, UTM)  # not the first sheet « Notes »: the one whose header matches
+    assert rows(parsed) == [(5, ["google", "cpc", "carmen"])]
+    assert parsed.warnings == [("sheet 'Plan' read (the first sheet whose header has the contract's columns); "
+                               "other sheets: 'Notes'")]
+    with pytest.raises(RejectedFile, match="sheet 'Notes': no header row .* row 1, has missing"):
+        read_xlsx(path, with_options(UTM, sheet="Notes"))  # the contract's sheet wins
     parsed = read_xlsx(path, with_options(UTM, sheet="Plan"))
     assert rows(parsed) == [(5, ["google", "cpc", "carmen"])]
     with pytest.raises(RejectedFile, match="no sheet named 'Budget' \\(sheets: Notes, Plan\\)"):
