@@ -32,39 +32,6 @@
     ]) }}
 {%- endmacro %}
 
-{#- The freshness thresholds of each source's contract (ingestion/contracts/*.yml, `dbt:
-    freshness:`, generated into the dbt sources), in days, one row per (source, entity); null when
-    the contract declares none (the spreadsheets). Read from the project's graph: a threshold
-    changed in a contract is changed here by `publics sources`, never copied by hand. -#}
-{% macro source_freshness_thresholds() -%}
-    {%- set per_day = {'minute': 1440, 'hour': 24, 'day': 1} -%}
-    {%- set rows = [] -%}
-    {%- if execute -%}
-        {%- for node in graph.sources.values() if node.package_name == project_name and node.freshness -%}
-            {%- set days = {} -%}
-            {%- for level in ['warn_after', 'error_after'] -%}
-                {%- set rule = node.freshness[level] or {} -%}
-                {%- if rule.get('count') and rule.get('period') -%}
-                    {%- do days.update({level: (rule['count'] / per_day[rule['period']]) | string}) -%}
-                {%- endif -%}
-            {%- endfor -%}
-            {%- do rows.append((node.source_name, node.name, days.get('warn_after', 'null'), days.get('error_after', 'null'))) -%}
-        {%- endfor -%}
-    {%- endif -%}
-    {%- for source_name, entity, warn, error in rows %}
-    select '{{ source_name }}' as source, '{{ entity }}' as entity,
-        cast({{ warn }} as numeric) as warn_after_days, cast({{ error }} as numeric) as error_after_days
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- else %}
-    select
-        cast(null as {{ dbt.type_string() }}) as source, cast(null as {{ dbt.type_string() }}) as entity,
-        cast(null as numeric) as warn_after_days, cast(null as numeric) as error_after_days
-    where 1 = 0
-    {%- endfor %}
-{%- endmacro %}
-
 {#- The moment freshness is judged at: var `freshness_as_of` (a timestamp, for tests and replays),
     else now. -#}
 {% macro freshness_as_of() -%}
