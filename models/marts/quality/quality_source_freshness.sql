@@ -115,8 +115,10 @@ measured as (
         per_source.last_loaded_at,
         -- whole hours since the load, in days (2 decimals: 0.25 is six hours)
         cast(
-            cast({{ dbt.datediff('per_source.last_loaded_at', publics.freshness_as_of(), 'hour') }} as numeric) / 24
-            as numeric(12, 2)
+            cast(
+                {{ dbt.datediff('per_source.last_loaded_at', publics.freshness_as_of(), 'hour') }}
+                as numeric
+            ) / 24 as numeric(12, 2)
         ) as days_since_last_load,
         data_dates.data_until,
         {{ dbt.datediff('data_dates.data_until', publics.local_date(publics.freshness_as_of()), 'day') }}

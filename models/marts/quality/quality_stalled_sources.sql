@@ -63,8 +63,10 @@ judged as (
         thresholds.warn_after_days,
         coalesce(since.files_without_newer_data, 0) >= {{ var('stalled_min_files', 2) }}
         and thresholds.warn_after_days is not null
-        and cast({{ dbt.datediff('reached.data_reached_at', 'newest.last_loaded_at', 'hour') }} as numeric) / 24
-        > thresholds.warn_after_days as is_stalled
+        and cast(
+            {{ dbt.datediff('reached.data_reached_at', 'newest.last_loaded_at', 'hour') }}
+            as numeric
+        ) / 24 > thresholds.warn_after_days as is_stalled
     from newest
     inner join reached on reached.source = newest.source and reached.entity = newest.entity
     inner join reached_file on reached_file.source = newest.source and reached_file.entity = newest.entity
