@@ -77,3 +77,52 @@
 {% macro postgres__materialized_cte() -%}
     materialized
 {%- endmacro %}
+
+{#- The Levenshtein distance between two strings (insertions, deletions, substitutions of one
+    character each; null when either is null). Warehouses that have it natively use it; PostgreSQL
+    has it only in the `fuzzystrmatch` extension, which a plain server may lack and a read-only
+    role cannot create, so `postgres__` computes it in SQL: one recursive step per character of `a`,
+    each row of the matrix at once (a cell's left-neighbour chain is a running minimum). For the
+    short names it compares (campaign names), not for long texts; `default__` is the name most
+    engines give it (DuckDB, Spark). -#}
+{% macro edit_distance(a, b) -%}
+    {{ return(adapter.dispatch('edit_distance', 'publics')(a, b)) }}
+{%- endmacro %}
+{% macro default__edit_distance(a, b) -%}
+    levenshtein({{ a }}, {{ b }})
+{%- endmacro %}
+{% macro postgres__edit_distance(a, b) -%}
+    (
+        with recursive edit_rows (i, d) as (
+            select 0, array(select generate_series(0, char_length({{ b }})))
+            union all
+            select
+                edit_rows.i + 1,
+                array(
+                    select min(cells.base - cells.j) over (order by cells.j) + cells.j
+                    from (
+                        select
+                            j,
+                            case
+                                when j = 0 then edit_rows.i + 1
+                                else least(
+                                    edit_rows.d[j + 1] + 1,
+                                    edit_rows.d[j] + case when substr({{ a }}, edit_rows.i + 1, 1) = substr({{ b }}, j, 1) then 0 else 1 end
+                                )
+                            end as base
+                        from generate_series(0, char_length({{ b }})) as j
+                    ) as cells
+                    order by cells.j
+                )
+            from edit_rows
+            where edit_rows.i < char_length({{ a }})
+        )
+        select edit_rows.d[char_length({{ b }}) + 1] from edit_rows where edit_rows.i = char_length({{ a }})
+    )
+{%- endmacro %}
+{% macro snowflake__edit_distance(a, b) -%}
+    editdistance({{ a }}, {{ b }})
+{%- endmacro %}
+{% macro bigquery__edit_distance(a, b) -%}
+    edit_distance({{ a }}, {{ b }})
+{%- endmacro %}

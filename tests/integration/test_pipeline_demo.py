@@ -121,7 +121,7 @@ CAUGHT_BY = {
     "unknown_ticket_holder": ("quality_metrics", "tickets_with_known_holder_share"),
     "non_conforming_campaign_names": ("quality_metrics", "utm_plan_conforming_share"),
     "budget_name_case": ("quality_metrics", "budget_campaigns_in_utm_plan_share"),
-    "budget_name_typo": ("quality_metrics", "budget_campaigns_in_utm_plan_share"),
+    "budget_name_typo": ("budget_campaign_matches", "match_description"),
     "invitation_email_missing": ("quality_metrics", "invitations_with_email_share"),
     "invitation_email_typo": ("quality_metrics", "invitations_matched_share"),
     "ga4_no_transaction_id": ("quality_metrics", "web_purchases_without_transaction_id"),
@@ -364,3 +364,31 @@ def test_no_card_shows_a_figure_its_sources_did_not_measure(demo) -> None:
     # the dashboards open on the demo's current season (its day, 15 July 2026, is in 2025-26)
     assert query("select today_date, season, is_fallback from marts.dim_current_season") == [
         (dt.date(2026, 7, 15), "2025-26", False)]
+
+
+# The generator's platform of a campaign → the platform code of our marts.
+AD_PLATFORMS = {"meta": "meta", "meta_instagram": "meta", "google_ads": "google_ads"}
+
+
+def test_budget_lines_meet_their_campaigns_including_the_typo(demo) -> None:
+    """Every campaign's budget is on its own row of dashboard 2, the line typed with a typo in the
+    workbook too (matched by its near-miss, named with the pair on dashboard 18's mart), and no
+    row is left with a budget and no campaign."""
+    _, out, _, query = demo
+    ads = demo_truth.read_truth(out, "ads")
+    expected: dict[tuple[str, str], Decimal] = {}
+    for c in ads["campaigns"]:
+        key = (c["name"].strip().lower(), AD_PLATFORMS[c["platform"]])
+        expected[key] = expected.get(key, Decimal(0)) + Decimal(c["budget_eur"])
+    found = {(u, p): b for u, p, b in query(
+        "select utm_campaign, platform, budget_eur from marts.dash_02_acquisition_budgets where is_in_budget")}
+    typo = next(d for d in demo_truth.read_truth(out, "spreadsheets")["defects"] if d["defect"] == "budget_name_typo")
+    pairs = query("select budget_label, matched_utm_campaign, edit_distance, match_type "
+                  "from marts.quality_budget_campaign_matches")
+    print(f"\nbudget lines: {len(expected)} campaigns with a budget in the truth, {len(found)} on dashboard 2; "
+          f"typed « {typo['typed']} » for « {typo['utm_campaign']} »; reported: {pairs}")
+    assert found == expected
+    assert (typo["typed"], typo["utm_campaign"], 1, "approchant") in pairs
+    (label,), = query("select budget_near_miss_label from marts.dash_02_acquisition_budgets "
+                      "where utm_campaign = %s and budget_near_miss_label is not null", (typo["utm_campaign"],))
+    assert label == typo["typed"]

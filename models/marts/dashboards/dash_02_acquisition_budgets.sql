@@ -4,7 +4,9 @@
     attribution model, so that every column adds up). A campaign is its utm_campaign name on a
     platform: Meta and Google campaigns of the same name are two rows. Its season is the one its
     budget line gives, else the one its name gives (convention), else the season of its first
-    day of spend: a campaign for next season starts spending in June.
+    day of spend: a campaign for next season starts spending in June. A budget line typed with a
+    near-miss of the campaign's name is on the campaign's row, its label beside it
+    (int_marketing__budget_campaign_matches).
     What a campaign brought is measured only inside the web measurement window (attribution
     credits no web channel outside it): `spend_measured_eur` is its spend on the days inside the
     window (the ROAS's denominator), `measurement_status` says whether its days of spend (else
@@ -30,11 +32,18 @@ spend as (
     group by daily.utm_campaign, daily.platform
 ),
 
+-- each budget line on the campaign it pays for (a near-miss name matched, never split off)
 budgets as (
-    select utm_campaign, platform, max(season) as season, max(campaign_name) as campaign_name,
-        sum(budget_eur) as budget_eur
-    from {{ ref('stg_spreadsheets__campaign_budgets') }}
-    group by utm_campaign, platform
+    select
+        coalesce(matched_utm_campaign, budget_utm_campaign) as utm_campaign,
+        platform,
+        max(season) as season,
+        max(budget_label) as campaign_name,
+        sum(budget_eur) as budget_eur,
+        max(case when match_type = 'approchant' then budget_label end) as budget_near_miss_label,
+        max(case when match_type = 'approchant' then edit_distance end) as budget_match_distance
+    from {{ ref('int_marketing__budget_campaign_matches') }}
+    group by coalesce(matched_utm_campaign, budget_utm_campaign), platform
 ),
 
 first_orders as (
@@ -95,6 +104,8 @@ joined as (
         {{ campaign_part('keys.utm_campaign', 'show') }} as campaign_show,
         {{ campaign_part('keys.utm_campaign', 'audience') }} as campaign_audience,
         budgets.budget_eur is not null as is_in_budget,
+        budgets.budget_near_miss_label,
+        budgets.budget_match_distance,
         cast(coalesce(budgets.budget_eur, 0) as numeric(14, 2)) as budget_eur,
         cast(coalesce(spend.spend_eur, 0) as numeric(14, 2)) as spend_eur,
         cast(coalesce(spend.spend_measured_eur, 0) as numeric(14, 2)) as spend_measured_eur,
@@ -136,6 +147,8 @@ select
     campaign_show,
     campaign_audience,
     is_in_budget,
+    budget_near_miss_label,
+    budget_match_distance,
     budget_eur,
     spend_eur,
     spend_measured_eur,

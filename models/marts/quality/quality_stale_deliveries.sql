@@ -5,11 +5,11 @@
     table that arrived after the daily table of its day (its name says which table it is). Staging keeps the newer
     version (macros/latest_record.sql); this names the file that was not taken, for dashboard 18
     (a warning: expectations/quality/delivery_gaps.yml). One row per late file and kept file. -#}
-{%- set reports = [
-    ('ads', 'google_ads_campaigns', ['campaign_id', 'segments_date']),
-    ('ads', 'meta_ads_insights', ['campaign_id', 'adset_id', 'ad_id', 'date_start']),
-    ('emailing', 'mailchimp_reports', ['id']),
-] -%}
+{#- The reports without a record timestamp, with their records' key: macros/source_entities.sql. -#}
+{%- set reports = [] -%}
+{%- for e in publics.raw_entities() if e.file_dated_key -%}
+    {%- do reports.append((e.source, e.entity, e.file_dated_key)) -%}
+{%- endfor -%}
 
 with
 {% for source_name, table, key in reports %}
