@@ -123,8 +123,9 @@ def test_two_connections_land_what_one_lands(tmp_path, fresh_db, query):
                                      "where table_schema = 'raw' and left(table_name, 5) <> 'load_' order by 1")]
         rows = {t: query(f"select to_jsonb(t) - '_batch_id' - '_loaded_at' from raw.{t} t "
                          "order by _source_file, _row_number, to_jsonb(t)::text") for t in names}
+        # files of the same name in two folders: every column orders the rows, not the name alone
         ledger = query("select file_name, status, rows_loaded, error_line, load_method from raw.load_ledger "
-                       "order by file_name, status")
+                       "order by file_name, status, rows_loaded, error_line, load_method")
         outcome = [(r.path.name, r.status, r.rows, r.line) for r in report.results]
         for t in names:
             query(f"truncate raw.{t}")
