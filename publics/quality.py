@@ -54,6 +54,9 @@ class Suite:
     table: str
     description: str
     expectations: tuple[ExpectationSpec, ...]
+    # The columns that name a row (e.g. `source`): a failed column expectation then says which
+    # rows failed (« meta : Erreur »), not only which values.
+    row_label: tuple[str, ...] = ()
 
 
 def load_suite(path: Path) -> Suite:
@@ -85,7 +88,10 @@ def load_suite(path: Path) -> Suite:
         )
     if not specs:
         raise SuiteError(f"{where}: no expectations")
-    return Suite(doc.get("suite", path.stem), path, schema, table, doc.get("description", ""), tuple(specs))
+    row_label = doc.get("row_label") or ()
+    row_label = (row_label,) if isinstance(row_label, str) else tuple(row_label)
+    return Suite(doc.get("suite", path.stem), path, schema, table, doc.get("description", ""), tuple(specs),
+                 row_label)
 
 
 def discover_suites(folder: Path | None = None) -> list[Suite]:
@@ -208,9 +214,17 @@ def run_checks(info: ConnInfo, printer: Callable[[str], None] = print,
         validations.append(context.validation_definitions.add(
             gx.ValidationDefinition(name=f"{suite.name}_validation", data=batch, suite=gx_suite)))
         by_name[suite.name] = suite
-    if validations:
+    # A checkpoint's result format holds for all its validations, so the suites are grouped by
+    # the columns that name their rows (GX then lists the failing rows by those columns).
+    groups: dict[tuple[str, ...], list] = {}
+    for validation in validations:
+        groups.setdefault(by_name[validation.suite.name].row_label, []).append(validation)
+    for index, (row_label, group) in enumerate(sorted(groups.items())):
+        result_format = {"result_format": "SUMMARY"}
+        if row_label:
+            result_format["unexpected_index_column_names"] = list(row_label)
         checkpoint = context.checkpoints.add(gx.Checkpoint(
-            name="publics_check", validation_definitions=validations, result_format="SUMMARY",
+            name=f"publics_check_{index}", validation_definitions=group, result_format=result_format,
             actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=["publics"])],
         ))
         for run in checkpoint.run().run_results.values():
@@ -259,6 +273,11 @@ def _name_unexpected_values(outcome: CheckOutcome) -> None:
     for r in outcome.results:
         values = r.observed.get("partial_unexpected_list")
         if not r.success and values and "observed_value" not in r.observed:
+            rows = r.observed.get("partial_unexpected_index_list")
+            labels = r.observed.get("unexpected_index_column_names")
+            if rows and labels and r.column:  # rows named by the suite's row_label
+                values = [" ".join(str(readable(row.get(c))) for c in labels) + f" : {readable(row.get(r.column))}"
+                          for row in rows]
             distinct = list(dict.fromkeys(str(readable(v)) for v in values))
             more = (r.observed.get("unexpected_count") or 0) > len(values)  # GX lists the first 20
             r.observed["observed_value"] = " ; ".join(distinct) + (" …" if more else "")
