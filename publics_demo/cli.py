@@ -13,7 +13,9 @@ import os
 from pathlib import Path
 
 import publics_demo as demo
-from publics.pipeline import open_warehouse, run_pipeline, say, step
+from ingestion.connection import connect
+from publics import warehouse
+from publics.pipeline import default_quarantine, open_warehouse, run_pipeline, say, step
 from publics.project import project_root
 
 
@@ -34,10 +36,50 @@ def cmd_demo(args: argparse.Namespace) -> int:
     do_generate(out, args.scale, args.seed)
     if args.demo_action == "generate":
         return 0
+    info = open_warehouse()
+    if args.reset:
+        reset_warehouse(info)
+    foreign = foreign_files(info, demo_inbox(out))
+    if foreign:
+        say(f"publics demo: the warehouse already holds {len(foreign)} file(s) that are not this demo's "
+            f"(e.g. {foreign[0]}). The demo's figures reconcile with its truth only on its own files: "
+            "run `publics demo --reset` to empty the warehouse first (every layer, the load ledger and "
+            "the quarantine), or point DATABASE_URL at another database.")
+        return 1
     # The demo's world has no clock (frame.TODAY): its dashboards open on the season of that day.
     os.environ.setdefault("PUBLICS_TODAY", demo.TODAY.isoformat())
     # The demo delivers every source: every card of every dashboard must have something to show.
     return run_pipeline(demo_inbox(out), require_rows=True)
+
+
+def foreign_files(info: warehouse.ConnInfo, inbox: Path) -> list[str]:
+    """Files the load ledger holds as loaded that are not, by path and size, among this demo's
+    files (another scale or seed written to the same folder, or a house's own deliveries)."""
+    with connect(info, autocommit=True) as conn:
+        exists = conn.execute("select to_regclass('raw.load_ledger') is not null").fetchone()[0]
+        if not exists:
+            return []
+        loaded = conn.execute("select distinct file_path, size_bytes from raw.load_ledger "
+                              "where status = 'loaded' order by file_path").fetchall()
+    ours = {str(p.resolve()): p.stat().st_size for p in inbox.rglob("*") if p.is_file()}
+    return [path for path, size in loaded if ours.get(str(Path(path).resolve())) != size]
+
+
+def reset_warehouse(info: warehouse.ConnInfo) -> None:
+    """Empty the warehouse (every layer's schema, the load ledger with raw) and the quarantine."""
+    with step("demo reset") as report:
+        with connect(info, autocommit=True) as conn:
+            for schema in warehouse.SCHEMAS:
+                conn.execute(f'drop schema if exists "{schema}" cascade')
+        warehouse.ensure_schemas(info, reader_password=os.environ.get("PUBLICS_READER_PASSWORD"))
+        quarantine = default_quarantine()
+        removed = 0
+        if quarantine.exists():
+            for path in sorted(quarantine.rglob("*"), reverse=True):
+                if path.is_file():
+                    path.unlink()
+                    removed += 1
+        report(f"schemas {', '.join(warehouse.SCHEMAS)} emptied, {removed} quarantined file(s) removed")
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -65,4 +107,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     m.add_argument("--scale", type=float, default=demo.DEFAULT_SCALE, help="1 = one season of a 1,000-seat house")
     m.add_argument("--seed", type=int, default=demo.DEFAULT_SEED)
     m.add_argument("--out", help="output folder (default .local/demo)")
+    m.add_argument("--reset", action="store_true",
+                   help="empty the warehouse (every layer and the load ledger) and the quarantine first")
     m.set_defaults(func=cmd_demo)
