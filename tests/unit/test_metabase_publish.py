@@ -6,7 +6,6 @@ the columns its dbt YAML documents. The real definitions in dashboards/*.yml are
 
 from __future__ import annotations
 
-import copy
 import json
 import socket
 from pathlib import Path
@@ -169,114 +168,35 @@ def test_every_filter_is_mapped_to_exactly_the_cards_that_use_it_at_their_positi
     assert mappings > 100
 
 
-def test_percent_cards_are_formatted_as_percentages_and_the_others_not(fake, definitions) -> None:
+def test_every_column_is_formatted_by_its_unit_in_french(fake, definitions) -> None:
+    """What Metabase stores for each card: every column with a unit formatted by it (euros as a
+    currency, shares as percents, counts as plain numbers, all with French separators); a rate
+    card's base is formatted too; dashboard 18's failures are red, never green."""
     publish(definitions, settings_for(fake))
-    percent = 0
+    units = 0
     for d in definitions:
         for card in d.cards:
             viz = card_by_marker(fake, d.spec["slug"], card["id"])["visualization_settings"]
-            settings = viz.get("column_settings", {})
-            styled = {json.loads(k)[1] for k, v in settings.items() if v.get("number_style") == "percent"}
-            if card.get("format") == "percent":
-                # a scalar's figure is its first column; the others say its scope in words
-                expected = set(card["columns"][:1] if card["display"] == "scalar"
-                               else card.get("metrics") or card["columns"])
-                assert styled == expected, f"{d.title} › {card['id']}"
-                assert all(json.loads(k)[0] == "name" for k in settings)
-                percent += 1
-            else:
-                assert not styled, f"{d.title} › {card['id']}"
-            if card.get("dimensions") and card["display"] in ("bar", "line", "row", "area"):
-                assert viz["graph.dimensions"] == card["dimensions"]
-                assert viz["graph.metrics"] == card["metrics"]
-    assert percent >= 8
-
-
-# --------------------------------------------------------------------------- idempotence and updates
-
-
-@pytest.mark.parametrize("stage_number", [True, False], ids=["targets-with-stage-number", "targets-as-sent"])
-def test_publishing_twice_leaves_one_copy_of_everything(definitions, stage_number: bool) -> None:
-    with FakeMetabase(marts_warehouse(), accept=reader_only, stage_number_in_targets=stage_number) as fake:
-        _publish_twice(fake, definitions)
-
-
-def _publish_twice(fake: FakeMetabase, definitions: list[Dashboard]) -> None:
-    first = publish(definitions, settings_for(fake))
-    writes_after_first = len(fake.writes())
-    second = publish(definitions, settings_for(fake))
-    print(f"\n  second publish: {second.summary()}")
-
-    assert second.created == 0 and second.updated == 0
-    assert second.unchanged == total_cards(definitions) + len(definitions) + 2  # + database + collection
-    assert len(fake.databases) == 1
-    assert len([c for c in fake.collections.values() if c["name"] == "publics — tableaux de bord"]) == 1
-    assert len(fake.live_cards()) == total_cards(definitions)
-    assert len(fake.live_dashboards()) == len(definitions)
-    assert second.cards == first.cards and second.dashboards == first.dashboards
-    assert len(fake.writes()) == writes_after_first, [(r.method, r.path) for r in fake.writes()[writes_after_first:]]
-
-
-def _with_card(definitions: list[Dashboard], slug: str, mutate) -> list[Dashboard]:
-    out = []
-    for d in definitions:
-        if d.spec["slug"] == slug:
-            spec = copy.deepcopy(d.spec)
-            mutate(spec)
-            d = Dashboard(d.path, spec)
-            dash_defs.validate(d)
-        out.append(d)
-    return out
-
-
-def test_a_changed_query_updates_the_card_in_place(fake, definitions) -> None:
-    first = publish(definitions, settings_for(fake))
-    new_query = "select sum(revenue_eur) * 1.0 as recette_eur\nfrom marts.dash_15_sales_channels\n" \
-                "where true [[and {{season}}]]\n"
-
-    def change(spec):
-        card = next(c for c in spec["cards"] if c["id"] == "revenue_total")
-        card["query"] = new_query
-
-    second = publish(_with_card(definitions, "canaux_de_vente", change), settings_for(fake))
-    card_id = first.cards["canaux_de_vente/revenue_total"]
-    assert second.cards["canaux_de_vente/revenue_total"] == card_id
-    assert [(a.kind, a.key) for a in second.actions if a.action == "updated"] == [
-        ("card", "canaux_de_vente/revenue_total"), ("dashboard", "canaux_de_vente"),
-    ]
-    assert second.created == 0
-    card = fake.cards[card_id]
-    assert card["dataset_query"]["native"]["query"] == new_query
-    assert set(card["dataset_query"]["native"]["template-tags"]) == {"season"}
-    assert len(fake.live_cards()) == total_cards(definitions)
-    # the dashboard now maps only `season` to that card
-    dash = fake.get_dashboard(first.dashboards["canaux_de_vente"])
-    dc = next(dc for dc in dash["dashcards"] if dc["card_id"] == card_id)
-    assert [m["parameter_id"] for m in dc["parameter_mappings"]] == ["season"]
-
-
-def test_a_moved_card_and_a_removed_card_are_applied_to_the_dashboard(fake, definitions) -> None:
-    first = publish(definitions, settings_for(fake))
-
-    def change(spec):
-        spec["cards"] = [c for c in spec["cards"] if c["id"] != "warnings"]
-        failures = next(c for c in spec["cards"] if c["id"] == "critical_failures")
-        failures["position"] = {"row": 0, "col": 8, "size_x": 16, "size_y": 3}
-
-    second = publish(_with_card(definitions, "qualite_des_donnees", change), settings_for(fake))
-    removed = first.cards["qualite_des_donnees/warnings"]
-    assert fake.cards[removed]["archived"] is True
-    assert ("card", "qualite_des_donnees/warnings", "archived") in [(a.kind, a.key, a.action) for a in second.actions]
-    dash = fake.get_dashboard(first.dashboards["qualite_des_donnees"])
-    assert removed not in {dc["card_id"] for dc in dash["dashcards"]}
-    failures = first.cards["qualite_des_donnees/critical_failures"]
-    moved = next(dc for dc in dash["dashcards"] if dc["card_id"] == failures)
-    assert (moved["col"], moved["size_x"], moved["size_y"]) == (8, 16, 3)
-    assert len(dash["dashcards"]) == len(next(d for d in definitions if d.spec["slug"] == "qualite_des_donnees").cards) - 1
-    # a dashboard that was not published this time is left alone
-    only_one = publish([d for d in definitions if d.spec["slug"] == "canaux_de_vente"], settings_for(fake))
-    assert only_one.count("archived") == 0 and len(fake.live_dashboards()) == len(definitions)
-    assert "attribution_ventes" in only_one.left_alone
+            settings = {json.loads(k)[1]: v for k, v in viz.get("column_settings", {}).items()}
+            assert all(json.loads(k)[0] == "name" for k in viz.get("column_settings", {}))
+            for column, unit in card["column_units"].items():
+                assert settings[column]["number_separators"] == ", ", (card["id"], column)
+                style = {"eur": "currency", "share": "percent"}.get(unit, "decimal")
+                assert settings[column]["number_style"] == style, (d.title, card["id"], column)
+                units += 1
+            assert {c for c, v in settings.items() if "number_style" in v} == set(card["column_units"])
+    assert units > 80
+    renewal = card_by_marker(fake, "publics_fidelisation", "renewal")["visualization_settings"]["column_settings"]
+    assert renewal['["name","reabonnement_premiere_annee"]'] == {"number_style": "percent", "decimals": 1,
+                                                                 "number_separators": ", "}
+    assert renewal['["name","sur_abonnes_premiere_annee"]'] == {"number_style": "decimal", "number_separators": ", "}
+    revenue = card_by_marker(fake, "attribution_ventes", "revenue")["visualization_settings"]["column_settings"]
+    assert revenue['["name","recette_eur"]'] == {"number_style": "currency", "currency": "EUR",
+                                                 "currency_style": "symbol", "decimals": 2, "number_separators": ", "}
+    checks = card_by_marker(fake, "qualite_des_donnees", "by_criterion")["visualization_settings"]
+    assert checks["series_settings"] == {"reussis": {"color": "#509E2F"}, "en_defaut": {"color": "#D64545"}}
+    matching = card_by_marker(fake, "qualite_des_donnees", "matching_last_run")["visualization_settings"]
+    assert matching["column_settings"]['["name","value_unit"]'] == {"column_title": "Unité"}
 
 
 def test_a_card_edited_by_hand_in_metabase_is_restored(fake, definitions) -> None:
@@ -289,7 +209,9 @@ def test_a_card_edited_by_hand_in_metabase_is_restored(fake, definitions) -> Non
         ("publics_fidelisation/retention", "updated")]
     viz = fake.cards[card_id]["visualization_settings"]
     assert fake.cards[card_id]["display"] == "scalar"
-    assert viz["column_settings"] == {'["name","fidelisation"]': {"number_style": "percent", "decimals": 1}}
+    assert viz["column_settings"] == {
+        '["name","fidelisation"]': {"number_style": "percent", "decimals": 1, "number_separators": ", "},
+        '["name","venues_saison_precedente"]': {"number_style": "decimal", "number_separators": ", "}}
     assert viz["card.title"] == "retitled"  # a setting we do not manage is kept
 
 
