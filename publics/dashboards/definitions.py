@@ -74,6 +74,9 @@ TABLE_REF = re.compile(r"\bmarts\.(\w+)", re.IGNORECASE)
 # what `{kpi:<id>}`, `{numerator:<id>}` and `{denominator:<id>}` become (in parentheses)
 KPI_PARTS = {"kpi": lambda k: k.formula, "numerator": lambda k: k.numerator_sql,
              "denominator": lambda k: k.denominator_sql}
+# A card's `colors: {metric: outcome}` (dashboard 18): the colour of each outcome, on the static
+# pages and in Metabase alike — a failure is never drawn in green.
+OUTCOME_COLORS = {"passed": "#509E2F", "warning": "#F2A86F", "failed": "#D64545"}
 VALUE_UNIT = "value_unit"  # a column giving, row by row, the unit of the column before it
 DEFINITION_FILES = "[0-9]*_*.yml"  # NN_<slug>.yml; dashboards/kpis.yml is the KPI library
 
@@ -193,6 +196,10 @@ def load(path: Path, kpis: dict[str, kpi_library.Kpi] | None = None) -> Dashboar
         card["kpis"] = used  # the KPIs it shows: their `sources` bound where it is measured
         card["column_sources"] = column_sources(card, query, kpis, where)
         card["column_units"], card["column_bases"] = column_units(card, query, kpis, where)
+        colors = card.get("colors") or {}
+        if any(m not in card.get("columns", []) or o not in OUTCOME_COLORS for m, o in colors.items()):
+            raise DefinitionError(f"{where}: colors maps a declared column to an outcome among "
+                                  f"{', '.join(OUTCOME_COLORS)}")
         card["query"] = expand_query(query, dataset=dataset, kpis=kpis, where=where)
     dashboard = Dashboard(path, spec)
     validate(dashboard)

@@ -308,6 +308,7 @@ def test_every_column_carries_its_unit() -> None:
     ({"column_units": {"billets": "tickets"}}, r"card tickets_total, column billets: unknown unit 'tickets'"),
     ({"column_units": {"recette": "eur"}}, r"card tickets_total: column_units names 'recette', not a declared column"),
     ({"format": "percent"}, r"card tickets_total: `format` is gone"),
+    ({"colors": {"billets": "green"}}, r"card tickets_total: colors maps a declared column to an outcome among passed"),
 ])
 def test_a_wrong_column_unit_is_caught(tmp_path: Path, changes: dict, message: str) -> None:
     with pytest.raises(dashboards.DefinitionError, match=message):

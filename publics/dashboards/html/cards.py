@@ -9,9 +9,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 
-from publics.dashboards.definitions import VALUE_UNIT, Dashboard
+from publics.dashboards.definitions import OUTCOME_COLORS, VALUE_UNIT, Dashboard
 from publics.dashboards.html.charts import (
-    OUTCOME_COLORS,
     Series,
     _esc,
     bar_chart_svg,

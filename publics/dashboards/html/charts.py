@@ -24,8 +24,6 @@ PALETTE = ("#509EE3", "#88BF4D", "#A989C5", "#EF8C8C", "#F9D45C", "#F2A86F", "#9
            "#7172AD", "#C9A26B", "#6C8EA0")
 MONTHS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.",
           "nov.", "déc.")
-# Outcome colours (a card's `colors: {column: outcome}`): a failure is never drawn in green.
-OUTCOME_COLORS = {"passed": "#509E2F", "warning": "#F2A86F", "failed": "#D64545"}
 CHAR_PX = 6.5  # mean width of a character at the charts' 11 px font, to lay labels out
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from publics.dashboards.definitions import (
     GRID_WIDTH,
+    OUTCOME_COLORS,
     TAG,
     Dashboard,
     discover,
@@ -88,8 +89,6 @@ table{border-collapse:collapse;width:100%;font-size:12px}
 th{position:sticky;top:0;background:#f0f3f6;text-align:left;font-weight:600;white-space:normal;min-width:4em}
 th,td{padding:3px 6px;border-bottom:1px solid #eceff2}
 td.num{white-space:nowrap}td.txt{overflow-wrap:anywhere;min-width:6em}
-td.outcome-passed{color:#2e6b12}td.outcome-warning{color:#a65a00;font-weight:600}
-td.outcome-failed{color:#b3261e;font-weight:bold}
 .num{text-align:right;font-variant-numeric:tabular-nums}
 .index{list-style:none;padding:0;display:grid;grid-template-columns:repeat(auto-fill,minmax(380px,1fr));gap:12px}
 .index li{background:#fff;border:1px solid #dde2e7;border-radius:8px;padding:12px 16px}
@@ -102,6 +101,9 @@ footer{margin-top:24px}
  .card-scalar{height:auto}.card-table{break-inside:auto}
  .table-wrap{overflow:visible}table{table-layout:auto;width:100%}th,td{white-space:normal}}
 """
+
+# an outcome's cell in its colour (a failure red, never green), as its marks on the charts
+STYLE += "".join(f"td.outcome-{o}{{color:{c};font-weight:600}}" for o, c in OUTCOME_COLORS.items()) + "\n"
 
 # No script, no request: everything the page needs is in it (inline style, inline SVG).
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"

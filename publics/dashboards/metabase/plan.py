@@ -9,7 +9,14 @@ from __future__ import annotations
 import json
 import uuid
 
-from publics.dashboards.definitions import CURRENT_SEASON, LATEST, TAG, VALUE_UNIT, Dashboard
+from publics.dashboards.definitions import (
+    CURRENT_SEASON,
+    LATEST,
+    OUTCOME_COLORS,
+    TAG,
+    VALUE_UNIT,
+    Dashboard,
+)
 from publics.dashboards.metabase.client import MetabaseError
 
 # filter type of a definition -> (dashboard parameter type = template tag widget type, sectionId)
@@ -35,8 +42,7 @@ UNIT_SETTINGS = {
     "ratio": {"number_style": "decimal", "decimals": 2, **FRENCH},
     "days": {"number_style": "decimal", "decimals": 1, "suffix": "\u00a0j", **FRENCH},
 }
-# Outcome colours of a card's `colors` (the static pages' too): a failure is never green.
-OUTCOME_COLORS = {"passed": "#509E2F", "warning": "#F2A86F", "failed": "#D64545"}
+
 TAG_NAMESPACE = uuid.UUID("0f8d4c52-6a47-4a56-9a56-6d0a1d2f7c11")  # stable template-tag ids
 
 
