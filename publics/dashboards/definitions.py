@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import yaml
@@ -364,9 +365,21 @@ def check_cards(info: ConnInfo, dashboards: list[Dashboard] | None = None) -> li
                 problem = None
                 if columns != card["columns"]:
                     problem = f"columns {columns} differ from the declared {card['columns']}"
+                elif unitless := numbers_without_unit(card, columns, rows):
+                    problem = (f"column(s) {', '.join(unitless)} hold numbers but have no unit: give them "
+                               f"one in column_units ({', '.join(kpi_library.UNITS)})")
                 empty = not rows or all(v is None for v in rows[0])
                 checks.append(CardCheck(d.title, card["id"], problem is None, len(rows), columns, problem, empty))
     return checks
+
+
+def numbers_without_unit(card: dict, columns: list[str], rows: list[tuple]) -> list[str]:
+    """The columns of a card's result that hold numbers but have no unit (neither their own nor
+    a `value_unit` after them): each figure must say what it is."""
+    units = card.get("column_units") or {}
+    return [c for i, c in enumerate(columns)
+            if c not in units and c != VALUE_UNIT and (columns[i + 1:i + 2] != [VALUE_UNIT])
+            and any(isinstance(r[i], (int, float, Decimal)) and not isinstance(r[i], bool) for r in rows)]
 
 
 def resolve_latest(info: ConnInfo, dashboards: list[Dashboard]) -> list[Dashboard]:

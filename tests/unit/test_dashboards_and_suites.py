@@ -346,3 +346,16 @@ def test_exposures_name_each_dashboard_its_dataset_model_and_owner() -> None:
         assert (e["label"], e["type"], e["owner"]["name"]) == (d.title, "dashboard", "Équipe data")
         assert e["depends_on"][0] == f"ref('{d.dataset_table[1]}')"
         assert e["description"] == " ".join(d.spec["canvas"]["objective"].split())
+
+
+def test_a_number_without_a_unit_is_a_card_problem() -> None:
+    """`publics dashboards check` reports a column holding numbers with no unit; a `value_unit`
+    after a column gives it its rows' units, and text or dates need none."""
+    import datetime as dt
+    from decimal import Decimal
+
+    card = {"column_units": {"billets": "count"}}
+    columns = ["canal", "billets", "commandes", "valeur", "value_unit", "le"]
+    rows = [("Web", 3, Decimal("1.5"), Decimal("0.0041"), "share", dt.date(2026, 1, 1)), ("Guichet", 2, None, None, None, None)]
+    assert dashboards.numbers_without_unit(card, columns, rows) == ["commandes"]
+    assert dashboards.numbers_without_unit({"column_units": {"billets": "count", "commandes": "count"}}, columns, rows) == []
