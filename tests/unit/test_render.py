@@ -273,6 +273,10 @@ def test_a_rate_scalar_shows_its_base_and_a_count_its_total() -> None:
                               labels={"billets": "Sur l'ensemble des billets"}),
                          ["attribues", "billets"], [(Decimal("5330.0000"), Decimal("8320.0000"))])
     assert f">5{THIN}330</p>" in tickets.drawn[0] and f"Sur l&#x27;ensemble des billets : 8{THIN}320" in tickets.drawn[0]
+    outside = CardResult(card("o", "scalar", column_units={"roas": "ratio", "base_eur": "eur"},
+                              column_bases={"base_eur": "Dépense des jours mesurés"}),
+                         ["roas", "base_eur", "mesure"], [(None, Decimal(0), "non mesuré — mesure web du 01/06/2025 au 14/07/2026")])
+    assert '<p class="scalar-value">non mesuré</p>' in outside.drawn[0] and "sur 0" not in outside.drawn[0]
 
 
 def test_a_value_unit_column_formats_each_row_and_outcomes_have_their_colour() -> None:

@@ -132,12 +132,13 @@ def card_body(result: CardResult) -> tuple[str, str, str]:
 def scalar_notes(card: dict, columns: list[str], row: tuple) -> list[str]:
     """What a scalar's columns after the figure say: a base « sur 130 — Abonnés de première
     année la saison précédente », another figure « Sur les billets vendus : 8 320 », a text as
-    it is (the measurement window, the first season of the data)."""
+    it is (the measurement window, the first season of the data); beside a figure « non
+    mesuré », no base (its denominator is 0 there, not a base)."""
     notes = []
     for column, v in zip(columns[1:], row[1:], strict=True):
         if isinstance(v, str) and v:
             notes.append(v)
-        elif _number(v) is not None:
+        elif _number(v) is not None and row[0] is not None:  # no base beside « non mesuré »
             text = format_value(v, column_kind(card, column))
             base = (card.get("column_bases") or {}).get(column)
             notes.append(f"sur {text} — {base}" if base and column not in card.get("labels", {})
