@@ -218,12 +218,16 @@ def column_units(card: dict, query: str, kpis: dict[str, kpi_library.Kpi], where
     its base columns (`{column: what the denominator counts}` for a `{denominator:<id>}` column)."""
     units: dict[str, str] = {c: "eur" for c in card.get("columns", []) if EURO_COLUMN.search(c)}
     bases: dict[str, str] = {}
+    shown: dict[str, dict[str, str]] = {"kpi": {}, "denominator": {}}  # KPI id → its column
     for part, kid, alias in PART_ALIAS.findall(query):
         if kid in kpis:
             k = kpis[kid]
             units[alias] = {"kpi": k.unit, "numerator": k.numerator_unit, "denominator": k.denominator_unit}[part]
+            shown.get(part, {}).setdefault(kid, alias)
             if part == "denominator":
                 bases[alias] = k.denominator
+    # a base column → the column of its rate: where the rate is null, its base is not shown
+    card["base_of"] = {b: shown["kpi"][kid] for kid, b in shown["denominator"].items() if kid in shown["kpi"]}
     declared = card.get("column_units") or {}
     if not isinstance(declared, dict):
         raise DefinitionError(f"{where}: column_units maps columns to units")

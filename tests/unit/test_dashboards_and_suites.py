@@ -296,6 +296,8 @@ def test_every_column_carries_its_unit() -> None:
                                        "sur_abonnes_premiere_annee": "count", "reabonnement_fideles": "share",
                                        "sur_abonnes_fideles": "count"}
     assert renewal["column_bases"]["sur_abonnes_premiere_annee"] == "Abonnés de première année la saison précédente"
+    assert renewal["base_of"] == {"sur_abonnes_premiere_annee": "reabonnement_premiere_annee",
+                                  "sur_abonnes_fideles": "reabonnement_fideles"}
     d15 = dashboards.load(ROOT / "dashboards" / "15_canaux_de_vente.yml")
     online = next(c for c in d15.cards if c["id"] == "online_share")
     assert online["column_units"] == {"part_en_ligne": "share", "recette_eur": "eur"}

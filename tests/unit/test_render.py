@@ -279,6 +279,13 @@ def test_a_rate_scalar_shows_its_base_and_a_count_its_total() -> None:
     assert '<p class="scalar-value">non mesuré</p>' in outside.drawn[0] and "sur 0" not in outside.drawn[0]
 
 
+def test_a_table_base_is_blank_where_its_rate_is() -> None:
+    renewal = CardResult(card("r", "table", column_units={"taux": "share", "base": "count"}, base_of={"base": "taux"}),
+                         ["saison", "taux", "base"], [("2023-24", None, 0), ("2025-26", Decimal("0.49"), Decimal(51))])
+    html = renewal.drawn[0]
+    assert f">49,0{NBSP}%</td>" in html and ">51</td>" in html and ">0</td>" not in html and html.count(">—</td>") == 2
+
+
 def test_a_value_unit_column_formats_each_row_and_outcomes_have_their_colour() -> None:
     """Dashboard 18: one column of figures in different units, each row by its `value_unit`
     (not shown); a failure is red, a warning orange, a success green."""

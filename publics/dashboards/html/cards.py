@@ -183,6 +183,9 @@ def table_cells(card: dict, columns: list[str], row: tuple) -> list[tuple[str, s
         if i + 1 < len(columns) and columns[i + 1] == VALUE_UNIT and row[i + 1]:
             kind = row[i + 1]
             v = parse_number(v) if parse_number(v) is not None else v
+        rate = (card.get("base_of") or {}).get(column)
+        if rate in columns and row[columns.index(rate)] is None:
+            v = None  # no rate (no previous season, outside the window): no base either, not « 0 »
         cells.append((format_value(v, kind), OUTCOMES.get(str(v).lower()) if isinstance(v, str) else None))
     return cells
 

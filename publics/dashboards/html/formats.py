@@ -148,7 +148,8 @@ def column_kind(card: dict, column: str) -> Kind:
 
 
 # Column names are ASCII snake case; their words as the committee writes them.
-WORDS = {"annee": "année", "attribuee": "attribuée", "categorie": "catégorie", "cout": "coût",
+WORDS = {"abonnes": "abonnés", "donnees": "données", "fraicheur": "fraîcheur",
+         "annee": "année", "attribuee": "attribuée", "categorie": "catégorie", "cout": "coût",
          "critere": "critère", "decroissance": "décroissance", "defaut": "défaut", "depense": "dépense",
          "detenteur": "détenteur", "echecs": "échecs", "execution": "exécution", "fideles": "fidèles",
          "fidelisation": "fidélisation", "frequence": "fréquence", "gravite": "gravité",
