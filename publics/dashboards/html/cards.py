@@ -199,9 +199,13 @@ def table_body(result: CardResult) -> tuple[str, str, str]:
     head = "".join(f'<th class="{"num" if numeric[i] else "txt"}">{_esc(column_label(card, columns[i]))}</th>'
                    for i in shown)
     body = []
+    def css(i: int, value: object) -> str:  # a text in a column of figures wraps as a text
+        return "num" if numeric[i] and (value is None or _number(value) is not None
+                                        or parse_number(value) is not None) else "txt"
+
     for row in rows[:TABLE_MAX_ROWS]:
         cells = "".join(
-            f'<td class="{"num" if numeric[i] else "txt"}{f" outcome-{outcome}" if outcome else ""}">{_esc(text)}</td>'
+            f'<td class="{css(i, row[i])}{f" outcome-{outcome}" if outcome else ""}">{_esc(text)}</td>'
             for i, (text, outcome) in zip(shown, table_cells(card, columns, row), strict=True))
         body.append(f"<tr>{cells}</tr>")
     note = (f"Affichage limité aux {TABLE_MAX_ROWS} premières lignes sur {len(rows)}."

@@ -99,7 +99,8 @@ footer{margin-top:24px}
 @media print{@page{size:A4 landscape;margin:10mm}body{background:#fff}
  .grid{display:block}.card{margin-bottom:8px;height:auto!important;overflow:visible;break-inside:avoid}
  .card-scalar{height:auto}.card-table{break-inside:auto}
- .table-wrap{overflow:visible}table{table-layout:auto;width:100%}th,td{white-space:normal}}
+ .table-wrap{overflow:visible}table{table-layout:auto;width:100%}th,td,td.num{white-space:normal}
+ td{overflow-wrap:anywhere}}
 """
 
 # an outcome's cell in its colour (a failure red, never green), as its marks on the charts
