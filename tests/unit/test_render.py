@@ -71,7 +71,8 @@ def test_format_number_french(value, decimals, expected) -> None:
     ("Guichet", "number", "Guichet"),
     (None, "eur", "—"),
     # by the units of publics.kpis.UNITS (issue 14: 0.0041 was printed « 0,00 » on dashboard 18)
-    (Decimal("0.0041"), "share", f"0,4{NBSP}%"),
+    (Decimal("0.0041"), "share", f"0,41{NBSP}%"),
+    (Decimal("0.01"), "share", f"1,0{NBSP}%"),
     (Decimal("0.392"), "share", f"39,2{NBSP}%"),
     (Decimal("1234.5"), "count", f"1{THIN}234,5"),
     (Decimal("8320.0000"), "count", f"8{THIN}320"),
@@ -296,7 +297,7 @@ def test_a_value_unit_column_formats_each_row_and_outcomes_have_their_colour() -
         ("Texte", "Tarif inconnu", None, "réussie")])
     html = result.drawn[0]
     assert "value_unit" not in html.lower() and "Value unit" not in html
-    assert f">0,4{NBSP}%</td>" in html and f">12,50{NBSP}€</td>" in html and f">8{THIN}320</td>" in html
+    assert f">0,41{NBSP}%</td>" in html and f">12,50{NBSP}€</td>" in html and f">8{THIN}320</td>" in html
     assert ">Tarif inconnu</td>" in html
     assert '"txt outcome-warning">avertissement' in html and '"txt outcome-failed">échec critique' in html
     assert html.count('"txt outcome-passed">réussie') == 2

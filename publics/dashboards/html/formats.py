@@ -69,8 +69,9 @@ def format_value(value: object, kind: Kind = "number") -> str:
         return str(value)
     style = "percent" if kind == "percent" else UNITS[kind].style if kind in UNITS else "number"
     decimals = UNITS[kind].decimals if kind in UNITS else None
-    if style == "percent":
-        return f"{format_number(d * 100, 1 if decimals is None else decimals)}{NBSP}%"
+    if style == "percent":  # under 1 %, one more decimal: 0.0041 is « 0,41 % », not « 0,4 % »
+        places = (1 if decimals is None else decimals) + (1 if 0 < abs(d) < Decimal("0.01") else 0)
+        return f"{format_number(d * 100, places)}{NBSP}%"
     if style == "money":
         return f"{format_number(d, 2 if decimals is None else decimals)}{NBSP}€"
     if style == "days":
