@@ -6,6 +6,7 @@ the columns its dbt YAML documents. The real definitions in dashboards/*.yml are
 
 from __future__ import annotations
 
+import copy
 import json
 import socket
 from pathlib import Path
@@ -197,6 +198,90 @@ def test_every_column_is_formatted_by_its_unit_in_french(fake, definitions) -> N
     assert checks["series_settings"] == {"reussis": {"color": "#509E2F"}, "en_defaut": {"color": "#D64545"}}
     matching = card_by_marker(fake, "qualite_des_donnees", "matching_last_run")["visualization_settings"]
     assert matching["column_settings"]['["name","value_unit"]'] == {"column_title": "Unité"}
+
+
+@pytest.mark.parametrize("stage_number", [True, False], ids=["targets-with-stage-number", "targets-as-sent"])
+def test_publishing_twice_leaves_one_copy_of_everything(definitions, stage_number: bool) -> None:
+    with FakeMetabase(marts_warehouse(), accept=reader_only, stage_number_in_targets=stage_number) as fake:
+        _publish_twice(fake, definitions)
+
+
+def _publish_twice(fake: FakeMetabase, definitions: list[Dashboard]) -> None:
+    first = publish(definitions, settings_for(fake))
+    writes_after_first = len(fake.writes())
+    second = publish(definitions, settings_for(fake))
+    print(f"\n  second publish: {second.summary()}")
+
+    assert second.created == 0 and second.updated == 0
+    assert second.unchanged == total_cards(definitions) + len(definitions) + 2  # + database + collection
+    assert len(fake.databases) == 1
+    assert len([c for c in fake.collections.values() if c["name"] == "publics — tableaux de bord"]) == 1
+    assert len(fake.live_cards()) == total_cards(definitions)
+    assert len(fake.live_dashboards()) == len(definitions)
+    assert second.cards == first.cards and second.dashboards == first.dashboards
+    assert len(fake.writes()) == writes_after_first, [(r.method, r.path) for r in fake.writes()[writes_after_first:]]
+
+
+def _with_card(definitions: list[Dashboard], slug: str, mutate) -> list[Dashboard]:
+    out = []
+    for d in definitions:
+        if d.spec["slug"] == slug:
+            spec = copy.deepcopy(d.spec)
+            mutate(spec)
+            d = Dashboard(d.path, spec)
+            dash_defs.validate(d)
+        out.append(d)
+    return out
+
+
+def test_a_changed_query_updates_the_card_in_place(fake, definitions) -> None:
+    first = publish(definitions, settings_for(fake))
+    new_query = "select sum(revenue_eur) * 1.0 as recette_eur\nfrom marts.dash_15_sales_channels\n" \
+                "where true [[and {{season}}]]\n"
+
+    def change(spec):
+        card = next(c for c in spec["cards"] if c["id"] == "revenue_total")
+        card["query"] = new_query
+
+    second = publish(_with_card(definitions, "canaux_de_vente", change), settings_for(fake))
+    card_id = first.cards["canaux_de_vente/revenue_total"]
+    assert second.cards["canaux_de_vente/revenue_total"] == card_id
+    assert [(a.kind, a.key) for a in second.actions if a.action == "updated"] == [
+        ("card", "canaux_de_vente/revenue_total"), ("dashboard", "canaux_de_vente"),
+    ]
+    assert second.created == 0
+    card = fake.cards[card_id]
+    assert card["dataset_query"]["native"]["query"] == new_query
+    assert set(card["dataset_query"]["native"]["template-tags"]) == {"season"}
+    assert len(fake.live_cards()) == total_cards(definitions)
+    # the dashboard now maps only `season` to that card
+    dash = fake.get_dashboard(first.dashboards["canaux_de_vente"])
+    dc = next(dc for dc in dash["dashcards"] if dc["card_id"] == card_id)
+    assert [m["parameter_id"] for m in dc["parameter_mappings"]] == ["season"]
+
+
+def test_a_moved_card_and_a_removed_card_are_applied_to_the_dashboard(fake, definitions) -> None:
+    first = publish(definitions, settings_for(fake))
+
+    def change(spec):
+        spec["cards"] = [c for c in spec["cards"] if c["id"] != "warnings"]
+        failures = next(c for c in spec["cards"] if c["id"] == "critical_failures")
+        failures["position"] = {"row": 0, "col": 8, "size_x": 16, "size_y": 3}
+
+    second = publish(_with_card(definitions, "qualite_des_donnees", change), settings_for(fake))
+    removed = first.cards["qualite_des_donnees/warnings"]
+    assert fake.cards[removed]["archived"] is True
+    assert ("card", "qualite_des_donnees/warnings", "archived") in [(a.kind, a.key, a.action) for a in second.actions]
+    dash = fake.get_dashboard(first.dashboards["qualite_des_donnees"])
+    assert removed not in {dc["card_id"] for dc in dash["dashcards"]}
+    failures = first.cards["qualite_des_donnees/critical_failures"]
+    moved = next(dc for dc in dash["dashcards"] if dc["card_id"] == failures)
+    assert (moved["col"], moved["size_x"], moved["size_y"]) == (8, 16, 3)
+    assert len(dash["dashcards"]) == len(next(d for d in definitions if d.spec["slug"] == "qualite_des_donnees").cards) - 1
+    # a dashboard that was not published this time is left alone
+    only_one = publish([d for d in definitions if d.spec["slug"] == "canaux_de_vente"], settings_for(fake))
+    assert only_one.count("archived") == 0 and len(fake.live_dashboards()) == len(definitions)
+    assert "attribution_ventes" in only_one.left_alone
 
 
 def test_a_card_edited_by_hand_in_metabase_is_restored(fake, definitions) -> None:
