@@ -63,14 +63,19 @@ def _kpi_section(library: dict[str, kpis.Kpi], blocks: dict[str, str]) -> list[s
     out = ["## Indicateurs des tableaux de bord", "",
            f"Bibliothèque `{kpis.LIBRARY}` : chaque ratio y est défini une fois, comme un rapport de sommes",
            "(jamais une moyenne de ratios), et les cartes des tableaux de bord l'utilisent (`{kpi:<id>}`) ;",
-           "`{dataset}` est le jeu de données du tableau de bord.", ""]
+           "`{dataset}` est le jeu de données du tableau de bord ; `{numerator:<id>}` et `{denominator:<id>}`",
+           "sont ses deux sommes : une carte qui montre une part montre sa base (le dénominateur) à côté.",
+           "", "Unités (`publics.kpis.UNITS`) : "
+           + " ; ".join(f"`{u.id}` {u.label}" for u in kpis.UNITS.values()) + ".", ""]
     for k in library.values():
         if k.doc and k.doc not in blocks:
             raise ValueError(f"{kpis.LIBRARY}, KPI {k.id}: no docs block {k.doc!r} in models/**/*.md")
         definition = f"{blocks[k.doc]} *(`{k.doc}`)*" if k.doc else k.definition
         out += [f"### {k.label} (`{k.id}`)", "", definition or "", "",
-                f"- Numérateur : {k.numerator}", f"- Dénominateur : {k.denominator}",
-                f"- Unité : {k.unit}", f"- Formule : `{k.formula}`"]
+                f"- Numérateur : {k.numerator} — en {kpis.UNITS[k.numerator_unit].label} (`{{numerator:{k.id}}}`)",
+                (f"- Dénominateur : {k.denominator} — en {kpis.UNITS[k.denominator_unit].label} "
+                f"(`{{denominator:{k.id}}}`)"),
+                f"- Unité : {k.unit_label} (`{k.unit}`)", f"- Formule : `{k.formula}`"]
         if k.sources:
             out.append(f"- Sources : {', '.join(k.sources)} — hors de leur fenêtre de mesure, « non mesuré »")
         if k.history:

@@ -11,7 +11,13 @@ measurement window (marts.quality_measurement_windows) it is « non mesuré », 
 `history: true` marks one that depends on the delivered history (first time, retention,
 renewal), whose card says from which season the data start.
 
-The dashboards' cards use a KPI through the `{kpi:<id>}` placeholder (see
+Its `unit` is one of `UNITS` (a closed list: each with its French label and how its figures
+are printed), and so are `numerator_unit` and `denominator_unit`, the units of its two sums. A
+share (`share`) divides two sums of one unit; any other KPI is « so much per something » and
+says per what (`per`: « € de recette par € dépensé »). Loading rejects an unknown unit.
+
+The dashboards' cards use a KPI through the `{kpi:<id>}` placeholder, and its two sums through
+`{numerator:<id>}` and `{denominator:<id>}` (the base a rate is shown beside; see
 `publics.dashboards.definitions`), and the glossary (`publics.glossary`) lists every KPI with
 its numerator, denominator and unit: both read this module, which imports neither of them.
 """
@@ -30,7 +36,7 @@ from publics.project import project_root
 LIBRARY = Path("dashboards") / "kpis.yml"
 KPI_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 AGGREGATE = re.compile(r"^(sum|count)\(", re.IGNORECASE)  # each side of the ratio is a sum (or a count)
-REQUIRED = ("id", "label", "numerator", "denominator", "unit", "sql")
+REQUIRED = ("id", "label", "numerator", "denominator", "unit", "numerator_unit", "denominator_unit", "sql")
 SOURCES = ("secutix", "web", "ads", "emailing")  # the `source` values of quality_measurement_windows
 
 
@@ -39,18 +45,63 @@ class KpiError(ValueError):
 
 
 @dataclass(frozen=True)
+class Unit:
+    """A unit a figure is in: its French label (glossary, dashboards) and how it is printed —
+    `style` (money, percent, number, days) and the decimals (`None`: none for a whole number,
+    two otherwise)."""
+
+    id: str
+    label: str
+    style: str
+    decimals: int | None = None
+
+
+# The closed list of units (dashboards/kpis.yml, the cards' `column_units`): printed in French by
+# the static pages (publics.dashboards.html.formats) and Metabase (its column settings).
+UNITS: dict[str, Unit] = {u.id: u for u in (
+    Unit("eur", "euros (€)", "money", 2),
+    Unit("share", "part (0 à 1, affichée en %)", "percent", 1),
+    Unit("count", "nombre", "number", None),
+    Unit("ratio", "rapport (nombre sans unité)", "number", 2),
+    Unit("days", "jours", "days", 1),
+)}
+
+
+def unit(unit_id: str | None, where: str = "") -> Unit | None:
+    """The unit named `unit_id` (`None` for none); an unknown one is a `KpiError` naming `where`."""
+    if unit_id is None:
+        return None
+    if unit_id not in UNITS:
+        raise KpiError(f"{where}: unknown unit {unit_id!r}, use one of {', '.join(UNITS)}")
+    return UNITS[unit_id]
+
+
+@dataclass(frozen=True)
 class Kpi:
     id: str
     label: str
     numerator: str  # what the numerator counts, in French
     denominator: str
-    unit: str
+    unit: str  # an id of UNITS
+    numerator_unit: str
+    denominator_unit: str
     numerator_sql: str
     denominator_sql: str
     definition: str | None = None  # its own text…
     doc: str | None = None  # …or the dbt docs block that defines it
     sources: tuple[str, ...] = ()  # the sources it is measured from (their windows bound it)
     history: bool = False  # depends on the delivered history (its card names the first season)
+    per: str | None = None  # what a non-share KPI is per, in French: « € de recette par € dépensé »
+
+    @property
+    def is_rate(self) -> bool:
+        """A share (0 to 1): its cards show its base, the denominator, beside it."""
+        return self.unit == "share"
+
+    @property
+    def unit_label(self) -> str:
+        """The unit in words: « part (0 à 1, affichée en %) », « euros (€) — € par clic »."""
+        return UNITS[self.unit].label + (f" — {self.per}" if self.per else "")
 
     @property
     def formula(self) -> str:
@@ -78,6 +129,17 @@ def load(path: Path) -> dict[str, Kpi]:
             raise KpiError(f"{where}: sources must be a list among {', '.join(SOURCES)}")
         if not isinstance(entry.get("history", False), bool):
             raise KpiError(f"{where}: history is true or false")
+        for key in ("unit", "numerator_unit", "denominator_unit"):
+            unit(entry[key], f"{where}, {key}")
+        if entry["unit"] == "share":
+            if entry["numerator_unit"] != entry["denominator_unit"]:
+                raise KpiError(f"{where}: a share divides two sums of one unit "
+                               f"({entry['numerator_unit']} / {entry['denominator_unit']})")
+            if entry.get("per"):
+                raise KpiError(f"{where}: a share is per nothing, drop `per`")
+        elif not entry.get("per"):
+            raise KpiError(f"{where}: a {entry['unit']} KPI says what it is per "
+                           "(`per: € de recette par € dépensé`)")
         sql = entry["sql"]
         for side in ("numerator", "denominator"):
             text = " ".join(str(sql.get(side) or "").split())
@@ -87,6 +149,8 @@ def load(path: Path) -> dict[str, Kpi]:
         kpis[entry["id"]] = Kpi(
             id=entry["id"], label=entry["label"], numerator=entry["numerator"],
             denominator=entry["denominator"], unit=entry["unit"],
+            numerator_unit=entry["numerator_unit"], denominator_unit=entry["denominator_unit"],
+            per=entry.get("per"),
             numerator_sql=" ".join(str(sql["numerator"]).split()),
             denominator_sql=" ".join(str(sql["denominator"]).split()),
             definition=" ".join(str(entry["definition"]).split()) if entry.get("definition") else None,

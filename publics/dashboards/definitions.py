@@ -13,6 +13,9 @@ loaded, so checking, rendering and publishing all run the same SQL:
     {dataset}      the definition's `dataset` (`marts.dash_15_sales_channels`)
     {kpi:<id>}     the formula of a KPI of the library, dashboards/kpis.yml (publics.kpis),
                    in parentheses: `round({kpi:roas}, 2) as roas`
+    {numerator:<id>}, {denominator:<id>}
+                   the KPI's two sums, in parentheses: the base a rate is shown beside,
+                   `{denominator:first_year_renewal} as abonnes_premiere_annee` (« sur 130 »)
     {coverage}     what the card's period is against the web measurement window, from the
                    dataset's `measurement_status` and `measurement_window_label`: « mesuré »,
                    « partiellement mesuré » or « non mesuré », then the window in words
@@ -22,6 +25,18 @@ A scalar card showing a KPI measured from the web (its `sources`) must show `{co
 one showing a KPI that depends on the history (`history: true`) `{history_start}`: a figure
 never leaves out the scope it was measured in.
 
+A card showing a share (a KPI of unit `share`) must show its base, `{denominator:<id>}`, in
+a column of its own: a scalar prints it under the figure (« sur 130 — Abonnés… »), a table in
+its column, a chart in the tooltips of its marks.
+
+Every column of a card has a unit from `publics.kpis.UNITS` (`card["column_units"]`, set when
+loading): a KPI's column (`{kpi:roas} as roas`) the KPI's unit, a base column its sum's unit, a
+column named `…_eur` euros, and any other figure the unit the card declares for it
+(`column_units: {personnes_venues: count}`); a column with none is text, a date or a plain
+number. Rendering and publishing format each column by its unit; a scalar's figure is its
+first column. A column `value_unit` gives, row by row, the unit of the figure before it
+(dashboard 18, where one column holds shares, counts and euros).
+
 A card that names its dataset's table, or computes a ratio itself (`nullif`, `avg`), is a
 definition error: the KPI belongs in the library, where the glossary reads it.
 """
@@ -30,6 +45,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import yaml
@@ -56,6 +72,13 @@ TAG = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 PLACEHOLDER = re.compile(r"(?<!\{)\{(?P<name>\w+)(?::(?P<arg>\w+))?\}(?!\})")
 HAND_MADE_RATIO = re.compile(r"\b(nullif|avg)\s*\(", re.IGNORECASE)
 TABLE_REF = re.compile(r"\bmarts\.(\w+)", re.IGNORECASE)
+# what `{kpi:<id>}`, `{numerator:<id>}` and `{denominator:<id>}` become (in parentheses)
+KPI_PARTS = {"kpi": lambda k: k.formula, "numerator": lambda k: k.numerator_sql,
+             "denominator": lambda k: k.denominator_sql}
+# A card's `colors: {metric: outcome}` (dashboard 18): the colour of each outcome, on the static
+# pages and in Metabase alike — a failure is never drawn in green.
+OUTCOME_COLORS = {"passed": "#509E2F", "warning": "#F2A86F", "failed": "#D64545"}
+VALUE_UNIT = "value_unit"  # a column giving, row by row, the unit of the column before it
 DEFINITION_FILES = "[0-9]*_*.yml"  # NN_<slug>.yml; dashboards/kpis.yml is the KPI library
 
 
@@ -117,20 +140,20 @@ def expand_query(query: str, *, dataset: str | None, kpis: dict[str, kpi_library
             return COVERAGE_SQL
         if match["name"] == "history_start" and not match["arg"]:
             return HISTORY_START_SQL
-        if match["name"] != "kpi":
+        if match["name"] not in KPI_PARTS:
             return match[0]
         if match["arg"] not in kpis:
             raise DefinitionError(
-                f"{where}: unknown KPI {{kpi:{match['arg']}}} — the library {kpi_library.LIBRARY} "
+                f"{where}: unknown KPI {{{match['name']}:{match['arg']}}} — the library {kpi_library.LIBRARY} "
                 f"defines {', '.join(sorted(kpis))}"
             )
-        return f"({kpis[match['arg']].formula})"
+        return f"({KPI_PARTS[match['name']](kpis[match['arg']])})"
 
     def dataset_name(match: re.Match) -> str:
         if match["name"] != "dataset" or match["arg"]:
             raise DefinitionError(
                 f"{where}: unknown placeholder {match[0]}: use {{dataset}}, {{kpi:<id>}}, "
-                "{coverage} or {history_start}"
+                "{numerator:<id>}, {denominator:<id>}, {coverage} or {history_start}"
             )
         if not dataset:
             raise DefinitionError(f"{where}: the query uses {{dataset}} but the definition has no `dataset`")
@@ -155,7 +178,15 @@ def load(path: Path, kpis: dict[str, kpi_library.Kpi] | None = None) -> Dashboar
                 f"{where}: the query computes a ratio itself ({hand_made[1]}): use a KPI of "
                 f"{kpi_library.LIBRARY}, {{kpi:<id>}}, or add one there"
             )
+        if "format" in card:
+            raise DefinitionError(f"{where}: `format` is gone: a column's unit comes from its KPI, "
+                                  "or `column_units: {column: unit}`")
         used = [m["arg"] for m in PLACEHOLDER.finditer(query) if m["name"] == "kpi" and m["arg"] in kpis]
+        bases = {m["arg"] for m in PLACEHOLDER.finditer(query) if m["name"] == "denominator"}
+        if unshown := [k for k in dict.fromkeys(used) if kpis[k].is_rate and k not in bases]:
+            raise DefinitionError(
+                f"{where}: a rate needs its base beside it: add {{denominator:{unshown[0]}}} as a column "
+                f"({kpis[unshown[0]].denominator})")
         if card.get("display") == "scalar":
             if any("web" in kpis[k].sources for k in used) and "{coverage}" not in query:
                 raise DefinitionError(f"{where}: a KPI measured from the web needs {{coverage}} beside it "
@@ -165,6 +196,11 @@ def load(path: Path, kpis: dict[str, kpi_library.Kpi] | None = None) -> Dashboar
                                       "beside it (from which season the data start)")
         card["kpis"] = used  # the KPIs it shows: their `sources` bound where it is measured
         card["column_sources"] = column_sources(card, query, kpis, where)
+        card["column_units"], card["column_bases"] = column_units(card, query, kpis, where)
+        colors = card.get("colors") or {}
+        if any(m not in card.get("columns", []) or o not in OUTCOME_COLORS for m, o in colors.items()):
+            raise DefinitionError(f"{where}: colors maps a declared column to an outcome among "
+                                  f"{', '.join(OUTCOME_COLORS)}")
         card["query"] = expand_query(query, dataset=dataset, kpis=kpis, where=where)
     dashboard = Dashboard(path, spec)
     validate(dashboard)
@@ -172,6 +208,41 @@ def load(path: Path, kpis: dict[str, kpi_library.Kpi] | None = None) -> Dashboar
 
 
 KPI_ALIAS = re.compile(r"\{kpi:(\w+)\}[^\n]*?\bas\s+(\w+)", re.IGNORECASE)
+PART_ALIAS = re.compile(r"\{(kpi|numerator|denominator):(\w+)\}[^\n{]*?\bas\s+(\w+)", re.IGNORECASE)
+EURO_COLUMN = re.compile(r"_eur$")  # the project's naming convention: a `…_eur` column is in euros
+
+
+def column_units(card: dict, query: str, kpis: dict[str, kpi_library.Kpi], where: str
+                 ) -> tuple[dict[str, str], dict[str, str]]:
+    """The unit of each column of a card (`{column: unit id}`, see the module docstring), and
+    its base columns (`{column: what the denominator counts}` for a `{denominator:<id>}` column)."""
+    units: dict[str, str] = {c: "eur" for c in card.get("columns", []) if EURO_COLUMN.search(c)}
+    bases: dict[str, str] = {}
+    shown: dict[str, dict[str, str]] = {"kpi": {}, "denominator": {}}  # KPI id → its column
+    for part, kid, alias in PART_ALIAS.findall(query):
+        if kid in kpis:
+            k = kpis[kid]
+            units[alias] = {"kpi": k.unit, "numerator": k.numerator_unit, "denominator": k.denominator_unit}[part]
+            shown.get(part, {}).setdefault(kid, alias)
+            if part == "denominator":
+                bases[alias] = k.denominator
+    # a base column → the column of its rate: where the rate is null, its base is not shown
+    card["base_of"] = {b: shown["kpi"][kid] for kid, b in shown["denominator"].items() if kid in shown["kpi"]}
+    declared = card.get("column_units") or {}
+    if not isinstance(declared, dict):
+        raise DefinitionError(f"{where}: column_units maps columns to units")
+    for column, unit_id in declared.items():
+        if column not in card.get("columns", []):
+            raise DefinitionError(f"{where}: column_units names {column!r}, not a declared column")
+        try:
+            kpi_library.unit(unit_id, f"{where}, column {column}")
+        except kpi_library.KpiError as exc:
+            raise DefinitionError(str(exc)) from None
+        if units.get(column, unit_id) != unit_id:
+            raise DefinitionError(f"{where}: column {column} is in {units[column]} (its KPI or its name), "
+                                  f"not {unit_id}")
+        units[column] = unit_id
+    return units, bases
 
 
 def column_sources(card: dict, query: str, kpis: dict[str, kpi_library.Kpi], where: str) -> dict[str, tuple]:
@@ -298,9 +369,21 @@ def check_cards(info: ConnInfo, dashboards: list[Dashboard] | None = None) -> li
                 problem = None
                 if columns != card["columns"]:
                     problem = f"columns {columns} differ from the declared {card['columns']}"
+                elif unitless := numbers_without_unit(card, columns, rows):
+                    problem = (f"column(s) {', '.join(unitless)} hold numbers but have no unit: give them "
+                               f"one in column_units ({', '.join(kpi_library.UNITS)})")
                 empty = not rows or all(v is None for v in rows[0])
                 checks.append(CardCheck(d.title, card["id"], problem is None, len(rows), columns, problem, empty))
     return checks
+
+
+def numbers_without_unit(card: dict, columns: list[str], rows: list[tuple]) -> list[str]:
+    """The columns of a card's result that hold numbers but have no unit (neither their own nor
+    a `value_unit` after them): each figure must say what it is."""
+    units = card.get("column_units") or {}
+    return [c for i, c in enumerate(columns)
+            if c not in units and c != VALUE_UNIT and (columns[i + 1:i + 2] != [VALUE_UNIT])
+            and any(isinstance(r[i], (int, float, Decimal)) and not isinstance(r[i], bool) for r in rows)]
 
 
 def resolve_latest(info: ConnInfo, dashboards: list[Dashboard]) -> list[Dashboard]:

@@ -107,8 +107,12 @@ def test_the_three_priority_dashboards_are_defined() -> None:
 # --------------------------------------------------------------------------- placeholders and KPIs
 
 
-KPIS = {"roas": kpi_library.Kpi("roas", "ROAS", "recette", "dépense", "€ par €", "sum(revenue_eur)",
-                                "sum(spend_eur)", definition="Recette par euro dépensé.")}
+KPIS = {"roas": kpi_library.Kpi("roas", "ROAS", "recette", "dépense", "ratio", "eur", "eur", "sum(revenue_eur)",
+                                "sum(spend_eur)", definition="Recette par euro dépensé.",
+                                per="€ de recette par € dépensé"),
+        "renewal": kpi_library.Kpi("renewal", "Réabonnement", "Abonnés réabonnés", "Abonnés la saison précédente",
+                                   "share", "count", "count", "sum(renewed)::numeric", "sum(subscribers_before)",
+                                   definition="Abonnés réabonnés sur les abonnés de la saison précédente.")}
 
 
 def test_placeholders_expand_to_the_dataset_and_the_kpi_formula() -> None:
@@ -169,9 +173,16 @@ def test_every_card_runs_expanded_sql_and_the_library_covers_every_ratio() -> No
     ({"unit": None}, "missing unit"),
     ({"sources": ["ga4"]}, "sources must be a list among secutix, web, ads, emailing"),
     ({"history": "yes"}, "history is true or false"),
+    ({"unit": "part"}, r"KPI k, unit: unknown unit 'part', use one of eur, share, count, ratio, days"),
+    ({"denominator_unit": "euros"}, r"KPI k, denominator_unit: unknown unit 'euros'"),
+    ({"numerator_unit": "eur"}, r"a share divides two sums of one unit \(eur / count\)"),
+    ({"per": "par personne"}, r"a share is per nothing"),
+    ({"unit": "ratio"}, r"a ratio KPI says what it is per"),
+    ({"numerator_unit": None}, "missing numerator_unit"),
 ])
 def test_kpi_library_mistakes_are_caught(tmp_path: Path, entry: dict, message: str) -> None:
-    kpi = {"id": "k", "label": "K", "definition": "d", "numerator": "n", "denominator": "d", "unit": "part",
+    kpi = {"id": "k", "label": "K", "definition": "d", "numerator": "n", "denominator": "d", "unit": "share",
+           "numerator_unit": "count", "denominator_unit": "count",
            "sql": {"numerator": "sum(x)", "denominator": "sum(y)"}, **entry}
     path = tmp_path / "kpis.yml"
     path.write_text(yaml.safe_dump({"kpis": [kpi]}), encoding="utf-8")
@@ -226,10 +237,89 @@ def test_a_scalar_without_its_scope_is_caught(tmp_path: Path, card_id: str, quer
 def test_a_scalar_of_the_history_without_its_first_season_is_caught(tmp_path: Path) -> None:
     spec = yaml.safe_load((ROOT / "dashboards" / "03_publics_fidelisation.yml").read_text(encoding="utf-8"))
     next(c for c in spec["cards"] if c["id"] == "retention")["query"] = (
-        "select {kpi:retention} as fidelisation, 'x' as donnees from {dataset}")
+        "select {kpi:retention} as fidelisation, {denominator:retention} as base, 'x' as donnees from {dataset}")
     path = tmp_path / "03_publics_fidelisation.yml"
     path.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
     with pytest.raises(dashboards.DefinitionError, match=r"card retention: a KPI that depends on the history needs"):
+        dashboards.load(path)
+
+
+# --------------------------------------------------------------------------- units and bases
+
+
+def test_every_kpi_has_a_unit_of_the_closed_list_and_its_sums_theirs() -> None:
+    library = kpi_library.library()
+    for k in library.values():
+        assert {k.unit, k.numerator_unit, k.denominator_unit} <= set(kpi_library.UNITS), k.id
+        assert (k.unit == "share") == (k.per is None) == k.is_rate, k.id
+    assert library["roas"].unit_label == "rapport (nombre sans unité) — € de recette par € dépensé"
+    assert library["cpc"].unit == "eur" and library["cpc"].denominator_unit == "count"
+    assert library["online_share"].numerator_unit == library["online_share"].denominator_unit == "eur"
+
+
+def test_numerator_and_denominator_expand_like_the_kpi() -> None:
+    sql = dashboards.expand_query(
+        "select {kpi:renewal} as r, {numerator:renewal} as n, {denominator:renewal} as d from {dataset}",
+        dataset="marts.x", kpis=KPIS, where="x.yml, card c")
+    assert sql == ("select (sum(renewed)::numeric / nullif(sum(subscribers_before), 0)) as r, "
+                   "(sum(renewed)::numeric) as n, (sum(subscribers_before)) as d from marts.x")
+    with pytest.raises(dashboards.DefinitionError, match=r"card c: unknown KPI \{denominator:roi\}"):
+        dashboards.expand_query("select {denominator:roi} from t", dataset="marts.x", kpis=KPIS, where="x.yml, card c")
+
+
+def _card_of(tmp_path: Path, name: str, card_id: str, **changes) -> Path:
+    spec = yaml.safe_load((ROOT / "dashboards" / name).read_text(encoding="utf-8"))
+    next(c for c in spec["cards"] if c["id"] == card_id).update(changes)
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("name", "card_id", "query"), [
+    ("03_publics_fidelisation.yml", "renewal",  # a table: the renewal rate without its 130 subscribers
+     ("select season as saison, sum(subscribers) as abonnes, {kpi:first_year_renewal} as r1,"
+     " {kpi:long_time_renewal} as r2, {denominator:long_time_renewal} as b2, {history_start} as donnees"
+     " from {dataset} group by season")),
+    ("15_canaux_de_vente.yml", "online_share", "select {kpi:online_share} as part_en_ligne from {dataset}"),
+])
+def test_a_rate_card_without_its_base_is_caught(tmp_path: Path, name: str, card_id: str, query: str) -> None:
+    path = _card_of(tmp_path, name, card_id, query=query)
+    with pytest.raises(dashboards.DefinitionError, match=rf"card {card_id}: a rate needs its base beside it: add "
+                                                         r"\{denominator:(first_year_renewal|online_share)\}"):
+        dashboards.load(path)
+
+
+def test_every_column_carries_its_unit() -> None:
+    d3 = dashboards.load(ROOT / "dashboards" / "03_publics_fidelisation.yml")
+    renewal = next(c for c in d3.cards if c["id"] == "renewal")
+    assert renewal["column_units"] == {"abonnes": "count", "reabonnement_premiere_annee": "share",
+                                       "sur_abonnes_premiere_annee": "count", "reabonnement_fideles": "share",
+                                       "sur_abonnes_fideles": "count"}
+    assert renewal["column_bases"]["sur_abonnes_premiere_annee"] == "Abonnés de première année la saison précédente"
+    assert renewal["base_of"] == {"sur_abonnes_premiere_annee": "reabonnement_premiere_annee",
+                                  "sur_abonnes_fideles": "reabonnement_fideles"}
+    d15 = dashboards.load(ROOT / "dashboards" / "15_canaux_de_vente.yml")
+    online = next(c for c in d15.cards if c["id"] == "online_share")
+    assert online["column_units"] == {"part_en_ligne": "share", "recette_eur": "eur"}
+    d2 = dashboards.load(ROOT / "dashboards" / "02_acquisition_budgets.yml")
+    roas = next(c for c in d2.cards if c["id"] == "roas")
+    assert roas["column_units"] == {"roas": "ratio", "depense_mesuree_eur": "eur"}
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"column_units": {"billets": "tickets"}}, r"card tickets_total, column billets: unknown unit 'tickets'"),
+    ({"column_units": {"recette": "eur"}}, r"card tickets_total: column_units names 'recette', not a declared column"),
+    ({"format": "percent"}, r"card tickets_total: `format` is gone"),
+    ({"colors": {"billets": "green"}}, r"card tickets_total: colors maps a declared column to an outcome among passed"),
+])
+def test_a_wrong_column_unit_is_caught(tmp_path: Path, changes: dict, message: str) -> None:
+    with pytest.raises(dashboards.DefinitionError, match=message):
+        dashboards.load(_card_of(tmp_path, "15_canaux_de_vente.yml", "tickets_total", **changes))
+
+
+def test_a_column_unit_against_its_kpi_is_caught(tmp_path: Path) -> None:
+    path = _card_of(tmp_path, "15_canaux_de_vente.yml", "online_share", column_units={"part_en_ligne": "count"})
+    with pytest.raises(dashboards.DefinitionError, match=r"column part_en_ligne is in share .*, not count"):
         dashboards.load(path)
 
 
@@ -258,3 +348,16 @@ def test_exposures_name_each_dashboard_its_dataset_model_and_owner() -> None:
         assert (e["label"], e["type"], e["owner"]["name"]) == (d.title, "dashboard", "Équipe data")
         assert e["depends_on"][0] == f"ref('{d.dataset_table[1]}')"
         assert e["description"] == " ".join(d.spec["canvas"]["objective"].split())
+
+
+def test_a_number_without_a_unit_is_a_card_problem() -> None:
+    """`publics dashboards check` reports a column holding numbers with no unit; a `value_unit`
+    after a column gives it its rows' units, and text or dates need none."""
+    import datetime as dt
+    from decimal import Decimal
+
+    card = {"column_units": {"billets": "count"}}
+    columns = ["canal", "billets", "commandes", "valeur", "value_unit", "le"]
+    rows = [("Web", 3, Decimal("1.5"), Decimal("0.0041"), "share", dt.date(2026, 1, 1)), ("Guichet", 2, None, None, None, None)]
+    assert dashboards.numbers_without_unit(card, columns, rows) == ["commandes"]
+    assert dashboards.numbers_without_unit({"column_units": {"billets": "count", "commandes": "count"}}, columns, rows) == []

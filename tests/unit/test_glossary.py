@@ -44,7 +44,8 @@ def test_every_kpi_of_the_library_is_in_the_glossary_with_its_terms() -> None:
     assert {"roas", "ctr", "cpc", "retention", "first_time_share"} <= set(library)
     for k in library.values():
         section = text.split(f"### {k.label} (`{k.id}`)", 1)[1].split("\n### ", 1)[0]
-        for line in (f"- Numérateur : {k.numerator}", f"- Dénominateur : {k.denominator}",
-                     f"- Unité : {k.unit}", f"- Formule : `{k.formula}`"):
+        for line in (f"- Numérateur : {k.numerator} — en {kpis.UNITS[k.numerator_unit].label}",
+                     f"- Dénominateur : {k.denominator} — en {kpis.UNITS[k.denominator_unit].label}",
+                     f"- Unité : {k.unit_label} (`{k.unit}`)", f"- Formule : `{k.formula}`"):
             assert line in section, (k.id, line)
         assert "nullif(" in k.formula and not k.formula.startswith("avg(")

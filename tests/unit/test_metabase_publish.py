@@ -169,30 +169,35 @@ def test_every_filter_is_mapped_to_exactly_the_cards_that_use_it_at_their_positi
     assert mappings > 100
 
 
-def test_percent_cards_are_formatted_as_percentages_and_the_others_not(fake, definitions) -> None:
+def test_every_column_is_formatted_by_its_unit_in_french(fake, definitions) -> None:
+    """What Metabase stores for each card: every column with a unit formatted by it (euros as a
+    currency, shares as percents, counts as plain numbers, all with French separators); a rate
+    card's base is formatted too; dashboard 18's failures are red, never green."""
     publish(definitions, settings_for(fake))
-    percent = 0
+    units = 0
     for d in definitions:
         for card in d.cards:
             viz = card_by_marker(fake, d.spec["slug"], card["id"])["visualization_settings"]
-            settings = viz.get("column_settings", {})
-            styled = {json.loads(k)[1] for k, v in settings.items() if v.get("number_style") == "percent"}
-            if card.get("format") == "percent":
-                # a scalar's figure is its first column; the others say its scope in words
-                expected = set(card["columns"][:1] if card["display"] == "scalar"
-                               else card.get("metrics") or card["columns"])
-                assert styled == expected, f"{d.title} › {card['id']}"
-                assert all(json.loads(k)[0] == "name" for k in settings)
-                percent += 1
-            else:
-                assert not styled, f"{d.title} › {card['id']}"
-            if card.get("dimensions") and card["display"] in ("bar", "line", "row", "area"):
-                assert viz["graph.dimensions"] == card["dimensions"]
-                assert viz["graph.metrics"] == card["metrics"]
-    assert percent >= 8
-
-
-# --------------------------------------------------------------------------- idempotence and updates
+            settings = {json.loads(k)[1]: v for k, v in viz.get("column_settings", {}).items()}
+            assert all(json.loads(k)[0] == "name" for k in viz.get("column_settings", {}))
+            for column, unit in card["column_units"].items():
+                assert settings[column]["number_separators"] == ", ", (card["id"], column)
+                style = {"eur": "currency", "share": "percent"}.get(unit, "decimal")
+                assert settings[column]["number_style"] == style, (d.title, card["id"], column)
+                units += 1
+            assert {c for c, v in settings.items() if "number_style" in v} == set(card["column_units"])
+    assert units > 80
+    renewal = card_by_marker(fake, "publics_fidelisation", "renewal")["visualization_settings"]["column_settings"]
+    assert renewal['["name","reabonnement_premiere_annee"]'] == {"number_style": "percent", "decimals": 1,
+                                                                 "number_separators": ", "}
+    assert renewal['["name","sur_abonnes_premiere_annee"]'] == {"number_style": "decimal", "number_separators": ", "}
+    revenue = card_by_marker(fake, "attribution_ventes", "revenue")["visualization_settings"]["column_settings"]
+    assert revenue['["name","recette_eur"]'] == {"number_style": "currency", "currency": "EUR",
+                                                 "currency_style": "symbol", "decimals": 2, "number_separators": ", "}
+    checks = card_by_marker(fake, "qualite_des_donnees", "by_criterion")["visualization_settings"]
+    assert checks["series_settings"] == {"reussis": {"color": "#509E2F"}, "en_defaut": {"color": "#D64545"}}
+    matching = card_by_marker(fake, "qualite_des_donnees", "matching_last_run")["visualization_settings"]
+    assert matching["column_settings"]['["name","value_unit"]'] == {"column_title": "Unité"}
 
 
 @pytest.mark.parametrize("stage_number", [True, False], ids=["targets-with-stage-number", "targets-as-sent"])
@@ -289,7 +294,9 @@ def test_a_card_edited_by_hand_in_metabase_is_restored(fake, definitions) -> Non
         ("publics_fidelisation/retention", "updated")]
     viz = fake.cards[card_id]["visualization_settings"]
     assert fake.cards[card_id]["display"] == "scalar"
-    assert viz["column_settings"] == {'["name","fidelisation"]': {"number_style": "percent", "decimals": 1}}
+    assert viz["column_settings"] == {
+        '["name","fidelisation"]': {"number_style": "percent", "decimals": 1, "number_separators": ", "},
+        '["name","venues_saison_precedente"]': {"number_style": "decimal", "number_separators": ", "}}
     assert viz["card.title"] == "retitled"  # a setting we do not manage is kept
 
 

@@ -70,6 +70,17 @@ def test_format_number_french(value, decimals, expected) -> None:
     (True, "number", "oui"),
     ("Guichet", "number", "Guichet"),
     (None, "eur", "—"),
+    # by the units of publics.kpis.UNITS (issue 14: 0.0041 was printed « 0,00 » on dashboard 18)
+    (Decimal("0.0041"), "share", f"0,41{NBSP}%"),
+    (Decimal("0.01"), "share", f"1,0{NBSP}%"),
+    (Decimal("0.392"), "share", f"39,2{NBSP}%"),
+    (Decimal("1234.5"), "count", f"1{THIN}234,5"),
+    (Decimal("8320.0000"), "count", f"8{THIN}320"),
+    (Decimal("1.5"), "ratio", "1,50"),
+    (Decimal(2), "ratio", "2,00"),
+    (Decimal("1.25"), "days", f"1,3{NBSP}j"),
+    (Decimal(3), "days", f"3{NBSP}j"),
+    (Decimal("0.45"), "eur", f"0,45{NBSP}€"),
 ])
 def test_format_value(value, kind, expected) -> None:
     assert format_value(value, kind) == expected
@@ -107,12 +118,10 @@ def test_nice_ticks() -> None:
 
 
 def test_columns_kinds_and_labels() -> None:
-    card = {"display": "line", "format": "percent", "metrics": ["valeur"]}
-    assert column_kind(card, "valeur") == "percent"
+    card = {"display": "line", "metrics": ["valeur"], "column_units": {"valeur": "share", "recette_eur": "eur"}}
+    assert column_kind(card, "valeur") == "share"
     assert column_kind(card, "recette_eur") == "eur"
-    assert column_kind({"display": "table"}, "part_en_ligne") == "percent"
-    assert column_kind({"display": "table"}, "billets") == "number"
-    assert column_kind({"display": "scalar", "format": "percent"}, "fidelisation") == "percent"
+    assert column_kind(card, "canal") == "number"  # no unit: text, a date or a plain number
     assert column_label({}, "recette_eur") == "Recette (€)"
     assert column_label({}, "depense_eur") == "Dépense (€)"
     assert column_label({}, "ctr") == "CTR"
@@ -235,7 +244,7 @@ def test_card_states_and_messages() -> None:
     assert null_scalar.drawn[1] == "empty"
     nothing_to_plot = CardResult(card("d", "line"), ["x", "y"], [("a", None), ("b", None)])
     assert nothing_to_plot.drawn[1] == "empty"
-    share = CardResult(card("e", "scalar", format="percent"), ["part"], [(Decimal("0.686"),)])
+    share = CardResult(card("e", "scalar", column_units={"part": "share"}), ["part"], [(Decimal("0.686"),)])
     assert share.drawn[1] == "ok" and f"68,6{NBSP}%" in share.drawn[0]
 
 
@@ -247,11 +256,67 @@ def test_a_scalar_shows_its_scope_and_non_mesure_outside_its_window() -> None:
     outside = CardResult(card("f", "scalar"), ["roas", "mesure"], [(None, window)])
     html, state, _ = outside.drawn
     assert state == "ok" and '<p class="scalar-value">non mesuré</p>' in html and "01/06/2025" in html
-    partly = CardResult(card("g", "scalar", format="percent"), ["part", "mesure"],
+    partly = CardResult(card("g", "scalar", column_units={"part": "share"}), ["part", "mesure"],
                         [(Decimal("0.25"), "partiellement mesuré — mesure web du 01/06/2025 au 15/07/2026")])
     assert f"25,0{NBSP}%" in partly.drawn[0] and "partiellement mesuré" in partly.drawn[0]
     first_season = CardResult(card("h", "scalar"), ["part", "donnees"], [(None, "depuis 2023-24, début des données")])
     assert first_season.drawn[1] == "empty"  # nothing to compare with: no figure, not « non mesuré »
+
+
+def test_a_rate_scalar_shows_its_base_and_a_count_its_total() -> None:
+    renewal = CardResult(card("r", "scalar", column_units={"taux": "share", "base": "count"},
+                              column_bases={"base": "Abonnés de première année la saison précédente"}),
+                         ["taux", "base", "donnees"], [(Decimal("0.392"), Decimal(130), "depuis 2023-24, début des données")])
+    html = renewal.drawn[0]
+    assert f'<p class="scalar-value">39,2{NBSP}%</p>' in html
+    assert "sur 130 — Abonnés de première année la saison précédente" in html and "depuis 2023-24" in html
+    tickets = CardResult(card("t", "scalar", column_units={"attribues": "count", "billets": "count"},
+                              labels={"billets": "Sur l'ensemble des billets"}),
+                         ["attribues", "billets"], [(Decimal("5330.0000"), Decimal("8320.0000"))])
+    assert f">5{THIN}330</p>" in tickets.drawn[0] and f"Sur l&#x27;ensemble des billets : 8{THIN}320" in tickets.drawn[0]
+    outside = CardResult(card("o", "scalar", column_units={"roas": "ratio", "base_eur": "eur"},
+                              column_bases={"base_eur": "Dépense des jours mesurés"}),
+                         ["roas", "base_eur", "mesure"], [(None, Decimal(0), "non mesuré — mesure web du 01/06/2025 au 14/07/2026")])
+    assert '<p class="scalar-value">non mesuré</p>' in outside.drawn[0] and "sur 0" not in outside.drawn[0]
+
+
+def test_a_table_base_is_blank_where_its_rate_is() -> None:
+    renewal = CardResult(card("r", "table", column_units={"taux": "share", "base": "count"}, base_of={"base": "taux"}),
+                         ["saison", "taux", "base"], [("2023-24", None, 0), ("2025-26", Decimal("0.49"), Decimal(51))])
+    html = renewal.drawn[0]
+    assert f">49,0{NBSP}%</td>" in html and ">51</td>" in html and ">0</td>" not in html and html.count(">—</td>") == 2
+
+
+def test_a_value_unit_column_formats_each_row_and_outcomes_have_their_colour() -> None:
+    """Dashboard 18: one column of figures in different units, each row by its `value_unit`
+    (not shown); a failure is red, a warning orange, a success green."""
+    result = CardResult(card("m", "table"), ["indicateur", "valeur", "value_unit", "resultat"], [
+        ("Taux de doublons", Decimal("0.0041"), "share", "avertissement"),
+        ("Écart de recette", "12.5", "eur", "échec critique"),
+        ("Lignes", Decimal(8320), "count", "réussie"),
+        ("Texte", "Tarif inconnu", None, "réussie")])
+    html = result.drawn[0]
+    assert "value_unit" not in html.lower() and "Value unit" not in html
+    assert f">0,41{NBSP}%</td>" in html and f">12,50{NBSP}€</td>" in html and f">8{THIN}320</td>" in html
+    assert ">Tarif inconnu</td>" in html
+    assert '"txt outcome-warning">avertissement' in html and '"txt outcome-failed">échec critique' in html
+    assert html.count('"txt outcome-passed">réussie') == 2
+
+
+def test_a_failure_series_is_red_and_a_rate_tooltip_tells_its_base() -> None:
+    bars = CardResult(card("b", "bar", dimensions=["critere"], metrics=["reussis", "en_defaut"],
+                           colors={"reussis": "passed", "en_defaut": "failed"},
+                           column_units={"reussis": "count", "en_defaut": "count"}),
+                      ["critere", "reussis", "en_defaut"], [("complétude", 10, 2), ("fraîcheur", 4, 1)])
+    svg = bars.drawn[0]
+    assert re.search(r'fill="#D64545" data-series="En défaut"', svg) and "#88BF4D" not in svg
+    assert re.search(r'fill="#509E2F" data-series="Réussis"', svg)
+    line = CardResult(card("l", "line", dimensions=["saison"], metrics=["fidelisation"],
+                           bases={"fidelisation": "base"}, column_units={"fidelisation": "share", "base": "count"}),
+                      ["saison", "fidelisation", "base"], [("2024-25", Decimal("0.43"), 1234), ("2025-26", Decimal("0.5"), 51)])
+    svg = line.drawn[0]
+    assert f"2024-25 — Fidélisation : 43,0{NBSP}% (sur 1{THIN}234)" in svg
+    assert f"2025-26 — Fidélisation : 50,0{NBSP}% (sur 51)" in svg
 
 
 def test_long_tables_are_capped_with_a_note() -> None:
@@ -263,8 +328,9 @@ def test_long_tables_are_capped_with_a_note() -> None:
 
 
 def test_page_is_self_contained_deterministic_and_marks_every_card() -> None:
-    cards = [card("total", "scalar", col=0), card("by_channel", "bar", col=6, dimensions=["canal"],
-                                                   metrics=["recette_eur"]),
+    cards = [card("total", "scalar", col=0, column_units={"recette_eur": "eur"}),
+             card("by_channel", "bar", col=6, dimensions=["canal"], metrics=["recette_eur"],
+                  column_units={"recette_eur": "eur"}),
              card("broken", "line", col=12), card("none", "table", col=18)]
     d = dashboard(cards)
     results = [CardResult(cards[0], ["recette_eur"], [(Decimal("1234.5"),)], applied={"season": "2024-25"}),

@@ -1,7 +1,8 @@
 {#- Dataset of dashboard 1 « Attribution & Ventes »: attributed revenue, tickets and orders by
     season, day, model, channel, campaign and show. Rows of different models describe the same
     sales: every card filters one model (the dashboard's model filter, last non-direct click by
-    default). Under each model, revenue sums to the ticket revenue of paid orders (tested).
+    default). `tickets` counts every ticket, attributed or not;
+    `attributed_tickets` only those credited to a known touchpoint (null outside the web window). Under each model, revenue sums to the ticket revenue of paid orders (tested).
     Each row says whether its day is inside the web measurement window (`measurement_status`,
     read by the cards' `{coverage}`), and the window in words. -#}
 with credits as (
@@ -41,6 +42,9 @@ select
     is_online,
     cast(sum(credited_revenue_eur) as numeric(14, 2)) as revenue_eur,
     cast(sum(credited_tickets) as numeric(14, 4)) as tickets,
+    -- null outside the web measurement window: « non mesuré », never 0
+    cast(sum(case when is_attributed then credited_tickets when is_web_measured then 0 end) as numeric(14, 4))
+        as attributed_tickets,
     cast(sum(credit) as numeric(14, 6)) as orders
 from credits
 group by

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 
-from publics.dashboards.definitions import Dashboard
+from publics.dashboards.definitions import OUTCOME_COLORS, VALUE_UNIT, Dashboard
 from publics.dashboards.html.charts import (
     Series,
     _esc,
@@ -24,6 +24,7 @@ from publics.dashboards.html.formats import (
     column_label,
     filter_value_text,
     format_value,
+    parse_number,
 )
 
 TABLE_MAX_ROWS = 50
@@ -63,11 +64,22 @@ def chart_data(result: CardResult) -> tuple[list[object], list[Series]]:
         names = list(dict.fromkeys(_category(r[split_at]) for r in rows))
         cells = {(r[x_at], _category(r[split_at])): _number(r[m_at]) for r in rows}
         kind = column_kind(card, metrics[0])
-        series = [Series(name, [cells.get((x, name)) for x in xs], kind) for name in names]
+        base = (card.get("bases") or {}).get(metrics[0])
+        base_cells = ({(r[x_at], _category(r[split_at])): _number(r[columns.index(base)]) for r in rows}
+                      if base in columns else None)
+        series = [Series(name, [cells.get((x, name)) for x in xs], kind,
+                         bases=[base_cells.get((x, name)) for x in xs] if base_cells else None,
+                         base_kind=column_kind(card, base) if base else "count") for name in names]
     else:
         xs = [r[x_at] for r in rows]
-        series = [Series(column_label(card, m), [_number(r[columns.index(m)]) for r in rows],
-                         column_kind(card, m)) for m in metrics]
+        series = []
+        for m in metrics:
+            base = (card.get("bases") or {}).get(m)
+            series.append(Series(
+                column_label(card, m), [_number(r[columns.index(m)]) for r in rows], column_kind(card, m),
+                color=OUTCOME_COLORS.get((card.get("colors") or {}).get(m, "")),
+                bases=[_number(r[columns.index(base)]) for r in rows] if base in columns else None,
+                base_kind=column_kind(card, base) if base else "count"))
     if xs and all(isinstance(x, dt.date) for x in xs) or all(
             isinstance(x, (int, float, Decimal)) and not isinstance(x, bool) for x in xs):
         order = sorted(range(len(xs)), key=lambda k: xs[k])  # time runs left to right
@@ -102,8 +114,10 @@ def card_body(result: CardResult) -> tuple[str, str, str]:
     display = card["display"]
     if display == "scalar":
         value = result.rows[0][0]
-        # the scope the figure was measured in ({coverage}, {history_start}), under it
-        notes = "".join(f'<p class="scalar-note">{_esc(v)}</p>' for v in result.rows[0][1:] if isinstance(v, str) and v)
+        # its base (« sur 130 — Abonnés… ») and the scope it was measured in ({coverage},
+        # {history_start}), under it
+        notes = "".join(f'<p class="scalar-note">{_esc(n)}</p>'
+                        for n in scalar_notes(card, result.columns, result.rows[0]))
         if value is None:
             if "non mesuré" in notes:  # outside its sources' window: « non mesuré », with the reason
                 return f'<p class="scalar-value">non mesuré</p>{notes}', "ok", ""
@@ -113,6 +127,23 @@ def card_body(result: CardResult) -> tuple[str, str, str]:
     if display in CHART_DISPLAYS:
         return chart_body(result)
     return table_body(result)
+
+
+def scalar_notes(card: dict, columns: list[str], row: tuple) -> list[str]:
+    """What a scalar's columns after the figure say: a base « sur 130 — Abonnés de première
+    année la saison précédente », another figure « Sur les billets vendus : 8 320 », a text as
+    it is (the measurement window, the first season of the data); beside a figure « non
+    mesuré », no base (its denominator is 0 there, not a base)."""
+    notes = []
+    for column, v in zip(columns[1:], row[1:], strict=True):
+        if isinstance(v, str) and v:
+            notes.append(v)
+        elif _number(v) is not None and row[0] is not None:  # no base beside « non mesuré »
+            text = format_value(v, column_kind(card, column))
+            base = (card.get("column_bases") or {}).get(column)
+            notes.append(f"sur {text} — {base}" if base and column not in card.get("labels", {})
+                         else f"{column_label(card, column)} : {text}")
+    return notes
 
 
 def chart_body(result: CardResult) -> tuple[str, str, str]:
@@ -137,16 +168,45 @@ def chart_body(result: CardResult) -> tuple[str, str, str]:
     return f'<div class="chart">{svg}</div>', "ok", note
 
 
+OUTCOMES = {"réussie": "passed", "avertissement": "warning", "échec critique": "failed"}  # outcome_label
+
+
+def table_cells(card: dict, columns: list[str], row: tuple) -> list[tuple[str, str | None]]:
+    """A table row's cells as printed, each with its outcome (passed, warning, failed) when it is
+    one: each figure by its column's unit, or by the row's `value_unit` for the column before it
+    (which the table does not show)."""
+    cells = []
+    for i, (column, v) in enumerate(zip(columns, row, strict=True)):
+        if column == VALUE_UNIT:
+            continue
+        kind = column_kind(card, column)
+        if i + 1 < len(columns) and columns[i + 1] == VALUE_UNIT and row[i + 1]:
+            kind = row[i + 1]
+            v = parse_number(v) if parse_number(v) is not None else v
+        rate = (card.get("base_of") or {}).get(column)
+        if rate in columns and row[columns.index(rate)] is None:
+            v = None  # no rate (no previous season, outside the window): no base either, not « 0 »
+        cells.append((format_value(v, kind), OUTCOMES.get(str(v).lower()) if isinstance(v, str) else None))
+    return cells
+
+
 def table_body(result: CardResult) -> tuple[str, str, str]:
     card, columns, rows = result.card, result.columns, result.rows
-    kinds = [column_kind(card, c) for c in columns]
-    numeric = [any(_number(r[i]) is not None for r in rows) for i in range(len(columns))]
-    head = "".join(f'<th class="{"num" if numeric[i] else "txt"}">{_esc(column_label(card, c))}</th>'
-                   for i, c in enumerate(columns))
+    shown = [i for i, c in enumerate(columns) if c != VALUE_UNIT]
+    numeric = {i: any(_number(r[i]) is not None or (i + 1 < len(columns) and columns[i + 1] == VALUE_UNIT
+                                                     and parse_number(r[i]) is not None) for r in rows)
+               for i in shown}
+    head = "".join(f'<th class="{"num" if numeric[i] else "txt"}">{_esc(column_label(card, columns[i]))}</th>'
+                   for i in shown)
     body = []
+    def css(i: int, value: object) -> str:  # a text in a column of figures wraps as a text
+        return "num" if numeric[i] and (value is None or _number(value) is not None
+                                        or parse_number(value) is not None) else "txt"
+
     for row in rows[:TABLE_MAX_ROWS]:
-        cells = "".join(f'<td class="{"num" if numeric[i] else "txt"}">{_esc(format_value(v, kinds[i]))}</td>'
-                        for i, v in enumerate(row))
+        cells = "".join(
+            f'<td class="{css(i, row[i])}{f" outcome-{outcome}" if outcome else ""}">{_esc(text)}</td>'
+            for i, (text, outcome) in zip(shown, table_cells(card, columns, row), strict=True))
         body.append(f"<tr>{cells}</tr>")
     note = (f"Affichage limité aux {TABLE_MAX_ROWS} premières lignes sur {len(rows)}."
             if len(rows) > TABLE_MAX_ROWS else "")

@@ -32,6 +32,18 @@ class Series:
     name: str
     values: list[float | None]
     kind: Kind = "number"
+    color: str | None = None  # an outcome's colour, else the palette's
+    bases: list[float | None] | None = None  # a rate's base at each point, told in its tooltip
+    base_kind: Kind = "count"
+
+    def colour(self, i: int) -> str:
+        return self.color or PALETTE[i % len(PALETTE)]
+
+    def tip(self, k: int, v: float) -> str:
+        """« Fidélisation : 43,0 % (sur 1 234) »: the value, and the base a rate rests on."""
+        base = self.bases[k] if self.bases else None
+        return (f"{self.name} : {format_value(v, self.kind)}"
+                + (f" (sur {format_value(base, self.base_kind)})" if base is not None else ""))
 
 
 def _n(x: float) -> str:
@@ -54,7 +66,8 @@ def _svg(width: float, height: float, body: list[str], label: str) -> str:
             f'font-size="11">' + "".join(body) + "</svg>")
 
 
-def _legend(names: list[str], width: float, x0: float = 8, y0: float = 4) -> tuple[list[str], float]:
+def _legend(names: list[str], width: float, x0: float = 8, y0: float = 4,
+            colors: Sequence[str] | None = None) -> tuple[list[str], float]:
     """Colour swatches and names, wrapped into rows; returns the elements and the height used."""
     out, x, y = ['<g class="legend">'], x0, y0
     for i, name in enumerate(names):
@@ -63,7 +76,7 @@ def _legend(names: list[str], width: float, x0: float = 8, y0: float = 4) -> tup
         if x > x0 and x + item > width:
             x, y = x0, y + 16
         out.append(f'<rect x="{_n(x)}" y="{_n(y + 2)}" width="10" height="10" rx="2" '
-                   f'fill="{PALETTE[i % len(PALETTE)]}"/>'
+                   f'fill="{colors[i] if colors else PALETTE[i % len(PALETTE)]}"/>'
                    f'<text x="{_n(x + 14)}" y="{_n(y + 11)}">{_esc(label)}</text>')
         x += item
     out.append("</g>")
@@ -89,7 +102,7 @@ def bar_chart_svg(categories: Sequence[str], series: Sequence[Series], width: fl
     body: list[str] = []
     top = 6.0
     if any(len(panel) > 1 for panel in panels):  # else the panels' titles name the series
-        legend, used = _legend([s.name for s in series], width)
+        legend, used = _legend([s.name for s in series], width, colors=[s.colour(i) for i, s in enumerate(series)])
         body += legend
         top += used
     if len(panels) > 1 and not horizontal:
@@ -147,7 +160,7 @@ def bar_chart_svg(categories: Sequence[str], series: Sequence[Series], width: fl
         inner = min(band * 0.8 / len(panel), 64.0)  # a lone category does not make a slab
         offset = (band - inner * len(panel)) / 2
         for j, (i, s) in enumerate(panel):
-            color = PALETTE[i % len(PALETTE)]
+            color = s.colour(i)
             for k, v in enumerate(s.values):
                 if v is None:
                     continue
@@ -158,7 +171,7 @@ def bar_chart_svg(categories: Sequence[str], series: Sequence[Series], width: fl
                     x, y, w, h = lo, b0, hi - lo, inner
                 else:
                     x, y, w, h = b0, lo, inner, hi - lo
-                tip = f"{categories[k]} — {s.name} : {format_value(v, s.kind)}"
+                tip = f"{categories[k]} — {s.tip(k, v)}"
                 body.append(f'<rect class="mark" x="{_n(x)}" y="{_n(y)}" width="{_n(w)}" height="{_n(h)}" '
                             f'fill="{color}" data-series="{_esc(s.name)}" data-value="{_esc(v)}">'
                             f'<title>{_esc(tip)}</title></rect>')
@@ -226,7 +239,7 @@ def line_chart_svg(xs: Sequence[object], series: Sequence[Series], width: float,
     body: list[str] = []
     top = 8.0
     if len(series) > 1:
-        legend, used = _legend([s.name for s in series], width)
+        legend, used = _legend([s.name for s in series], width, colors=[s.colour(i) for i, s in enumerate(series)])
         body += legend
         top += used
     left, right, bottom = 60.0, width - 14, height - 22
@@ -255,8 +268,8 @@ def line_chart_svg(xs: Sequence[object], series: Sequence[Series], width: float,
     body.append(f'<line x1="{_n(left)}" x2="{_n(right)}" y1="{_n(y(0.0))}" y2="{_n(y(0.0))}" stroke="#888"/>')
     dots = len(xs) <= 60
     for i, s in enumerate(series):
-        color = PALETTE[i % len(PALETTE)]
-        points = [(px[k], y(v), v, xs[k]) for k, v in enumerate(s.values) if v is not None]
+        color = s.colour(i)
+        points = [(px[k], y(v), v, xs[k], k) for k, v in enumerate(s.values) if v is not None]
         if not points:
             continue
         # A missing value breaks the line rather than bridging the gap with a made-up slope.
@@ -279,9 +292,9 @@ def line_chart_svg(xs: Sequence[object], series: Sequence[Series], width: float,
             body.append(f'<path class="mark" d="{d}" fill="none" stroke="{color}" stroke-width="2" '
                         f'stroke-linejoin="round"><title>{_esc(s.name)}</title></path>')
         alone = {r[0] for r in runs if len(r) == 1}
-        for a, b, v, x in points:
+        for a, b, v, x, at in points:
             if dots or (a, b) in alone:
-                tip = f"{format_value(x)} — {s.name} : {format_value(v, s.kind)}"
+                tip = f"{format_value(x)} — {s.tip(at, v)}"
                 body.append(f'<circle class="mark" cx="{_n(a)}" cy="{_n(b)}" r="3" fill="{color}" '
                             f'data-value="{_esc(v)}"><title>{_esc(tip)}</title></circle>')
         body.append("</g>")

@@ -1,5 +1,7 @@
 """French number, date and column formatting for the static pages (CLDR fr conventions), and
-the axis ticks of the charts."""
+the axis ticks of the charts. A figure is formatted by its unit (publics.kpis.UNITS, the
+column's unit set when the definition is loaded): money `1 234,50 €`, shares `39,2 %`, counts
+`1 234`, ratios `1,54`, days `1,5 j`."""
 
 from __future__ import annotations
 
@@ -10,14 +12,15 @@ from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
+from publics.kpis import UNITS
+
 PARIS = ZoneInfo("Europe/Paris")
 THIN = "\u202f"  # narrow no-break space: French thousands separator (CLDR fr)
 NBSP = "\u00a0"  # no-break space: before € and % (CLDR fr)
 MISSING = "—"
-EURO_COLUMN = re.compile(r"(_eur$|^cout_)")
-PERCENT_COLUMN = re.compile(r"^(part_|taux_|reabonnement_)|^ctr$")
 
-Kind = str  # "eur", "percent" or "number"
+Kind = str  # a unit of publics.kpis.UNITS (eur, share, count, ratio, days), or "number" for none
+PERCENT = ("share", "percent")  # "percent": the share a pie's slice is of its whole
 
 
 # --------------------------------------------------------------------------- numbers
@@ -64,11 +67,25 @@ def format_value(value: object, kind: Kind = "number") -> str:
     d = _decimal(value) if isinstance(value, (int, float, Decimal)) else None
     if d is None:
         return str(value)
-    if kind == "percent":
-        return f"{format_number(d * 100, 1)}{NBSP}%"
-    if kind == "eur":
-        return f"{format_number(d, 2)}{NBSP}€"
-    return format_number(d, 0 if _is_integral(d) else 2)
+    style = "percent" if kind == "percent" else UNITS[kind].style if kind in UNITS else "number"
+    decimals = UNITS[kind].decimals if kind in UNITS else None
+    if style == "percent":  # under 1 %, one more decimal: 0.0041 is « 0,41 % », not « 0,4 % »
+        places = (1 if decimals is None else decimals) + (1 if 0 < abs(d) < Decimal("0.01") else 0)
+        return f"{format_number(d * 100, places)}{NBSP}%"
+    if style == "money":
+        return f"{format_number(d, 2 if decimals is None else decimals)}{NBSP}€"
+    if style == "days":
+        return f"{_trim(format_number(d, 1 if decimals is None else decimals))}{NBSP}j"
+    if kind == "count":  # whole, else its decimals as few as needed (12,5 new buyers)
+        return format_number(d, 0) if _is_integral(d) else _trim(format_number(d, 2))
+    return format_number(d, 0 if decimals is None and _is_integral(d) else 2 if decimals is None else decimals)
+
+
+def parse_number(value: object) -> Decimal | None:
+    """A figure given as text (`observed_value` « 0.0041 »), as a number; else `None`."""
+    if not isinstance(value, str) or not re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", value.strip()):
+        return None
+    return _decimal(value.strip())
 
 
 def format_compact(value: float, kind: Kind = "number") -> str:
@@ -76,7 +93,7 @@ def format_compact(value: float, kind: Kind = "number") -> str:
     d = _decimal(value)
     if d is None:
         return MISSING
-    if kind == "percent":
+    if kind in PERCENT:
         return f"{format_number(d * 100, 1)}{NBSP}%"
     size = abs(d)
     if size >= 1_000_000:
@@ -113,7 +130,7 @@ def _axis_formatter(ticks: list[float], kind: Kind) -> Callable[[float], str]:
     step needs."""
     step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
     top = max(abs(t) for t in ticks) or 1.0
-    if kind == "percent":
+    if kind in PERCENT:
         decimals = max(0, -math.floor(math.log10(step * 100) + 1e-9))
         return lambda v: f"{format_number(v * 100, decimals)}{NBSP}%"
     divisor, suffix = (1e6, f"{NBSP}M") if top >= 1e6 else (1e3, f"{NBSP}k") if top >= 1e4 else (1, "")
@@ -126,19 +143,14 @@ def _axis_formatter(ticks: list[float], kind: Kind) -> Callable[[float], str]:
 
 
 def column_kind(card: dict, column: str) -> Kind:
-    """Euros, percents or plain numbers: the card's `format: percent` applies to its metrics (the
-    value of a scalar); otherwise the column's name tells (`…_eur`, `part_…`, `taux_…`)."""
-    if card.get("format") == "percent" and (card["display"] == "scalar" or column in card.get("metrics", [])):
-        return "percent"
-    if PERCENT_COLUMN.search(column):
-        return "percent"
-    if EURO_COLUMN.search(column):
-        return "eur"
-    return "number"
+    """The column's unit, as the definition gives it (`column_units`, set when it is loaded:
+    its KPI's, its name's, or the one the card declares); "number" for none."""
+    return (card.get("column_units") or {}).get(column) or "number"
 
 
 # Column names are ASCII snake case; their words as the committee writes them.
-WORDS = {"annee": "année", "attribuee": "attribuée", "categorie": "catégorie", "cout": "coût",
+WORDS = {"abonnes": "abonnés", "donnees": "données", "fraicheur": "fraîcheur",
+         "annee": "année", "attribuee": "attribuée", "categorie": "catégorie", "cout": "coût",
          "critere": "critère", "decroissance": "décroissance", "defaut": "défaut", "depense": "dépense",
          "detenteur": "détenteur", "echecs": "échecs", "execution": "exécution", "fideles": "fidèles",
          "fidelisation": "fidélisation", "frequence": "fréquence", "gravite": "gravité",

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from publics.dashboards.definitions import (
     GRID_WIDTH,
+    OUTCOME_COLORS,
     TAG,
     Dashboard,
     discover,
@@ -83,10 +84,11 @@ a{color:#2f6fb0}
 .message{margin:auto;text-align:center;color:#6b7680;font-style:italic}
 .message.error{color:#b3261e;font-style:normal;font-weight:bold}
 details{font-size:11px;color:#6b7680}pre{white-space:pre-wrap;margin:4px 0 0}
-.table-wrap{flex:1;min-height:0;overflow:auto}
+.table-wrap{flex:1;min-height:0;overflow:auto;max-width:100%}
 table{border-collapse:collapse;width:100%;font-size:12px}
-th{position:sticky;top:0;background:#f0f3f6;text-align:left;font-weight:600}
-th,td{padding:3px 6px;border-bottom:1px solid #eceff2;white-space:nowrap}
+th{position:sticky;top:0;background:#f0f3f6;text-align:left;font-weight:600;white-space:normal;min-width:4em}
+th,td{padding:3px 6px;border-bottom:1px solid #eceff2}
+td.num{white-space:nowrap}td.txt{overflow-wrap:anywhere;min-width:6em}
 .num{text-align:right;font-variant-numeric:tabular-nums}
 .index{list-style:none;padding:0;display:grid;grid-template-columns:repeat(auto-fill,minmax(380px,1fr));gap:12px}
 .index li{background:#fff;border:1px solid #dde2e7;border-radius:8px;padding:12px 16px}
@@ -95,8 +97,14 @@ footer{margin-top:24px}
 @media (max-width:900px){.grid{display:block}.card{margin-bottom:12px;height:360px}
  .card-scalar{height:140px}.canvas{grid-template-columns:1fr}}
 @media print{@page{size:A4 landscape;margin:10mm}body{background:#fff}
- .table-wrap{overflow:visible}.card{break-inside:avoid}}
+ .grid{display:block}.card{margin-bottom:8px;height:auto!important;overflow:visible;break-inside:avoid}
+ .card-scalar{height:auto}.card-table{break-inside:auto}
+ .table-wrap{overflow:visible}table{table-layout:auto;width:100%}th,td,td.num{white-space:normal}
+ td{overflow-wrap:anywhere}}
 """
+
+# an outcome's cell in its colour (a failure red, never green), as its marks on the charts
+STYLE += "".join(f"td.outcome-{o}{{color:{c};font-weight:600}}" for o, c in OUTCOME_COLORS.items()) + "\n"
 
 # No script, no request: everything the page needs is in it (inline style, inline SVG).
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"

@@ -9,7 +9,14 @@ from __future__ import annotations
 import json
 import uuid
 
-from publics.dashboards.definitions import CURRENT_SEASON, LATEST, TAG, Dashboard
+from publics.dashboards.definitions import (
+    CURRENT_SEASON,
+    LATEST,
+    OUTCOME_COLORS,
+    TAG,
+    VALUE_UNIT,
+    Dashboard,
+)
 from publics.dashboards.metabase.client import MetabaseError
 
 # filter type of a definition -> (dashboard parameter type = template tag widget type, sectionId)
@@ -21,7 +28,21 @@ FILTER_TYPES = {
 }
 CHART_DISPLAYS = {"bar", "line", "area", "row", "combo"}
 # Keys of visualization_settings this module writes: any other key (set by hand) is left alone.
-MANAGED_VIZ_KEYS = {"graph.dimensions", "graph.metrics", "pie.dimension", "pie.metric", "column_settings"}
+MANAGED_VIZ_KEYS = {"graph.dimensions", "graph.metrics", "pie.dimension", "pie.metric", "column_settings",
+                    "series_settings"}
+# A column's formatting by its unit (publics.kpis.UNITS), in the keys of Metabase's column settings
+# (frontend/src/metabase/visualizations/lib/settings/column.js, NUMBER_COLUMN_SETTINGS:
+# number_style decimal|percent|currency, currency, currency_style, decimals, suffix, and
+# number_separators ", " = « 100 000,00 », the French one).
+FRENCH = {"number_separators": ", "}
+UNIT_SETTINGS = {
+    "eur": {"number_style": "currency", "currency": "EUR", "currency_style": "symbol", "decimals": 2, **FRENCH},
+    "share": {"number_style": "percent", "decimals": 1, **FRENCH},
+    "count": {"number_style": "decimal", **FRENCH},
+    "ratio": {"number_style": "decimal", "decimals": 2, **FRENCH},
+    "days": {"number_style": "decimal", "decimals": 1, "suffix": "\u00a0j", **FRENCH},
+}
+
 TAG_NAMESPACE = uuid.UUID("0f8d4c52-6a47-4a56-9a56-6d0a1d2f7c11")  # stable template-tag ids
 
 
@@ -57,15 +78,15 @@ def _viz_settings(card: dict) -> dict:
     elif card["display"] == "pie" and dims:
         viz["pie.dimension"] = dims[0]
         viz["pie.metric"] = metrics[0] if metrics else None
-    if card.get("format") == "percent":
-        percent_columns = metrics or [c for c in card["columns"] if c not in dims]
-        if card["display"] == "scalar":  # the figure; the columns after it are its scope, in words
-            percent_columns = card["columns"][:1]
-        # Column keys as Metabase's frontend writes them (getColumnKey): JSON of ["name", <column>].
-        viz["column_settings"] = {
-            json.dumps(["name", c], separators=(",", ":")): {"number_style": "percent", "decimals": 1}
-            for c in percent_columns
-        }
+    # Column keys as Metabase's frontend writes them (getColumnKey): JSON of ["name", <column>].
+    settings = {json.dumps(["name", c], separators=(",", ":")): dict(UNIT_SETTINGS[unit])
+                for c, unit in (card.get("column_units") or {}).items() if c in card["columns"]}
+    if VALUE_UNIT in card["columns"]:  # Metabase formats a column, not a row: the unit is shown beside
+        settings[json.dumps(["name", VALUE_UNIT], separators=(",", ":"))] = {"column_title": "Unité"}
+    if settings:
+        viz["column_settings"] = settings
+    if colors := {m: {"color": OUTCOME_COLORS[o]} for m, o in (card.get("colors") or {}).items()}:
+        viz["series_settings"] = colors  # keyed by the metric's column name
     return viz
 
 
