@@ -7,12 +7,7 @@ their own. The committed docs/gdpr/*.md must be their current rendering (regener
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -21,20 +16,10 @@ from publics.gdpr import metadata, register
 from publics.gdpr.metadata import Column, Vocabulary
 from tests.conftest import ROOT
 
-DBT = Path(sys.executable).parent / "dbt"
-
 
 @pytest.fixture(scope="module")
-def manifest(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    target = tmp_path_factory.mktemp("dbt_target")
-    env = {**os.environ, "PUBLICS_DB_HOST": "127.0.0.1", "PUBLICS_DB_PORT": "9",
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    result = subprocess.run(
-        [str(DBT), "parse", "--project-dir", str(ROOT), "--profiles-dir", str(ROOT),
-         "--target-path", str(target), "--log-path", str(target / "logs"), "--no-partial-parse"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
-    assert result.returncode == 0, f"dbt parse failed:\n{result.stdout}\n{result.stderr}"
-    return json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+def manifest(dbt_manifest: dict) -> dict:
+    return dbt_manifest
 
 
 @pytest.fixture(scope="module")
@@ -190,3 +175,12 @@ def test_settings_without_a_dpo_contact_are_refused(tmp_path) -> None:
     (tmp_path / register.SETTINGS).write_text(text, encoding="utf-8")
     with pytest.raises(register.SettingsError, match="gdpr/register.yml: dpo lacks contact"):
         register.load_settings(tmp_path)
+
+
+def test_publics_gdpr_register_is_a_command_of_the_gdpr_group() -> None:
+    from publics import cli
+
+    args = cli.parser().parse_args(["gdpr", "register", "--html", "out"])
+    assert args.func is cli.cmd_gdpr_register and args.html == "out"
+    with pytest.raises(SystemExit):
+        cli.parser().parse_args(["gdpr"])  # a sub-command is required
