@@ -112,6 +112,11 @@ def register_blocks(cols: list[Column], vocab: Vocabulary, settings: dict) -> li
            Block("ul", items=(f"Responsable du traitement : {ctl['name']}, {ctl['address']} — {ctl['contact']}"
                               + (f" (représenté par : {ctl['representative']})" if ctl.get("representative") else ""),
                               f"Délégué à la protection des données (DPO) : {dpo['name']} — {dpo['contact']}"))]
+    # The CNIL's model: a common page (organisation, DPO, the list of activities), then one record each.
+    personal_purposes = [pid for pid in vocab.purposes if any(c.is_personal and c.purpose == pid for c in cols)]
+    out += [Block("h2", "Activités de traitement"),
+            Block("ul", items=tuple(f"Activité {i} : {vocab.purposes[pid]['label']} (`{pid}`)"
+                                    for i, pid in enumerate(personal_purposes, 1)))]
     if aipd:
         out += [Block("h2", "Analyses d'impact (AIPD) requises"),
                 Block("p", "Ces modèles calculent des scores ou des segments par personne (profilage) : une analyse "

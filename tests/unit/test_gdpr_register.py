@@ -108,26 +108,35 @@ def test_the_committed_register_and_data_map_are_current(manifest) -> None:
         assert (ROOT / path).read_text(encoding="utf-8") == text, f"{path} is stale: run `publics gdpr register`"
 
 
+def record(register_text: str, purpose_id: str) -> str:
+    """The register's record of one purpose (its section)."""
+    (section,) = [part for part in register_text.split("\n## ") if part.startswith("Traitement : ")
+                  and part.split("\n", 1)[0].endswith(f"(`{purpose_id}`)")]
+    return section
+
+
 def test_the_register_names_the_controller_the_retention_the_transfers_and_the_aipd(manifest) -> None:
     text = register.renderings(ROOT, manifest)[register.REGISTER]
     settings = register.load_settings(ROOT)
     assert f"Responsable du traitement : {settings['controller']['name']}" in text
     assert f"(DPO) : {settings['dpo']['name']} — {settings['dpo']['contact']}" in text
+    assert "- Activité 1 : Gestion de la billetterie et de la relation avec les spectateurs (`billetterie`)" in text
+    assert "(`qualite_donnees`)" not in text.split("## Activités de traitement", 1)[1].split("\n## ", 1)[0]
     assert "- AIPD requise : `dim_persons` (`recency_score`, `frequency_score`, `monetary_score`, `rfm_segment`)" in text
-    emailing = text.split("(`prospection_email`)", 1)[1].split("\n## ", 1)[0]
+    emailing = record(text, "prospection_email")
     assert "Prospects : 3 ans à compter du dernier contact émanant de la personne (36 mois, à compter de : dernier contact" in emailing
     assert "Mailchimp (The Rocket Science Group LLC (Intuit), États-Unis) : hors UE" in emailing
     assert "Catégories de personnes concernées : prospects, clients abonnés aux lettres" in emailing
-    web = text.split("(`mesure_audience`)", 1)[1].split("\n## ", 1)[0]
+    web = record(text, "mesure_audience")
     assert "Mesure d'audience : 25 mois à compter de la collecte" in web
     assert "Analyse d'impact (AIPD) : non requise pour cette finalité" in web
-    profiling = text.split("(`profilage`)", 1)[1].split("\n## ", 1)[0]
+    profiling = record(text, "profilage")
     assert "Analyse d'impact (AIPD) : requise (`dim_persons`)" in profiling
     # A purpose whose columns are all aggregates has no record, only a line among the aggregates.
     assert "## Traitement : Qualité et traçabilité" not in text
     assert "- Qualité et traçabilité des données (`qualite_donnees`) : " in text
     # The staff named in the marketing workbooks make that purpose a processing of its own.
-    marketing = text.split("(`pilotage_marketing`)", 1)[1].split("\n## ", 1)[0]
+    marketing = record(text, "pilotage_marketing")
     assert "vie professionnelle (2 colonne(s), p. ex. `responsable`)" in marketing
     assert "Collaborateurs cités dans les tableurs de pilotage" in marketing
 
