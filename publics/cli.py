@@ -13,6 +13,8 @@
     publics glossary                    write docs/glossaire.md from the dbt docs and the seeds
     publics sources                     write docs/sources.md's tables and the dbt sources files
                                         from the contracts (ingestion/contracts/*.yml)
+    publics gdpr register               write the register of processing and the data map
+                                        (docs/gdpr/*.md, target/gdpr/registre.html)
 
 Installed packages add commands through the `publics.commands` entry points: the demo
 institution adds `publics demo [generate]` and `publics bench …` (package `publics_demo`, which
@@ -111,6 +113,11 @@ def cmd_sources(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_gdpr_register(args: argparse.Namespace) -> int:
+    pipeline.do_gdpr_register(Path(args.html))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="publics", description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -151,6 +158,13 @@ def parser() -> argparse.ArgumentParser:
     so = sub.add_parser("sources", help="write docs/sources.md's tables and models/staging/*/_*__sources.yml "
                                         "from the contracts")
     so.set_defaults(func=cmd_sources)
+
+    gd = sub.add_parser("gdpr", help="GDPR: the register of processing and the data map")
+    gdpr = gd.add_subparsers(dest="gdpr_command", required=True)
+    gr = gdpr.add_parser("register", help="write docs/gdpr/register.md, docs/gdpr/data-map.md and their HTML page "
+                                          "from the columns' GDPR metadata")
+    gr.add_argument("--html", default="target/gdpr", help="the folder of the HTML page")
+    gr.set_defaults(func=cmd_gdpr_register)
 
     for plugin in sorted(entry_points(group=COMMAND_PLUGINS), key=lambda e: e.name):
         plugin.load()(sub)  # register(subparsers): adds its sub-commands, each with a `func`

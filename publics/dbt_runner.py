@@ -47,6 +47,18 @@ def dbt_manifest(info: ConnInfo) -> Path:
     return project_root() / "target" / "manifest.json"
 
 
+def dbt_parse_offline() -> Path:
+    """`dbt parse` without a warehouse: the profile's variables keep their defaults and parsing
+    sends nothing to the server. For what reads the project only (the GDPR register)."""
+    from dbt.cli.main import dbtRunner
+
+    root = str(project_root())
+    res = dbtRunner().invoke(["parse", "--project-dir", root, "--profiles-dir", root])
+    if not res.success:
+        raise DbtFailed(f"dbt parse failed: {res.exception or 'see the dbt log above'}")
+    return project_root() / "target" / "manifest.json"
+
+
 def dbt_build(info: ConnInfo, select: list[str] | None = None) -> str:
     res = invoke(info, ["build", *(["--select", *select] if select else [])])
     if res.exception is not None:

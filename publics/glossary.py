@@ -32,6 +32,14 @@ SEED_TABLES = (
      (("Canal GA4", "channel_group"), ("Libellé", "channel_group_label"), ("Payant", "is_paid"))),
     ("Objectifs de campagne (convention de nommage)", "campaign_objectives",
      (("Objectif", "objective"), ("Libellé", "objective_label"))),
+    # The GDPR vocabulary every column's `meta` uses (docs/gdpr/README.md).
+    ("RGPD : catégories de données (meta `category`)", "gdpr_data_categories",
+     (("Catégorie", "category"), ("Ce qu'elle couvre", "definition"))),
+    ("RGPD : finalités (meta `purpose`)", "gdpr_purposes",
+     (("Finalité", "label"), ("Code", "purpose_id"), ("Base légale", "legal_basis"), ("Personnes", "persons"),
+      ("AIPD requise", "requires_aipd"))),
+    ("RGPD : durées de conservation (meta `retention`)", "gdpr_retention_rules",
+     (("Règle", "label"), ("Code", "rule_id"), ("Durée (mois)", "retention_months"), ("À compter de", "starts_from"))),
 )
 SECTIONS = (  # docs blocks by name prefix
     ("Indicateurs (KPI)", lambda name: name.startswith("kpi_")),

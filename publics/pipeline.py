@@ -218,3 +218,28 @@ def do_sources() -> list[Path]:
     if not changed:
         say("✔ docs/sources.md and the dbt sources files are current")
     return changed
+
+
+def do_gdpr_register(html_dir: Path) -> list[Path]:
+    """The register of processing and the data map, from the columns' GDPR metadata (no
+    database needed: `dbt parse` reads the project only). Fails, naming each column, when a
+    column lacks its category, purpose or retention rule."""
+    from publics.dbt_runner import DbtFailed, dbt_parse_offline
+    from publics.gdpr import metadata, register
+
+    with step("gdpr register: columns' metadata → register and data map") as report:
+        try:
+            manifest = metadata.load_manifest(dbt_parse_offline())
+        except DbtFailed as exc:
+            raise StepFailed("gdpr register", str(exc)) from None
+        root = project_root()
+        problems = metadata.problems(metadata.columns(manifest), metadata.Vocabulary.load(root))
+        if problems:
+            raise StepFailed("gdpr register", f"{len(problems)} column(s) without valid GDPR metadata:\n    "
+                             + "\n    ".join(problems[:30]))
+        try:
+            paths = register.write(root, manifest, html_dir)
+        except register.SettingsError as exc:
+            raise StepFailed("gdpr register", str(exc)) from None
+        report(", ".join(str(p) for p in paths))
+    return paths

@@ -33,9 +33,15 @@ def _quoted(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)  # a JSON string is a YAML double-quoted scalar
 
 
+def _meta(items) -> str:
+    """GDPR metadata as a YAML flow mapping: {category: "identité", …}."""
+    return "{" + ", ".join(f"{key}: {_quoted(value)}" for key, value in items) + "}"
+
+
 def render_sources_yml(source: contracts.Source) -> str:
     """The dbt source of a contract: raw schema, freshness on `_loaded_at`, one table per entity
-    (its raw table as identifier) with the contract's columns and their notes."""
+    (its raw table as identifier) with the contract's columns, their notes and their GDPR
+    metadata (the entity's defaults as the table's `meta`, a column's overrides as its own)."""
     lines = [
         f"# Generated from ingestion/contracts/{source.name}.yml by `publics sources`: edit the contract.",
         "version: 2",
@@ -55,11 +61,17 @@ def render_sources_yml(source: contracts.Source) -> str:
     for entity in source.entities:
         notes = dict(entity.notes)
         lines += [f"      - name: {entity.name}", f"        identifier: {entity.table}",
-                  f"        description: {_quoted(entity.description)}", "        columns:"]
+                  f"        description: {_quoted(entity.description)}"]
+        if entity.gdpr:
+            lines += ["        config:", f"          meta: {_meta(entity.gdpr)}"]
+        lines.append("        columns:")
+        overrides = dict(entity.gdpr_columns)
         for column in entity.columns:
             lines.append(f"          - name: {column}")
             if column in notes:
                 lines.append(f"            description: {_quoted(notes[column])}")
+            if column in overrides:
+                lines.append(f"            config: {{meta: {_meta(overrides[column])}}}")
     return "\n".join(lines) + "\n"
 
 

@@ -33,6 +33,23 @@ def decoded_text(path: Path) -> str:
     return data.decode("utf-8-sig")
 
 
+@pytest.fixture(scope="session")
+def dbt_manifest(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The manifest a fresh `dbt parse` writes (parsing needs no database connection: the
+    profile points at a closed port to prove it), parsed once per test session."""
+    import json
+
+    target = tmp_path_factory.mktemp("dbt_target")
+    env = {**os.environ, "PUBLICS_DB_HOST": "127.0.0.1", "PUBLICS_DB_PORT": "9",
+           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), "parse", "--project-dir", str(ROOT), "--profiles-dir", str(ROOT),
+         "--target-path", str(target), "--log-path", str(target / "logs"), "--no-partial-parse"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
+    assert result.returncode == 0, f"dbt parse failed:\n{result.stdout}\n{result.stderr}"
+    return json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+
+
 @dataclass
 class CliResult:
     code: int

@@ -45,6 +45,14 @@ class Entity:
     # user interface writes, in each language, for a column of the contract. The readers match
     # them once normalised like every header (readers/base.py, `contract_columns`).
     aliases: tuple[tuple[str, str], ...] = ()
+    # GDPR metadata (the `gdpr:` section of the contract): the entity's default
+    # (category, purpose, retention) and the columns that override some of them.
+    gdpr: tuple[tuple[str, str], ...] = ()
+    gdpr_columns: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+
+    def gdpr_of(self, column: str) -> dict[str, str]:
+        """The column's GDPR metadata: the entity's defaults, overridden by the column's own."""
+        return {**dict(self.gdpr), **dict(dict(self.gdpr_columns).get(column, ()))}
 
     def missing_columns(self, columns: list[str]) -> list[str]:
         """What a header lacks: required columns, and `one of (a, b)` for each group absent."""
@@ -82,6 +90,7 @@ class Source:
     description: str  # French: the dbt source's description
     freshness: tuple[tuple[str, object], ...]  # dbt freshness (warn_after, error_after), or ()
     entities: tuple[Entity, ...]
+    family: str = ""  # the data map's source family (`gdpr: family:`), e.g. billetterie
 
 
 class AmbiguousFile(ValueError):
@@ -110,6 +119,25 @@ def _aliases(path: Path, name: str, spec: dict, columns: tuple[str, ...]) -> tup
     return tuple(found.items())
 
 
+GDPR_KEYS = ("category", "purpose", "retention")
+
+
+def _gdpr(path: Path, name: str, spec: dict | None, columns: tuple[str, ...]):
+    """An entity's `gdpr:` block → (defaults, column overrides); the values are checked against
+    the vocabulary by the GDPR metadata test (publics/gdpr), not here."""
+    spec = dict(spec or {})
+    overrides = spec.pop("columns", None) or {}
+    unknown = [key for key in spec if key not in GDPR_KEYS]
+    unknown += [f"{c}.{key}" for c, meta in overrides.items() for key in meta if key not in GDPR_KEYS]
+    if unknown:
+        raise ValueError(f"{path.name}, {name}: gdpr keys must be among {GDPR_KEYS}, not {unknown}")
+    strangers = [c for c in overrides if c not in columns]
+    if strangers:
+        raise ValueError(f"{path.name}, {name}: gdpr names column(s) {strangers} that are not in the contract")
+    return (tuple((k, str(v)) for k, v in spec.items()),
+            tuple((c, tuple((k, str(v)) for k, v in meta.items())) for c, meta in overrides.items()))
+
+
 RAW_TYPES = {"text", "jsonb"}  # raw lands as delivered: text, or jsonb for nested records
 
 
@@ -128,6 +156,7 @@ def _columns(items: list) -> tuple[tuple[str, ...], list[tuple[str, str]]]:
 
 def _load(path: Path) -> Source:
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    gdpr = doc.get("gdpr") or {}
     entities = []
     for name, spec in doc["entities"].items():
         bad = {t for t in (spec.get("types") or {}).values() if t not in RAW_TYPES}
@@ -136,6 +165,7 @@ def _load(path: Path) -> Source:
         required, required_notes = _columns(spec["required"])
         optional, optional_notes = _columns(spec.get("optional", ()))
         one_of = tuple(tuple(group) for group in spec.get("required_one_of") or ())
+        gdpr_defaults, gdpr_columns = _gdpr(path, name, (gdpr.get("entities") or {}).get(name), required + optional)
         unknown = [c for group in one_of for c in group if c not in required + optional]
         if unknown:
             raise ValueError(f"{path.name}, {name}: required_one_of names unknown column(s) {unknown}")
@@ -155,6 +185,8 @@ def _load(path: Path) -> Source:
                 notes=tuple(dict(required_notes + optional_notes).items()),
                 required_one_of=one_of,
                 aliases=_aliases(path, name, spec, required + optional),
+                gdpr=gdpr_defaults,
+                gdpr_columns=gdpr_columns,
             )
         )
     dbt = doc.get("dbt") or {}
@@ -165,6 +197,7 @@ def _load(path: Path) -> Source:
         description=" ".join(str(dbt.get("description", "")).split()),
         freshness=tuple((dbt.get("freshness") or {}).items()),
         entities=tuple(entities),
+        family=str(gdpr.get("family", "")),
     )
 
 

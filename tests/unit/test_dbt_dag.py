@@ -8,17 +8,7 @@ models/marts/."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
-
-from tests.conftest import ROOT
-
-DBT = Path(sys.executable).parent / "dbt"
 
 # What each layer may read: node types (source, seed) and model layers.
 ALLOWED: dict[str, set[str]] = {
@@ -50,18 +40,8 @@ def layer_of(node: dict) -> str:
 
 
 @pytest.fixture(scope="module")
-def manifest(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    target = tmp_path_factory.mktemp("dbt_target")
-    env = dict(os.environ)
-    # No server is reached: point the profile at a closed port to prove it.
-    env.update(PUBLICS_DB_HOST="127.0.0.1", PUBLICS_DB_PORT="9", DBT_SEND_ANONYMOUS_USAGE_STATS="false")
-    result = subprocess.run(
-        [str(DBT), "parse", "--project-dir", str(ROOT), "--profiles-dir", str(ROOT),
-         "--target-path", str(target), "--log-path", str(target / "logs"), "--no-partial-parse"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False,
-    )
-    assert result.returncode == 0, f"dbt parse failed:\n{result.stdout}\n{result.stderr}"
-    return json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+def manifest(dbt_manifest: dict) -> dict:
+    return dbt_manifest
 
 
 def model_edges(manifest: dict) -> list[tuple[dict, dict]]:
