@@ -27,6 +27,14 @@ time: one hard bounce, then cleaned. About `OPEN_RATE` of the delivered open, `C
 the recipients click, a few soft bounces. The buyers' journeys (`world.journeys`) add the clicks
 they need (a click is a session, a session from an e-mail is a click).
 
+- `members_export_<list id>.zip` — the audience export (Audience → Export Audience), taken at
+  `EXPORT_TIME`: `subscribed_members_export_<id>.csv` (every address of the list not cleaned),
+  `unsubscribed_members_export_<id>.csv` and `cleaned_members_export_<id>.csv` (the addresses
+  removed after their hard bounce, with CLEAN_TIME and the campaign); the columns of
+  docs/formats.md §4 "Mailchimp audience export", times in UTC `yyyy-mm-dd HH:MM:SS`. The
+  simulation counts unsubscribes per campaign without choosing who: the unsubscribed CSV holds
+  its header only, and the truth says so.
+
 Each campaign's links (`bouton`, `visuel`, `lien-texte`) are tagged once, as typed by the team:
 mostly `newsletter / email`, sometimes `Newsletter / Email` or `mailchimp / e-mail`
 (`Campaign.tagged`). Deterministic: `world.rng("emailing/…/<campaign key>")` and hashes of the seed.
@@ -41,9 +49,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from publics_demo.defects import BrokenFolder
-from publics_demo.files import csv_bytes, inbox_files, month_of, read_csv
+import io
+import zipfile
+
+from publics_demo.files import ZIP_TIME, csv_bytes, inbox_files, month_of, read_csv
+from publics_demo.world.frame import EXPORT_TIME
 from publics_demo.world.mailing import Activity, Mailing, MailingPlan, Stats
-from publics_demo.world.webclock import day_of, utc_offset
+from publics_demo.world.webclock import day_of, local_seconds, utc_offset
 
 FOLDER = "inbox/emailing"
 SOURCE = "emailing"
@@ -55,7 +67,21 @@ REPORT_COLUMNS = ["id", "campaign_title", "type", "list_id", "list_name", "subje
                   "bounces.syntax_errors", "opens.opens_total", "opens.unique_opens", "opens.open_rate",
                   "opens.last_open", "clicks.clicks_total", "clicks.unique_clicks", "clicks.unique_subscriber_clicks",
                   "clicks.click_rate", "clicks.last_click"]
+# The audience export's columns (docs/formats.md §4): merge fields, system columns, per status.
+MEMBER_HEAD = ["Email Address", "First Name", "Last Name", "MEMBER_RATING", "OPTIN_TIME", "OPTIN_IP", "CONFIRM_TIME",
+               "CONFIRM_IP", "LATITUDE", "LONGITUDE", "GMTOFF", "DSTOFF", "TIMEZONE", "CC", "REGION"]
+MEMBER_STATUS_COLUMNS = {"subscribed": ["LAST_CHANGED"],
+                         "unsubscribed": ["UNSUB_TIME", "UNSUB_CAMPAIGN_TITLE", "UNSUB_CAMPAIGN_ID", "UNSUB_REASON",
+                                          "UNSUB_REASON_OTHER"],
+                         "cleaned": ["CLEAN_TIME", "CLEAN_CAMPAIGN_TITLE", "CLEAN_CAMPAIGN_ID"]}
+MEMBER_TAIL = ["LEID", "EUID", "NOTES", "TAGS"]
+AUDIENCE_FILE = f"members_export_{LIST_ID}.zip"
 ACTIVITY_COLUMNS = ["campaign_id", "list_id", "email_id", "email_address", "action", "type", "timestamp", "url", "ip"]
+
+
+def utc_text(t: int) -> str:
+    """Paris wall-clock seconds → `2026-03-03 09:12:44` in UTC (the audience export's times)."""
+    return (datetime(1970, 1, 1) + timedelta(seconds=t - utc_offset(t))).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def utc_iso(t: int) -> str:
@@ -73,6 +99,7 @@ def write(out_dir: Path, plan: MailingPlan, sent: Iterable[tuple[Mailing, list[A
     reports: dict[str, list[list[str]]] = defaultdict(list)
     stats: list[Stats] = []
     files: dict[str, _CsvOut] = {}
+    cleaned: dict[str, tuple[int, Mailing]] = {}  # address (lower case) → its hard bounce
     try:
         for m, activity, st in sent:
             month = month_of(day_of(m.sent))
@@ -83,6 +110,8 @@ def write(out_dir: Path, plan: MailingPlan, sent: Iterable[tuple[Mailing, list[A
             for a, action, kind, t, link in activity:
                 out.row([cid, LIST_ID, a.email_id, a.email, action, kind, utc_iso(t), link.url if link else "",
                          "" if action == "bounce" else a.ip])
+                if action == "bounce" and kind == "hard":
+                    cleaned.setdefault(a.lower, (t, m))
             reports[month].append(_report_row(m, st))
             stats.append(st)
     finally:
@@ -96,7 +125,45 @@ def write(out_dir: Path, plan: MailingPlan, sent: Iterable[tuple[Mailing, list[A
             out.row(row)
         out.close()
         counts[name] = out.count
-    return dict(sorted(counts.items())), _truth(plan, stats)
+    audience = _write_audience(folder / AUDIENCE_FILE, plan, cleaned)
+    counts[AUDIENCE_FILE] = sum(audience.values())
+    truth = _truth(plan, stats)
+    truth["audience_export"] = {
+        "file": f"{FOLDER}/{AUDIENCE_FILE}", "members": audience,
+        "rule": ("one member per address (case-insensitive) of the list at EXPORT_TIME: cleaned = the addresses "
+                 "that hard-bounced (one hard bounce cleans an address), subscribed = the others; the simulation "
+                 "chooses no unsubscriber (the reports count unsubscribes without addresses): none unsubscribed")}
+    return dict(sorted(counts.items())), truth
+
+
+def _write_audience(path: Path, plan: MailingPlan, cleaned: dict[str, tuple[int, Mailing]]) -> dict[str, int]:
+    """The audience export zip; return its members by status."""
+    people = {p.index: p for p in plan.world.people}
+    export = local_seconds(EXPORT_TIME)
+    members: dict[str, list[list[str]]] = {status: [] for status in MEMBER_STATUS_COLUMNS}
+    seen: set[str] = set()
+    for a in plan.addresses:
+        if a.lower in seen or a.created > export:
+            continue
+        seen.add(a.lower)
+        rec = people[a.person].record
+        head = [a.email, rec.firstname, rec.lastname, str(1 + int(a.email_id[:2], 16) % 5), utc_text(a.created),
+                "", "", "", "", "", "", "", "", "", ""]
+        tail = [str(40_000_000 + a.person), a.email_id[:10], "", ""]
+        if a.lower in cleaned:
+            t, m = cleaned[a.lower]
+            members["cleaned"].append([*head, utc_text(t), m.campaign.name, m.campaign.platform_id, *tail])
+        else:
+            members["subscribed"].append([*head, utc_text(a.created), *tail])
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for status, rows in members.items():
+            entry = zipfile.ZipInfo(f"{status}_members_export_{LIST_ID}.csv", date_time=ZIP_TIME)
+            entry.compress_type, entry.create_system, entry.external_attr = zipfile.ZIP_DEFLATED, 0, 0
+            header = MEMBER_HEAD + MEMBER_STATUS_COLUMNS[status] + MEMBER_TAIL
+            archive.writestr(entry, csv_bytes([header, *rows], "utf-8"))
+    path.write_bytes(buffer.getvalue())
+    return {status: len(rows) for status, rows in members.items()}
 
 
 def _truth(plan: MailingPlan, stats: list[Stats]) -> dict:
