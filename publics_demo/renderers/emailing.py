@@ -43,15 +43,14 @@ mostly `newsletter / email`, sometimes `Newsletter / Email` or `mailchimp / e-ma
 from __future__ import annotations
 
 import csv
+import io
+import zipfile
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from publics_demo.defects import BrokenFolder
-import io
-import zipfile
-
 from publics_demo.files import ZIP_TIME, csv_bytes, inbox_files, month_of, read_csv
 from publics_demo.world.frame import EXPORT_TIME
 from publics_demo.world.mailing import Activity, Mailing, MailingPlan, Stats

@@ -10,6 +10,7 @@ import csv
 import gzip
 import hashlib
 import io
+import itertools
 import json
 from collections import Counter, defaultdict
 from datetime import UTC, date, datetime, timedelta
@@ -100,7 +101,7 @@ def unflatten(flat: dict[str, str], types: dict[str, type]) -> dict:
     for key, value in flat.items():
         parts = key.split("_")
         node = root
-        for part, after in zip(parts, parts[1:]):
+        for part, after in itertools.pairwise(parts):
             empty = [] if after.isdigit() else {}
             if isinstance(node, list):
                 node += [None] * (int(part) + 1 - len(node))
