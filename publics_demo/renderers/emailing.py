@@ -35,6 +35,13 @@ they need (a click is a session, a session from an e-mail is a click).
   simulation counts unsubscribes per campaign without choosing who: the unsubscribed CSV holds
   its header only, and the truth says so.
 
+- `brevo_export_<YYYY-MM-DD>.csv` — the Brevo contacts export (Contacts → Export) of the box
+  office's SMS reminders list, taken at `EXPORT_TIME`: every individual whose own contact record
+  has an e-mail, a mobile number and the opt-in (docs/formats.md §4 "Brevo contacts export": a
+  French account's attributes `EMAIL;NOM;PRENOM;SMS;ADDED_TIME;MODIFIED_TIME;EMAIL_BLACKLISTED;
+  SMS_BLACKLISTED;_listIds`, `;`, UTF-8, ISO times with the Paris offset, SMS as `+33…`). Named
+  like Brevo's campaign statistics: the project routes it by its header.
+
 Each campaign's links (`bouton`, `visuel`, `lien-texte`) are tagged once, as typed by the team:
 mostly `newsletter / email`, sometimes `Newsletter / Email` or `mailchimp / e-mail`
 (`Campaign.tagged`). Deterministic: `world.rng("emailing/…/<campaign key>")` and hashes of the seed.
@@ -75,6 +82,10 @@ MEMBER_STATUS_COLUMNS = {"subscribed": ["LAST_CHANGED"],
                          "cleaned": ["CLEAN_TIME", "CLEAN_CAMPAIGN_TITLE", "CLEAN_CAMPAIGN_ID"]}
 MEMBER_TAIL = ["LEID", "EUID", "NOTES", "TAGS"]
 AUDIENCE_FILE = f"members_export_{LIST_ID}.zip"
+BREVO_FILE = f"brevo_export_{EXPORT_TIME:%Y-%m-%d}.csv"
+BREVO_COLUMNS = ["EMAIL", "NOM", "PRENOM", "SMS", "ADDED_TIME", "MODIFIED_TIME", "EMAIL_BLACKLISTED", "SMS_BLACKLISTED",
+                 "_listIds"]
+BREVO_LIST_ID = "4"
 ACTIVITY_COLUMNS = ["campaign_id", "list_id", "email_id", "email_address", "action", "type", "timestamp", "url", "ip"]
 
 
@@ -132,7 +143,36 @@ def write(out_dir: Path, plan: MailingPlan, sent: Iterable[tuple[Mailing, list[A
         "rule": ("one member per address (case-insensitive) of the list at EXPORT_TIME: cleaned = the addresses "
                  "that hard-bounced (one hard bounce cleans an address), subscribed = the others; the simulation "
                  "chooses no unsubscriber (the reports count unsubscribes without addresses): none unsubscribed")}
+    brevo = _write_brevo_contacts(folder / BREVO_FILE, plan)
+    counts[BREVO_FILE] = brevo["contacts"]
+    truth["brevo_contacts_export"] = {"file": f"{FOLDER}/{BREVO_FILE}", **brevo,
+                                      "rule": "individuals whose own record has an e-mail, a mobile number and the "
+                                              "opt-in: one contact per address (case-insensitive), each a SecuTix "
+                                              "contact's address"}
     return dict(sorted(counts.items())), truth
+
+
+def paris_iso(t: int) -> str:
+    """Paris wall-clock seconds → `2026-03-03T09:12:44.000+01:00` (Brevo's export times, assumed)."""
+    off = utc_offset(t) // 3600
+    return (datetime(1970, 1, 1) + timedelta(seconds=t)).strftime("%Y-%m-%dT%H:%M:%S") + f".000+{off:02d}:00"
+
+
+def _write_brevo_contacts(path: Path, plan: MailingPlan) -> dict[str, int]:
+    """The Brevo contacts export (`;`, UTF-8); return its counts."""
+    rows, seen = [], set()
+    for p in plan.world.people:
+        rec = p.record
+        lower, mobile = rec.email.strip().lower(), "".join(ch for ch in rec.mobile_phone if ch.isdigit())
+        mobile = "0" + mobile[2:] if mobile.startswith("33") else mobile  # "+33 6 12 …" as typed
+        if p.kind != "INDIVIDUAL" or not lower or not rec.opt_in or len(mobile) != 10 or lower in seen:
+            continue
+        seen.add(lower)
+        created = local_seconds(rec.created)
+        rows.append([rec.email, rec.lastname, rec.firstname, "+33" + mobile[1:], paris_iso(created),
+                     paris_iso(created), "false", "false", BREVO_LIST_ID])
+    path.write_bytes(csv_bytes([BREVO_COLUMNS, *rows], "utf-8", delimiter=";"))
+    return {"contacts": len(rows), "with_sms": len(rows)}
 
 
 def _write_audience(path: Path, plan: MailingPlan, cleaned: dict[str, tuple[int, Mailing]]) -> dict[str, int]:

@@ -14,7 +14,7 @@ from tests.conftest import assert_broken_files_reported, assert_inbox_loaded_who
 SCALE, SEED = 0.01, 5
 TABLE_OF = {"events_": "ga4_events", "matomo_visits_": "matomo_visits", "Export _ ": "matomo_visits_csv",
             "mailchimp_email_activity_": "mailchimp_email_activity", "mailchimp_reports_": "mailchimp_reports",
-            "members_export_": "mailchimp_members"}
+            "members_export_": "mailchimp_members", "brevo_export_": "brevo_contacts"}
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +61,8 @@ def test_generated_web_inbox_loads_whole(demo, tmp_path, fresh_db, query):
     # Mailchimp's audience export: its members by status, as the truth says
     members = dict(query("select status, count(*) from raw.mailchimp_members group by status"))
     assert members == {k: n for k, n in truth["emailing"]["audience_export"]["members"].items() if n}
+    # Brevo's contacts export, routed by its header (named like the campaign statistics)
+    assert query("select entity from raw.load_ledger where file_name like 'brevo_export_%'") == [("brevo_contacts",)]
 
 
 def test_every_planted_broken_web_file_is_rejected_with_its_problem(demo, tmp_path, fresh_db, query):

@@ -23,6 +23,7 @@ import pytest
 from ingestion import contracts
 from ingestion.readers import RejectedFile, reader_for
 from ingestion.readers import matomo as matomo_reader
+from ingestion.routing import route
 from publics_demo.renderers import emailing, ga4, matomo, web
 from publics_demo.world import webclock
 from publics_demo.world.campaigns import build_campaigns, deliveries
@@ -34,8 +35,9 @@ SCALE, SEED = 0.01, 42
 PARIS = ZoneInfo("Europe/Paris")
 ENTITY_OF = {"events_": "ga4/events", "matomo_visits_": "matomo/visits", "Export _ ": "matomo/visits_csv",
              "mailchimp_email_activity_": "emailing/mailchimp_email_activity",
-             "mailchimp_reports_": "emailing/mailchimp_reports", "members_export_": "emailing/mailchimp_members"}
-EMAILING_FILES = ("mailchimp_", "members_export_")
+             "mailchimp_reports_": "emailing/mailchimp_reports", "members_export_": "emailing/mailchimp_members",
+             "brevo_export_": "emailing/brevo_contacts"}
+EMAILING_FILES = ("mailchimp_", "members_export_", "brevo_export_")
 
 
 def generate(out: Path, scale: float = SCALE, seed: int = SEED) -> dict:
@@ -171,7 +173,7 @@ def params(event: dict) -> dict[str, str | None]:
 
 
 def records(path: Path) -> list[list[str | None]]:
-    entity = contracts.entity_for(path)
+    entity = route(path, path.parents[2]).entity
     parsed = reader_for(entity.reader)(path, entity)
     assert parsed.drift == [], (path.name, parsed.drift)
     return [values for _, values in parsed.rows]
@@ -217,7 +219,8 @@ def test_volume_follows_the_scale_and_the_sources(result, sessions):
 def test_every_file_is_taken_by_its_contract_and_reads_whole(out, result):
     written = sorted(p.name for folder in ("ga4", "matomo", "emailing") for p in (out / "inbox" / folder).iterdir())
     assert written == sorted(result["counts"])
-    labels = {n: contracts.entity_for(Path(n)) for n in written}
+    folder_of = {p.name: p for f in ("ga4", "matomo", "emailing") for p in (out / "inbox" / f).iterdir()}
+    labels = {n: route(folder_of[n], out / "inbox").entity for n in written}  # Brevo's exports: by header
     assert all(e is not None and e.label == next(v for p, v in ENTITY_OF.items() if n.startswith(p))
                for n, e in labels.items())
     # The daily files all have the same shape: read a sample whole (first, last, largest, one in 20).
@@ -231,7 +234,8 @@ def test_every_file_is_taken_by_its_contract_and_reads_whole(out, result):
         if name not in sample:
             continue
         folder = next(f for p, f in (("events_", ga4.FOLDER), ("matomo_", matomo.FOLDER), ("Export _ ", matomo.FOLDER),
-                                     ("mailchimp_", emailing.FOLDER), ("members_export_", emailing.FOLDER))
+                                     ("mailchimp_", emailing.FOLDER), ("members_export_", emailing.FOLDER),
+                                     ("brevo_export_", emailing.FOLDER))
                       if name.startswith(p))
         path = out / folder / name
         assert len(records(path)) == n, name
@@ -399,6 +403,25 @@ def test_the_audience_export_is_the_list_minus_the_hard_bounced(out, result):
     recipients = {a.lower() for p in sorted((out / emailing.FOLDER).glob("mailchimp_email_activity_*.csv"))
                   for a in (r["email_address"] for r in csv.DictReader(io.StringIO(p.read_text(encoding="utf-8"))))}
     assert recipients <= set(addresses)  # everyone with activity is a member
+
+
+def test_the_brevo_contacts_export_is_the_opted_in_mobiles_of_the_box_office(out, result):
+    """Brevo's contacts export, read by the project's reader after routing by its header: one
+    contact per address, each a SecuTix contact's own address with the opt-in and a mobile."""
+    path = out / emailing.FOLDER / emailing.BREVO_FILE
+    entity = route(path, out / "inbox").entity
+    assert entity.label == "emailing/brevo_contacts"
+    parsed = reader_for(entity.reader)(path, entity)
+    contacts = [dict(zip(parsed.columns, values, strict=True)) for _, values in parsed.rows]
+    truth = result["truth"]["emailing"]["brevo_contacts_export"]
+    assert len(contacts) == truth["contacts"] > 0
+    own = {p.record.email.strip().lower(): p.record for p in result["world"].people if p.record.opt_in}
+    for c in contacts:
+        rec = own[c["email"].lower()]
+        assert (c["lastname"], c["firstname"]) == (rec.lastname, rec.firstname)
+        assert c["sms"].startswith("+33") and len(c["sms"]) == 12
+        assert datetime.fromisoformat(c["added_time"]).replace(tzinfo=None) == rec.created
+    assert len({c["email"].lower() for c in contacts}) == len(contacts)
 
 
 def test_time_zones_are_the_exports(events, visits):
