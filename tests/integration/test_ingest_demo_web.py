@@ -62,7 +62,7 @@ def test_generated_web_inbox_loads_whole(demo, tmp_path, fresh_db, query):
     members = dict(query("select status, count(*) from raw.mailchimp_members group by status"))
     assert members == {k: n for k, n in truth["emailing"]["audience_export"]["members"].items() if n}
     # Brevo's contacts export, routed by its header (named like the campaign statistics)
-    assert query("select entity from raw.load_ledger where file_name like 'brevo_export_%'") == [("brevo_contacts",)]
+    assert query("select entity from raw.load_ledger where file_name like 'brevo_export_%%'") == [("brevo_contacts",)]
 
 
 def test_every_planted_broken_web_file_is_rejected_with_its_problem(demo, tmp_path, fresh_db, query):
