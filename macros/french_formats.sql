@@ -66,6 +66,12 @@
     cast(nullif(trim({{ column }}), '') as {{ dbt.type_timestamp() }} with time zone)
 {%- endmacro %}
 
+{#- "2026-03-04 18:22:05", a time in UTC written without its offset (Mailchimp's audience
+    export) → timestamp with time zone. -#}
+{% macro parse_timestamp_utc(column) -%}
+    {{ publics.from_wall_clock("cast(nullif(trim(" ~ column ~ "), '') as " ~ dbt.type_timestamp() ~ ")", 'UTC') }}
+{%- endmacro %}
+
 {#- A count written with thousands separators ("3 200", "12 450") → integer. -#}
 {% macro parse_integer(column) -%}
     cast({{ publics.parse_decimal_fr(column, 0) }} as {{ dbt.type_bigint() }})

@@ -20,6 +20,7 @@ READERS: dict[str, str] = {
     "matomo_csv": "ingestion.readers.matomo:read_matomo_csv",
     "xlsx": "ingestion.readers.xlsx:read_xlsx",
     "csv_or_xlsx": "ingestion.readers.tabular:read_csv_or_xlsx",
+    "zipped_csv": "ingestion.readers.zipped:read_zipped_csv",
 }
 
 

@@ -27,6 +27,21 @@ time: one hard bounce, then cleaned. About `OPEN_RATE` of the delivered open, `C
 the recipients click, a few soft bounces. The buyers' journeys (`world.journeys`) add the clicks
 they need (a click is a session, a session from an e-mail is a click).
 
+- `members_export_<list id>.zip` — the audience export (Audience → Export Audience), taken at
+  `EXPORT_TIME`: `subscribed_members_export_<id>.csv` (every address of the list not cleaned),
+  `unsubscribed_members_export_<id>.csv` and `cleaned_members_export_<id>.csv` (the addresses
+  removed after their hard bounce, with CLEAN_TIME and the campaign); the columns of
+  docs/formats.md §4 "Mailchimp audience export", times in UTC `yyyy-mm-dd HH:MM:SS`. The
+  simulation counts unsubscribes per campaign without choosing who: the unsubscribed CSV holds
+  its header only, and the truth says so.
+
+- `brevo_export_<YYYY-MM-DD>.csv` — the Brevo contacts export (Contacts → Export) of the box
+  office's SMS reminders list, taken at `EXPORT_TIME`: every individual whose own contact record
+  has an e-mail, a mobile number and the opt-in (docs/formats.md §4 "Brevo contacts export": a
+  French account's attributes `EMAIL;NOM;PRENOM;SMS;ADDED_TIME;MODIFIED_TIME;EMAIL_BLACKLISTED;
+  SMS_BLACKLISTED;_listIds`, `;`, UTF-8, ISO times with the Paris offset, SMS as `+33…`). Named
+  like Brevo's campaign statistics: the project routes it by its header.
+
 Each campaign's links (`bouton`, `visuel`, `lien-texte`) are tagged once, as typed by the team:
 mostly `newsletter / email`, sometimes `Newsletter / Email` or `mailchimp / e-mail`
 (`Campaign.tagged`). Deterministic: `world.rng("emailing/…/<campaign key>")` and hashes of the seed.
@@ -35,15 +50,18 @@ mostly `newsletter / email`, sometimes `Newsletter / Email` or `mailchimp / e-ma
 from __future__ import annotations
 
 import csv
+import io
+import zipfile
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from publics_demo.defects import BrokenFolder
-from publics_demo.files import csv_bytes, inbox_files, month_of, read_csv
+from publics_demo.files import ZIP_TIME, csv_bytes, inbox_files, month_of, read_csv
+from publics_demo.world.frame import EXPORT_TIME
 from publics_demo.world.mailing import Activity, Mailing, MailingPlan, Stats
-from publics_demo.world.webclock import day_of, utc_offset
+from publics_demo.world.webclock import day_of, local_seconds, utc_offset
 
 FOLDER = "inbox/emailing"
 SOURCE = "emailing"
@@ -55,7 +73,25 @@ REPORT_COLUMNS = ["id", "campaign_title", "type", "list_id", "list_name", "subje
                   "bounces.syntax_errors", "opens.opens_total", "opens.unique_opens", "opens.open_rate",
                   "opens.last_open", "clicks.clicks_total", "clicks.unique_clicks", "clicks.unique_subscriber_clicks",
                   "clicks.click_rate", "clicks.last_click"]
+# The audience export's columns (docs/formats.md §4): merge fields, system columns, per status.
+MEMBER_HEAD = ["Email Address", "First Name", "Last Name", "MEMBER_RATING", "OPTIN_TIME", "OPTIN_IP", "CONFIRM_TIME",
+               "CONFIRM_IP", "LATITUDE", "LONGITUDE", "GMTOFF", "DSTOFF", "TIMEZONE", "CC", "REGION"]
+MEMBER_STATUS_COLUMNS = {"subscribed": ["LAST_CHANGED"],
+                         "unsubscribed": ["UNSUB_TIME", "UNSUB_CAMPAIGN_TITLE", "UNSUB_CAMPAIGN_ID", "UNSUB_REASON",
+                                          "UNSUB_REASON_OTHER"],
+                         "cleaned": ["CLEAN_TIME", "CLEAN_CAMPAIGN_TITLE", "CLEAN_CAMPAIGN_ID"]}
+MEMBER_TAIL = ["LEID", "EUID", "NOTES", "TAGS"]
+AUDIENCE_FILE = f"members_export_{LIST_ID}.zip"
+BREVO_FILE = f"brevo_export_{EXPORT_TIME:%Y-%m-%d}.csv"
+BREVO_COLUMNS = ["EMAIL", "NOM", "PRENOM", "SMS", "ADDED_TIME", "MODIFIED_TIME", "EMAIL_BLACKLISTED", "SMS_BLACKLISTED",
+                 "_listIds"]
+BREVO_LIST_ID = "4"
 ACTIVITY_COLUMNS = ["campaign_id", "list_id", "email_id", "email_address", "action", "type", "timestamp", "url", "ip"]
+
+
+def utc_text(t: int) -> str:
+    """Paris wall-clock seconds → `2026-03-03 09:12:44` in UTC (the audience export's times)."""
+    return (datetime(1970, 1, 1) + timedelta(seconds=t - utc_offset(t))).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def utc_iso(t: int) -> str:
@@ -73,6 +109,7 @@ def write(out_dir: Path, plan: MailingPlan, sent: Iterable[tuple[Mailing, list[A
     reports: dict[str, list[list[str]]] = defaultdict(list)
     stats: list[Stats] = []
     files: dict[str, _CsvOut] = {}
+    cleaned: dict[str, tuple[int, Mailing]] = {}  # address (lower case) → its hard bounce
     try:
         for m, activity, st in sent:
             month = month_of(day_of(m.sent))
@@ -83,6 +120,8 @@ def write(out_dir: Path, plan: MailingPlan, sent: Iterable[tuple[Mailing, list[A
             for a, action, kind, t, link in activity:
                 out.row([cid, LIST_ID, a.email_id, a.email, action, kind, utc_iso(t), link.url if link else "",
                          "" if action == "bounce" else a.ip])
+                if action == "bounce" and kind == "hard":
+                    cleaned.setdefault(a.lower, (t, m))
             reports[month].append(_report_row(m, st))
             stats.append(st)
     finally:
@@ -96,7 +135,74 @@ def write(out_dir: Path, plan: MailingPlan, sent: Iterable[tuple[Mailing, list[A
             out.row(row)
         out.close()
         counts[name] = out.count
-    return dict(sorted(counts.items())), _truth(plan, stats)
+    audience = _write_audience(folder / AUDIENCE_FILE, plan, cleaned)
+    counts[AUDIENCE_FILE] = sum(audience.values())
+    truth = _truth(plan, stats)
+    truth["audience_export"] = {
+        "file": f"{FOLDER}/{AUDIENCE_FILE}", "members": audience,
+        "rule": ("one member per address (case-insensitive) of the list at EXPORT_TIME: cleaned = the addresses "
+                 "that hard-bounced (one hard bounce cleans an address), subscribed = the others; the simulation "
+                 "chooses no unsubscriber (the reports count unsubscribes without addresses): none unsubscribed")}
+    brevo = _write_brevo_contacts(folder / BREVO_FILE, plan)
+    counts[BREVO_FILE] = brevo["contacts"]
+    truth["brevo_contacts_export"] = {"file": f"{FOLDER}/{BREVO_FILE}", **brevo,
+                                      "rule": "individuals whose own record has an e-mail, a mobile number and the "
+                                              "opt-in: one contact per address (case-insensitive), each a SecuTix "
+                                              "contact's address"}
+    return dict(sorted(counts.items())), truth
+
+
+def paris_iso(t: int) -> str:
+    """Paris wall-clock seconds → `2026-03-03T09:12:44.000+01:00` (Brevo's export times, assumed)."""
+    off = utc_offset(t) // 3600
+    return (datetime(1970, 1, 1) + timedelta(seconds=t)).strftime("%Y-%m-%dT%H:%M:%S") + f".000+{off:02d}:00"
+
+
+def _write_brevo_contacts(path: Path, plan: MailingPlan) -> dict[str, int]:
+    """The Brevo contacts export (`;`, UTF-8); return its counts."""
+    rows, seen = [], set()
+    for p in plan.world.people:
+        rec = p.record
+        lower, mobile = rec.email.strip().lower(), "".join(ch for ch in rec.mobile_phone if ch.isdigit())
+        mobile = "0" + mobile[2:] if mobile.startswith("33") else mobile  # "+33 6 12 …" as typed
+        if p.kind != "INDIVIDUAL" or not lower or not rec.opt_in or len(mobile) != 10 or lower in seen:
+            continue
+        seen.add(lower)
+        created = local_seconds(rec.created)
+        rows.append([rec.email, rec.lastname, rec.firstname, "+33" + mobile[1:], paris_iso(created),
+                     paris_iso(created), "false", "false", BREVO_LIST_ID])
+    path.write_bytes(csv_bytes([BREVO_COLUMNS, *rows], "utf-8", delimiter=";"))
+    return {"contacts": len(rows), "with_sms": len(rows)}
+
+
+def _write_audience(path: Path, plan: MailingPlan, cleaned: dict[str, tuple[int, Mailing]]) -> dict[str, int]:
+    """The audience export zip; return its members by status."""
+    people = {p.index: p for p in plan.world.people}
+    export = local_seconds(EXPORT_TIME)
+    members: dict[str, list[list[str]]] = {status: [] for status in MEMBER_STATUS_COLUMNS}
+    seen: set[str] = set()
+    for a in plan.addresses:
+        if a.lower in seen or a.created > export:
+            continue
+        seen.add(a.lower)
+        rec = people[a.person].record
+        head = [a.email, rec.firstname, rec.lastname, str(1 + int(a.email_id[:2], 16) % 5), utc_text(a.created),
+                "", "", "", "", "", "", "", "", "", ""]
+        tail = [str(40_000_000 + a.person), a.email_id[:10], "", ""]
+        if a.lower in cleaned:
+            t, m = cleaned[a.lower]
+            members["cleaned"].append([*head, utc_text(t), m.campaign.name, m.campaign.platform_id, *tail])
+        else:
+            members["subscribed"].append([*head, utc_text(a.created), *tail])
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for status, rows in members.items():
+            entry = zipfile.ZipInfo(f"{status}_members_export_{LIST_ID}.csv", date_time=ZIP_TIME)
+            entry.compress_type, entry.create_system, entry.external_attr = zipfile.ZIP_DEFLATED, 0, 0
+            header = MEMBER_HEAD + MEMBER_STATUS_COLUMNS[status] + MEMBER_TAIL
+            archive.writestr(entry, csv_bytes([header, *rows], "utf-8"))
+    path.write_bytes(buffer.getvalue())
+    return {status: len(rows) for status, rows in members.items()}
 
 
 def _truth(plan: MailingPlan, stats: list[Stats]) -> dict:

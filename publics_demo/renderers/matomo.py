@@ -12,6 +12,12 @@ referrerUrl, the MarketingCampaignsReporting plugin's campaignName / Source / Me
 Content, visitEcommerceStatus, and actionDetails (`action` pages with their URL and title, an
 `ecommerceOrder` with orderId = the SecuTix file number, revenue and itemDetails).
 
+Some days (one in `UI_EXPORT_EVERY`) were downloaded from Matomo's user interface instead
+("Export this dataset", format TSV): `Export _ Visits Log _ <Weekday, Month D, YYYY>.csv`, the same
+visits flattened into columns (`actionDetails_0_type`, `actionDetails_1_itemDetails_0_price`…;
+null → empty cell), tab-separated, UTF-16LE with a BOM (docs/formats.md §2): the day's visits go
+to `matomo.visits_csv` instead of `matomo.visits`, and every figure is the same.
+
 Matomo's own behaviour is reproduced: campaign values are lower-cased by the plugin
 (`Facebook` → `facebook`, while GA4 keeps the case); campaign and click-id parameters are
 removed from the page URLs it stores; a logged-in visit's visitorId is derived from its userId
@@ -22,6 +28,7 @@ ecommerce order (the tag did not fire), `world.journeys.FLAG_MATOMO_NO_ORDER`.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import random
@@ -47,6 +54,19 @@ REFERRER_TYPES = {"paid": ("campaign", "Campaigns"), "email": ("campaign", "Camp
                   "referral": ("website", "Websites"), "direct": ("direct", "Direct Entry")}
 LANGUAGES = {"fr": "French", "en": "English", "de": "German", "it": "Italian", "es": "Spanish", "nl": "Dutch",
              "ja": "Japanese"}
+
+
+UI_EXPORT_EVERY = 37
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+
+
+def ui_export_name(day: date) -> str | None:
+    """The UI download's name of a day exported from the interface (None: an API answer, JSON)."""
+    if day.toordinal() % UI_EXPORT_EVERY:
+        return None
+    return f"Export _ Visits Log _ {WEEKDAYS[day.weekday()]}, {MONTHS[day.month - 1]} {day.day}, {day.year}.csv"
 
 
 def _json(value) -> str:
@@ -97,10 +117,11 @@ class MatomoFiles:
         self._page_ids: dict[str, int] = {}
 
     def end_day(self, day: date) -> dict[str, int]:
-        name = f"matomo_visits_{day:%Y%m%d}.json"
+        ui_name = ui_export_name(day)
+        name = ui_name or f"matomo_visits_{day:%Y%m%d}.json"
         visits, self.visits = self.visits, []
         visits.sort(reverse=True)
-        self.writers.submit(_write_json, self.folder / name, [v for _, _, v in visits])
+        self.writers.submit(_write_tsv if ui_name else _write_json, self.folder / name, [v for _, _, v in visits])
         return {name: len(visits)}
 
     def _fragment(self, key, build) -> str:
@@ -215,6 +236,32 @@ def _write_json(path: Path, visits: list[str]) -> None:
         fh.write("[")
         fh.writelines(("," if k else "") + ",".join(visits[k:k + 1000]) for k in range(0, len(visits), 1000))
         fh.write("]")
+
+
+def flatten(value, prefix: str = "", out: dict[str, str] | None = None) -> dict[str, str]:
+    """A visit as Matomo's CSV/TSV renderer writes it: nested keys joined by `_`, list items by
+    their index (`actionDetails_1_itemDetails_0_price`), null as an empty cell."""
+    out = {} if out is None else out
+    if isinstance(value, dict):
+        for key, item in value.items():
+            flatten(item, f"{prefix}_{key}" if prefix else key, out)
+    elif isinstance(value, list):
+        for k, item in enumerate(value):
+            flatten(item, f"{prefix}_{k}", out)
+    else:
+        out[prefix] = "" if value is None else str(value)
+    return out
+
+
+def _write_tsv(path: Path, visits: list[str]) -> None:
+    """The day as the UI's TSV download: UTF-16LE with a BOM, tabs, the columns of every visit."""
+    rows = [flatten(json.loads(v, parse_float=str)) for v in visits]  # decimals kept as written
+    header = list(dict.fromkeys(key for row in rows for key in row))
+    with open(path, "w", encoding="utf-16-le", newline="") as fh:
+        fh.write("\ufeff")
+        writer = csv.writer(fh, delimiter="\t", lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows([row.get(key, "") for key in header] for row in rows)
 
 
 # --------------------------------------------------------------------------- broken deliveries

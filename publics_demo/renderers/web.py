@@ -203,7 +203,7 @@ def _truth_document(world: World, web: WebWorld, truth: WebTruth, counts: dict[s
     ga4_files = {n: c for n, c in counts.items() if n.startswith("events_")}
     # what staging counts: the daily tables (the intraday table of a day is superseded by its daily one)
     ga4_daily = {n: c for n, c in ga4_files.items() if not n.startswith("events_intraday_")}
-    matomo_files = {n: c for n, c in counts.items() if n.startswith("matomo_")}
+    matomo_files = {n: c for n, c in counts.items() if n.startswith(("matomo_", "Export _ "))}
     defects = [
         {"file": f"{ga4.FOLDER}/*", "defect": "ga4_no_transaction_id",
          "what": "purchase event with ecommerce.transaction_id '(not set)' (match by time, amount and user)",
@@ -246,7 +246,8 @@ def _truth_document(world: World, web: WebWorld, truth: WebTruth, counts: dict[s
                      "ga4_events": sum(ga4_daily.values()), "ga4_cookieless_pings": truth.pings,
                      "ga4_intraday_events": sum(ga4_files.values()) - sum(ga4_daily.values()),
                      "ga4_sharded_days": len({n[7:15] for n in ga4_daily if n.endswith(".json.gz")}),
-                     "matomo_visits": sum(matomo_files.values())},
+                     "matomo_visits": sum(matomo_files.values()),
+                     "matomo_ui_export_days": sorted(n for n in matomo_files if n.startswith("Export _ "))},
         "visitors": {"persons": len(truth.persons), "person_devices": sum(len(v) for v in web.population.devices.values()),
                      "anonymous": web.population.anonymous, "consent_rate": CONSENT_RATE,
                      "adblock_rate": ADBLOCK_RATE,

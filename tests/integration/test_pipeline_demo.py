@@ -392,3 +392,36 @@ def test_budget_lines_meet_their_campaigns_including_the_typo(demo) -> None:
     (label,), = query("select budget_near_miss_label from marts.dash_02_acquisition_budgets "
                       "where utm_campaign = %s and budget_near_miss_label is not null", (typo["utm_campaign"],))
     assert label == typo["typed"]
+
+
+def test_ui_exports_land_and_reconcile_with_the_planted_truth(demo) -> None:
+    """The variants the demo delivers as users download them from the tools' interfaces:
+    Matomo days as the UI's TSV (`Export _ Visits Log _ …`), Mailchimp's audience export (a zip
+    of one CSV per status), Brevo's contacts export (routed by its header)."""
+    _, out, _, query = demo
+    web = demo_truth.read_truth(out, "web")
+    formats = dict(query("select delivery_format, count(*) from staging.stg_matomo__visits group by 1"))
+    ui_days = web["sessions"]["matomo_ui_export_days"]
+    tsv_files = dict(query("select file_name, rows_loaded from raw.load_ledger where file_name like 'Export _ %%' "
+                           "and status = 'loaded'"))
+    print(f"\nMatomo visits by delivery format {formats} (UI days: {len(ui_days)}); "
+          f"audience {web['emailing']['audience_export']['members']}; "
+          f"Brevo contacts {web['emailing']['brevo_contacts_export']['contacts']}")
+    assert ui_days and sorted(tsv_files) == ui_days
+    assert formats["csv"] == sum(tsv_files.values()) > 0
+    assert formats["csv"] + formats["json"] == web["sessions"]["matomo_visits"]
+
+    members = dict(query("select status, count(*) from staging.stg_emailing__mailchimp_members group by 1"))
+    assert members == {k: n for k, n in web["emailing"]["audience_export"]["members"].items() if n}
+    # the cleaned are the addresses that hard-bounced, each the same hash in both exports
+    (cleaned_not_bounced,), = query(
+        "select count(*) from staging.stg_emailing__mailchimp_members as m where m.status = 'cleaned' "
+        "and not exists (select 1 from staging.stg_emailing__mailchimp_email_activity as a "
+        "where a.email_key = m.email_key and a.bounce_type = 'hard')")
+    assert cleaned_not_bounced == 0
+
+    brevo = web["emailing"]["brevo_contacts_export"]
+    (contacts, matched), = query(
+        "select count(*), count(*) filter (where exists (select 1 from staging.stg_secutix__contacts as s "
+        "where s.email_key = b.email_key)) from staging.stg_emailing__brevo_contacts as b")
+    assert contacts == matched == brevo["contacts"] > 0

@@ -10,6 +10,7 @@ import csv
 import gzip
 import hashlib
 import io
+import itertools
 import json
 from collections import Counter, defaultdict
 from datetime import UTC, date, datetime, timedelta
@@ -22,6 +23,7 @@ import pytest
 from ingestion import contracts
 from ingestion.readers import RejectedFile, reader_for
 from ingestion.readers import matomo as matomo_reader
+from ingestion.routing import route
 from publics_demo.renderers import emailing, ga4, matomo, web
 from publics_demo.world import webclock
 from publics_demo.world.campaigns import build_campaigns, deliveries
@@ -31,9 +33,11 @@ from tests.conftest import tree_digest
 
 SCALE, SEED = 0.01, 42
 PARIS = ZoneInfo("Europe/Paris")
-ENTITY_OF = {"events_": "ga4/events", "matomo_visits_": "matomo/visits",
+ENTITY_OF = {"events_": "ga4/events", "matomo_visits_": "matomo/visits", "Export _ ": "matomo/visits_csv",
              "mailchimp_email_activity_": "emailing/mailchimp_email_activity",
-             "mailchimp_reports_": "emailing/mailchimp_reports"}
+             "mailchimp_reports_": "emailing/mailchimp_reports", "members_export_": "emailing/mailchimp_members",
+             "brevo_export_": "emailing/brevo_contacts"}
+EMAILING_FILES = ("mailchimp_", "members_export_", "brevo_export_")
 
 
 def generate(out: Path, scale: float = SCALE, seed: int = SEED) -> dict:
@@ -90,11 +94,63 @@ def pings(all_events) -> list[dict]:
     return [e for e in all_events if "user_pseudo_id" not in e]
 
 
+def unflatten(flat: dict[str, str], types: dict[str, type]) -> dict:
+    """A visit of the UI's TSV download, as read by the project's reader (`record`: header →
+    cell, empty cells left out), nested again (`actionDetails_1_itemDetails_0_price` → the second
+    action's first item's price); a cell whose field is a number in the API's JSON answers becomes
+    that number again."""
+    root: dict = {}
+    for key, value in flat.items():
+        parts = key.split("_")
+        node = root
+        for part, after in itertools.pairwise(parts):
+            empty = [] if after.isdigit() else {}
+            if isinstance(node, list):
+                node += [None] * (int(part) + 1 - len(node))
+                node[int(part)] = node[int(part)] if node[int(part)] is not None else empty
+                node = node[int(part)]
+            else:
+                node = node.setdefault(part, empty)
+        typed = _typed(value, types.get(parts[-1]))
+        if isinstance(node, list):
+            node += [None] * (int(parts[-1]) + 1 - len(node))
+            node[int(parts[-1])] = typed
+        else:
+            node[parts[-1]] = typed
+    return root
+
+
+def _typed(value: str, kind: type | None):
+    return kind(value) if kind in (int, float) else value
+
+
+def _field_types(value, into: dict[str, set]) -> dict[str, set]:
+    """Field name → the JSON types its values have, anywhere in the visits."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(item, dict | list) and item is not None:
+                into.setdefault(key, set()).add(type(item))
+            _field_types(item, into)
+    elif isinstance(value, list):
+        for item in value:
+            _field_types(item, into)
+    return into
+
+
 @pytest.fixture(scope="module")
 def visits(out) -> list[dict]:
+    """Every visit: the API's JSON days, and the days downloaded from the UI as TSV."""
     rows = []
     for path in sorted((out / matomo.FOLDER).glob("matomo_visits_*.json")):
         rows += json.loads(path.read_text(encoding="utf-8"))
+    types = {k: next(iter(t)) for k, t in _field_types(rows, {}).items() if len(t) == 1}
+    tsv_days = sorted((out / matomo.FOLDER).glob("Export _ *.csv"))
+    assert tsv_days, "no day downloaded from the UI"
+    for path in tsv_days:
+        entity = contracts.entity_for(path)
+        parsed = reader_for(entity.reader)(path, entity)
+        record = parsed.columns.index("record")
+        rows += [unflatten(json.loads(values[record]), types) for _, values in parsed.rows]
     return rows
 
 
@@ -117,7 +173,7 @@ def params(event: dict) -> dict[str, str | None]:
 
 
 def records(path: Path) -> list[list[str | None]]:
-    entity = contracts.entity_for(path)
+    entity = route(path, path.parents[2]).entity
     parsed = reader_for(entity.reader)(path, entity)
     assert parsed.drift == [], (path.name, parsed.drift)
     return [values for _, values in parsed.rows]
@@ -163,18 +219,24 @@ def test_volume_follows_the_scale_and_the_sources(result, sessions):
 def test_every_file_is_taken_by_its_contract_and_reads_whole(out, result):
     written = sorted(p.name for folder in ("ga4", "matomo", "emailing") for p in (out / "inbox" / folder).iterdir())
     assert written == sorted(result["counts"])
-    labels = {n: contracts.entity_for(Path(n)) for n in written}
+    folder_of = {p.name: p for f in ("ga4", "matomo", "emailing") for p in (out / "inbox" / f).iterdir()}
+    labels = {n: route(folder_of[n], out / "inbox").entity for n in written}  # Brevo's exports: by header
     assert all(e is not None and e.label == next(v for p, v in ENTITY_OF.items() if n.startswith(p))
                for n, e in labels.items())
     # The daily files all have the same shape: read a sample whole (first, last, largest, one in 20).
-    daily = [n for n in written if not n.startswith("mailchimp_")]
+    daily = [n for n in written if not n.startswith(EMAILING_FILES)]
     largest = max(daily, key=lambda n: result["counts"][n])
-    sample = set(daily[::20]) | {daily[0], daily[-1], largest} | {n for n in written if n.startswith("mailchimp_")}
+    ui_days = {n for n in written if n.startswith("Export _ ")}
+    sample = (set(daily[::20]) | {daily[0], daily[-1], largest} | ui_days
+              | {n for n in written if n.startswith(EMAILING_FILES)})
+    assert ui_days and {n.split(" _ ")[1] for n in ui_days} == {"Visits Log"}
     for name, n in result["counts"].items():
         if name not in sample:
             continue
-        folder = next(f for p, f in (("events_", ga4.FOLDER), ("matomo_", matomo.FOLDER),
-                                     ("mailchimp_", emailing.FOLDER)) if name.startswith(p))
+        folder = next(f for p, f in (("events_", ga4.FOLDER), ("matomo_", matomo.FOLDER), ("Export _ ", matomo.FOLDER),
+                                     ("mailchimp_", emailing.FOLDER), ("members_export_", emailing.FOLDER),
+                                     ("brevo_export_", emailing.FOLDER))
+                      if name.startswith(p))
         path = out / folder / name
         assert len(records(path)) == n, name
 
@@ -266,9 +328,9 @@ def test_paid_sessions_never_exceed_the_clicks_of_their_campaign_day(result, ses
         if c.paid:
             for d in deliveries(world, c):
                 by_name[(c.name.lower(), d.day.isoformat())] += d.clicks
-    seen = Counter((v["campaignName"], v["serverDate"]) for v in visits
-                   if v["referrerType"] == "campaign" and v["campaignMedium"] != "email"
-                   and v["campaignSource"] not in ("newsletter", "mailchimp"))
+    seen = Counter((v["campaignName"], v["serverDate"]) for v in visits  # .get: a null has no cell in a TSV day
+                   if v["referrerType"] == "campaign" and v.get("campaignMedium") != "email"
+                   and v.get("campaignSource") not in ("newsletter", "mailchimp"))
     assert seen and all(n <= by_name[key] for key, n in seen.items())
 
 
@@ -316,6 +378,50 @@ def test_mailchimp_reports_add_up_to_the_activity(out):
                     for r in reports)
     assert 0.30 < sum(int(r["opens.unique_opens"]) for r in reports) / delivered < 0.40
     assert 0.03 < sum(int(r["clicks.unique_clicks"]) for r in reports) / delivered < 0.06
+
+
+def test_the_audience_export_is_the_list_minus_the_hard_bounced(out, result):
+    """Mailchimp's audience export (a zip, read by the project's reader): one member per address;
+    the cleaned are exactly the addresses that hard-bounced, with that bounce's time and campaign."""
+    path = out / emailing.FOLDER / emailing.AUDIENCE_FILE
+    entity = contracts.entity_for(path)
+    parsed = reader_for(entity.reader)(path, entity)
+    members = [dict(zip(parsed.columns, values, strict=True)) for _, values in parsed.rows]
+    hard = {}
+    for p in sorted((out / emailing.FOLDER).glob("mailchimp_email_activity_*.csv")):
+        for row in csv.DictReader(io.StringIO(p.read_text(encoding="utf-8"))):
+            if row["action"] == "bounce" and row["type"] == "hard":
+                when = datetime.fromisoformat(row["timestamp"]).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+                hard.setdefault(row["email_address"].lower(), (when, row["campaign_id"]))
+    addresses = [m["email_address"].lower() for m in members]
+    assert len(addresses) == len(set(addresses))
+    cleaned = {m["email_address"].lower(): (m["clean_time"], m["clean_campaign_id"]) for m in members
+               if m["status"] == "cleaned"}
+    assert cleaned == hard and len(hard) == result["truth"]["emailing"]["totals"]["hard"]
+    by_status = Counter(m["status"] for m in members)
+    assert by_status == {k: n for k, n in result["truth"]["emailing"]["audience_export"]["members"].items() if n}
+    recipients = {a.lower() for p in sorted((out / emailing.FOLDER).glob("mailchimp_email_activity_*.csv"))
+                  for a in (r["email_address"] for r in csv.DictReader(io.StringIO(p.read_text(encoding="utf-8"))))}
+    assert recipients <= set(addresses)  # everyone with activity is a member
+
+
+def test_the_brevo_contacts_export_is_the_opted_in_mobiles_of_the_box_office(out, result):
+    """Brevo's contacts export, read by the project's reader after routing by its header: one
+    contact per address, each a SecuTix contact's own address with the opt-in and a mobile."""
+    path = out / emailing.FOLDER / emailing.BREVO_FILE
+    entity = route(path, out / "inbox").entity
+    assert entity.label == "emailing/brevo_contacts"
+    parsed = reader_for(entity.reader)(path, entity)
+    contacts = [dict(zip(parsed.columns, values, strict=True)) for _, values in parsed.rows]
+    truth = result["truth"]["emailing"]["brevo_contacts_export"]
+    assert len(contacts) == truth["contacts"] > 0
+    own = {p.record.email.strip().lower(): p.record for p in result["world"].people if p.record.opt_in}
+    for c in contacts:
+        rec = own[c["email"].lower()]
+        assert (c["lastname"], c["firstname"]) == (rec.lastname, rec.firstname)
+        assert c["sms"].startswith("+33") and len(c["sms"]) == 12
+        assert datetime.fromisoformat(c["added_time"]).replace(tzinfo=None) == rec.created
+    assert len({c["email"].lower() for c in contacts}) == len(contacts)
 
 
 def test_time_zones_are_the_exports(events, visits):
@@ -393,7 +499,7 @@ def test_planted_defects_are_where_the_truth_says(result, events, visits, sessio
     typed = {params(e)["page_location"].split("utm_source=")[1].split("&")[0] for e in events
              if e["event_name"] == "session_start" and "utm_source=" in (params(e)["page_location"] or "")}
     assert {"fb", "facebook"} <= typed  # GA4 keeps the links as typed…
-    lowered = {v["campaignSource"] for v in visits if v["campaignSource"]}
+    lowered = {v.get("campaignSource") for v in visits if v.get("campaignSource")}  # null: no cell in a TSV day
     assert "fb" in lowered and lowered == {s.lower() for s in lowered}  # …Matomo lower-cases them
 
 

@@ -46,6 +46,9 @@ tests/fixtures/emailing/
   ambiguous), mailchimp_email_activity_truncated_line.csv
   (line 3 has 3 fields of 9), mailchimp_reports_utf16_encoding.csv (UTF-16 is allowed for Google
   Ads only: line 1).
+- Mailchimp audience export (tests/unit/test_readers_zipped.py): members_export_2f1c9e7a4b.zip
+  (subscribed, unsubscribed and cleaned members, 2 + 1 + 1), subscribed_members_export_8d04b6e1f3.csv
+  (one CSV of such an archive delivered unzipped, 1 member).
 tests/fixtures/social/
 - social_insights_2026-03_comma.csv (3 posts + 2 page-level follower rows),
   reseaux_sociaux_2026-04_semicolon_cp1252.csv (`;`, Windows-1252, "3 200" thousands spaces).
@@ -101,6 +104,8 @@ INTENDED = {
     "brevo_export": "emailing/brevo_contacts",
     "mailchimp_email_activity": "emailing/mailchimp_email_activity",
     "mailchimp_reports": "emailing/mailchimp_reports",
+    "members_export": "emailing/mailchimp_members",
+    "subscribed_members_export": "emailing/mailchimp_members",
     "social_insights": "social/posts",
     "reseaux_sociaux": "social/posts",
     "invitations": "spreadsheets/invitations",
