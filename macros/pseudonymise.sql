@@ -1,8 +1,39 @@
+{#- The keyed hash (HMAC-SHA256, in hex) of a text: every pseudonymous key of a direct
+    identifier (e-mail, name, contact number) is made here, so that nobody reading a key can
+    recompute it from a guess. The secret never appears in the SQL: its HMAC pads live in
+    restricted.key_material (written by `publics db up` and every pipeline step from
+    PUBLICS_KEY_SECRET, ingestion/keys.py — the Python twin, which must agree). -#}
+{% macro keyed_hash(expr) -%}
+    {{ return(adapter.dispatch('keyed_hash', 'publics')(expr)) }}
+{%- endmacro %}
+{% macro default__keyed_hash(expr) -%}
+    {{ exceptions.raise_compiler_error("keyed_hash: no implementation for the adapter " ~ adapter.type() ~ " (postgres only so far)") }}
+{%- endmacro %}
+{#- sha256(outer || sha256(inner || message)) is RFC 2104's HMAC; PostgreSQL 11+ has sha256(),
+    no extension needed. The pads are read by uncorrelated subqueries: once per query. -#}
+{% macro postgres__keyed_hash(expr) -%}
+    encode(sha256((select outer_pad from restricted.key_material)
+        || sha256((select inner_pad from restricted.key_material) || convert_to({{ expr }}, 'UTF8'))), 'hex')
+{%- endmacro %}
+
+{#- Fails the run (on-run-start) when the key material is missing: keys would all be null. -#}
+{% macro assert_key_material() -%}
+    do $$
+    begin
+        if to_regclass('restricted.key_material') is null
+            or (select count(*) from restricted.key_material) <> 1 then
+            raise exception 'restricted.key_material is missing: run `publics db up` (local cluster) or set PUBLICS_KEY_SECRET and run a publics step first';
+        end if;
+    end
+    $$
+{%- endmacro %}
+
 {#- A stable pseudonymous key for a direct identifier (email…): hashed after trimming and
-    lower-casing, so that "Anne.Dupont@Exemple.fr " and "anne.dupont@exemple.fr" agree. -#}
+    lower-casing, so that "Anne.Dupont@Exemple.fr " and "anne.dupont@exemple.fr" agree
+    (ingestion.keys.email_key in Python). -#}
 {% macro pseudonymise(column) -%}
     case when nullif(trim({{ column }}), '') is not null
-        then {{ dbt.hash("lower(trim(" ~ column ~ "))") }}
+        then {{ publics.keyed_hash("lower(trim(" ~ column ~ "))") }}
     end
 {%- endmacro %}
 
@@ -19,6 +50,6 @@
     {%- set last = publics.regex_replace_all(publics.fold_accents(last_name), '[^a-z]', '') -%}
     {%- set first = publics.regex_replace_all(publics.fold_accents(first_name), '[^a-z]', '') -%}
     case when nullif(trim({{ last_name }}), '') is not null and nullif(trim({{ first_name }}), '') is not null
-        then {{ dbt.hash(last ~ " || '|' || " ~ first) }}
+        then {{ publics.keyed_hash(last ~ " || '|' || " ~ first) }}
     end
 {%- endmacro %}
