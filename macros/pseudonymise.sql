@@ -11,9 +11,17 @@
 {%- endmacro %}
 {#- sha256(outer || sha256(inner || message)) is RFC 2104's HMAC; PostgreSQL 11+ has sha256(),
     no extension needed. The pads are read by uncorrelated subqueries: once per query. -#}
+{#- dbt unit tests cannot give restricted.key_material: one sets the var
+    `keyed_hash_with_the_empty_secret` and its expected keys are HMACs under the empty secret,
+    computed in Python (RFC 2104: a short key is padded with zeros, so the pads are 0x36 and 0x5c
+    repeated). Never set it elsewhere: such keys are anyone's to recompute. -#}
 {% macro postgres__keyed_hash(expr) -%}
-    encode(sha256((select outer_pad from restricted.key_material)
-        || sha256((select inner_pad from restricted.key_material) || convert_to({{ expr }}, 'UTF8'))), 'hex')
+    {%- if var('keyed_hash_with_the_empty_secret', false) -%}
+        {%- set inner, outer = "decode(repeat('36', 64), 'hex')", "decode(repeat('5c', 64), 'hex')" -%}
+    {%- else -%}
+        {%- set inner, outer = "(select inner_pad from restricted.key_material)", "(select outer_pad from restricted.key_material)" -%}
+    {%- endif -%}
+    encode(sha256({{ outer }} || sha256({{ inner }} || convert_to({{ expr }}, 'UTF8'))), 'hex')
 {%- endmacro %}
 
 {#- Fails the run (on-run-start) when the key material is missing: keys would all be null. -#}
