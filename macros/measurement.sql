@@ -1,17 +1,55 @@
 {#- Measurement windows and the current season (see models/intermediate/quality/
     int_quality__measurement_windows.sql and models/marts/core/dim_current_season.sql). -#}
 
-{#- The web analytics tool whose sessions are attribution touchpoints, as a one-column select
-    (`tool`) over `sessions` (int_web__sessions): the var `attribution_web_tool` (matomo | ga4),
-    or with `auto` the tool that recorded the most sessions. Read by the touchpoints and by the
-    measurement windows, so that both name the same tool. -#}
-{% macro attribution_web_tool_select(sessions) -%}
-    {% if var('attribution_web_tool', 'auto') == 'auto' -%}
-    select coalesce(max(case when tool_rank = 1 then tool end), 'matomo') as tool
-    from (select tool, row_number() over (order by count(*) desc, tool desc) as tool_rank
-          from {{ sessions }} group by tool) as counted
+{#- The consent regime of each web analytics tool (var `web_tools_consent`: exempt | consent):
+    `exempt` is the CNIL's audience-measurement exemption (anonymous statistics only: no
+    acquisition channels, campaigns or conversions, no cohorts, no cross-referencing), `consent`
+    a tool that only records visitors who accepted it. A tool the var does not name is exempt. -#}
+{% macro web_tool_consent(tool) -%}
+    {%- set regimes = var('web_tools_consent', {}) or {} -%}
+    {%- set regime = regimes.get(tool, 'exempt') -%}
+    {%- if regime not in ('exempt', 'consent') -%}
+        {{ exceptions.raise_compiler_error("web_tools_consent: " ~ tool ~ " is '" ~ regime ~ "', expected exempt or consent") }}
+    {%- endif -%}
+    {{ return(regime) }}
+{%- endmacro %}
+
+{#- The web tools whose data may link to a person, feed touchpoints, attribution and scores. -#}
+{% macro consent_based_web_tools() -%}
+    {%- set tools = [] -%}
+    {%- for tool in ('ga4', 'matomo') if publics.web_tool_consent(tool) == 'consent' -%}
+        {%- do tools.append(tool) -%}
+    {%- endfor -%}
+    {{ return(tools) }}
+{%- endmacro %}
+
+{#- Whether the tool in `tool_expr` is consent-based (a SQL boolean). -#}
+{% macro is_consent_based_web_tool(tool_expr) -%}
+    {%- set tools = publics.consent_based_web_tools() -%}
+    {%- if tools -%}
+        {{ tool_expr }} in ({% for t in tools %}'{{ t }}'{% if not loop.last %}, {% endif %}{% endfor %})
     {%- else -%}
-    select '{{ var("attribution_web_tool") }}' as tool
+        false
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The web analytics tool whose sessions are attribution touchpoints, as a one-column select
+    (`tool`) over `sessions` (int_web__sessions): the var `attribution_web_tool` (ga4 | matomo,
+    which must be consent-based: an exempt tool measures no acquisition), or with `auto` the
+    consent-based tool that recorded the most sessions (none: no row, the web is not measured
+    for attribution). Read by the touchpoints and by the measurement windows, so that both name
+    the same tool. -#}
+{% macro attribution_web_tool_select(sessions) -%}
+    {%- set chosen = var('attribution_web_tool', 'auto') -%}
+    {% if chosen == 'auto' -%}
+    select tool
+    from (select tool, row_number() over (order by count(*) desc, tool asc) as tool_rank
+          from {{ sessions }} where {{ publics.is_consent_based_web_tool('tool') }} group by tool) as counted
+    where tool_rank = 1
+    {%- elif publics.web_tool_consent(chosen) != 'consent' -%}
+        {{ exceptions.raise_compiler_error("attribution_web_tool: " ~ chosen ~ " is consent-exempt (web_tools_consent) and may not measure acquisition; name a consent-based tool or use auto") }}
+    {%- else -%}
+    select '{{ chosen }}' as tool
     {%- endif %}
 {%- endmacro %}
 

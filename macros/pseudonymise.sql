@@ -1,8 +1,47 @@
+{#- The keyed hash (HMAC-SHA256, in hex) of a text: every pseudonymous key of a direct
+    identifier (e-mail, name, contact number) is made here, so that nobody reading a key can
+    recompute it from a guess. The secret never appears in the SQL: its HMAC pads live in
+    restricted.key_material (written by `publics db up` and every pipeline step from
+    PUBLICS_KEY_SECRET, ingestion/keys.py — the Python twin, which must agree). -#}
+{% macro keyed_hash(expr) -%}
+    {{ return(adapter.dispatch('keyed_hash', 'publics')(expr)) }}
+{%- endmacro %}
+{% macro default__keyed_hash(expr) -%}
+    {{ exceptions.raise_compiler_error("keyed_hash: no implementation for the adapter " ~ adapter.type() ~ " (postgres only so far)") }}
+{%- endmacro %}
+{#- sha256(outer || sha256(inner || message)) is RFC 2104's HMAC; PostgreSQL 11+ has sha256(),
+    no extension needed. The pads are read by uncorrelated subqueries: once per query. -#}
+{#- dbt unit tests cannot give restricted.key_material: one sets the var
+    `keyed_hash_with_the_empty_secret` and its expected keys are HMACs under the empty secret,
+    computed in Python (RFC 2104: a short key is padded with zeros, so the pads are 0x36 and 0x5c
+    repeated). Never set it elsewhere: such keys are anyone's to recompute. -#}
+{% macro postgres__keyed_hash(expr) -%}
+    {%- if var('keyed_hash_with_the_empty_secret', false) -%}
+        {%- set inner, outer = "decode(repeat('36', 64), 'hex')", "decode(repeat('5c', 64), 'hex')" -%}
+    {%- else -%}
+        {%- set inner, outer = "(select inner_pad from restricted.key_material)", "(select outer_pad from restricted.key_material)" -%}
+    {%- endif -%}
+    encode(sha256({{ outer }} || sha256({{ inner }} || convert_to({{ expr }}, 'UTF8'))), 'hex')
+{%- endmacro %}
+
+{#- Fails the run (on-run-start) when the key material is missing: keys would all be null. -#}
+{% macro assert_key_material() -%}
+    do $$
+    begin
+        if to_regclass('restricted.key_material') is null
+            or (select count(*) from restricted.key_material) <> 1 then
+            raise exception 'restricted.key_material is missing: run `publics db up` (local cluster) or set PUBLICS_KEY_SECRET and run a publics step first';
+        end if;
+    end
+    $$
+{%- endmacro %}
+
 {#- A stable pseudonymous key for a direct identifier (email…): hashed after trimming and
-    lower-casing, so that "Anne.Dupont@Exemple.fr " and "anne.dupont@exemple.fr" agree. -#}
+    lower-casing, so that "Anne.Dupont@Exemple.fr " and "anne.dupont@exemple.fr" agree
+    (ingestion.keys.email_key in Python). -#}
 {% macro pseudonymise(column) -%}
     case when nullif(trim({{ column }}), '') is not null
-        then {{ dbt.hash("lower(trim(" ~ column ~ "))") }}
+        then {{ publics.keyed_hash("lower(trim(" ~ column ~ "))") }}
     end
 {%- endmacro %}
 
@@ -19,6 +58,6 @@
     {%- set last = publics.regex_replace_all(publics.fold_accents(last_name), '[^a-z]', '') -%}
     {%- set first = publics.regex_replace_all(publics.fold_accents(first_name), '[^a-z]', '') -%}
     case when nullif(trim({{ last_name }}), '') is not null and nullif(trim({{ first_name }}), '') is not null
-        then {{ dbt.hash(last ~ " || '|' || " ~ first) }}
+        then {{ publics.keyed_hash(last ~ " || '|' || " ~ first) }}
     end
 {%- endmacro %}

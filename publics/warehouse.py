@@ -22,9 +22,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from psycopg import errors as psycopg_errors
 from psycopg import sql
 
 # The connection value lives in the lowest layer (the loader connects too); it is re-exported here.
+from ingestion import keys
 from ingestion.connection import ConnInfo, DatabaseError, connect
 from publics.project import project_root
 
@@ -34,6 +36,13 @@ SUPERUSER = "publics"
 # data-quality history. `raw` and `restricted` are closed to everyone but the owner.
 SCHEMAS = ("raw", "staging", "intermediate", "marts", "restricted", "quality")
 READER_ROLE = "publics_reader"  # what Metabase connects as: marts only
+
+# The server log must hold no personal data: a failed COPY's error CONTEXT line quotes the
+# offending row (e-mails included), and the statement of a failed query may quote values.
+# `terse` drops DETAIL, HINT, QUERY and CONTEXT; `panic` never logs the failing statement. Both
+# are superuser settings: the local cluster gets them here; a server of your own needs them
+# from its administrator (docs/acces.md).
+LOG_SETTINGS = {"log_error_verbosity": "terse", "log_min_error_statement": "panic"}
 
 
 # --------------------------------------------------------------------------- local cluster
@@ -105,6 +114,27 @@ class LocalCluster:
     @property
     def info(self) -> ConnInfo:
         return ConnInfo("127.0.0.1", int(self._read("port")), SUPERUSER, self._read("password"), DB_NAME)
+
+    @property
+    def key_secret_file(self) -> Path:
+        return self.root / "key_secret"
+
+    def key_secret(self) -> bytes:
+        """The secret of the keyed hashes for this cluster, generated once and kept (0600)."""
+        if not self.key_secret_file.exists():
+            self.root.mkdir(parents=True, exist_ok=True)
+            self.key_secret_file.write_text(secrets.token_hex(32) + "\n")
+            self.key_secret_file.chmod(0o600)
+        return self.key_secret_file.read_text().strip().encode("utf-8")
+
+    def _ensure_settings(self) -> None:
+        """The log settings (LOG_SETTINGS), added to a cluster made before them too."""
+        conf = self.data / "postgresql.auto.conf"
+        text = conf.read_text() if conf.exists() else ""
+        missing = [f"{k} = '{v}'\n" for k, v in LOG_SETTINGS.items() if f"\n{k} = " not in f"\n{text}"]
+        if missing:
+            with open(conf, "a") as fh:
+                fh.writelines(missing)
 
     # PostgreSQL refuses to run as root: run its tools as the `postgres` system user then.
     def _as_owner(self) -> list[str]:
@@ -184,8 +214,10 @@ class LocalCluster:
         with self._lock():
             if not self.initialised:
                 self.init()
+            self.key_secret()
             if self.running():
                 return False
+            self._ensure_settings()
             bindir, _ = _find_bindir()
             if not self.log.exists():
                 self.log.touch()
@@ -247,13 +279,32 @@ def resolve(start: bool = True) -> tuple[ConnInfo, str]:
     return cluster.info, f"local cluster in {cluster.root}"
 
 
-def ensure_schemas(info: ConnInfo, reader_password: str | None = None) -> list[str]:
-    """Create the layer schemas and the read-only role Metabase uses. Idempotent."""
+def key_secret() -> bytes:
+    """The secret of the keyed hashes: PUBLICS_KEY_SECRET, else (no DATABASE_URL) the local
+    cluster's own; a server named by DATABASE_URL requires the variable."""
+    secret = keys.secret_from_env()
+    if secret:
+        return secret
+    if os.environ.get("DATABASE_URL"):
+        raise keys.MissingKeySecret(
+            f"{keys.SECRET_ENV} is not set: with DATABASE_URL the keys' secret must come from the "
+            "environment (e.g. `openssl rand -hex 32`, kept with the other secrets; a new one means "
+            "a full rebuild, docs/cles.md)"
+        )
+    return local_cluster().key_secret()
+
+
+def ensure_schemas(info: ConnInfo, reader_password: str | None = None, secret: bytes | None = None) -> list[str]:
+    """Create the layer schemas, the keys' material and the read-only role Metabase uses.
+    Idempotent."""
+    secret = secret or key_secret()
     with connect(info, autocommit=True) as conn:
         for schema in SCHEMAS:
             conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(schema)))
         for schema in ("raw", "restricted"):
             conn.execute(sql.SQL("revoke all on schema {} from public").format(sql.Identifier(schema)))
+        keys.install_key_material(conn, secret)
+        _close_database(conn)
         has_role = conn.execute("select 1 from pg_roles where rolname = %s", (READER_ROLE,)).fetchone()
         can_create_role = conn.execute(
             "select rolsuper or rolcreaterole from pg_roles where rolname = current_user"
@@ -268,13 +319,37 @@ def ensure_schemas(info: ConnInfo, reader_password: str | None = None) -> list[s
                         sql.Identifier(READER_ROLE), sql.Literal(reader_password)
                     )
                 )
-            role = sql.Identifier(READER_ROLE)
-            conn.execute(sql.SQL("grant usage on schema marts to {}").format(role))
-            conn.execute(sql.SQL("grant select on all tables in schema marts to {}").format(role))
-            conn.execute(
-                sql.SQL("alter default privileges in schema marts grant select on tables to {}").format(role)
-            )
+            _grant_reader(conn)
     return list(SCHEMAS)
+
+
+def _close_database(conn) -> None:
+    """What PUBLIC gets by default and nobody needs: TEMP on the warehouse (a reader could create
+    objects there) and, on a cluster of our own, CONNECT to the `postgres` maintenance database.
+    Done where the current role may (the database's owner, a superuser); a server of your own
+    otherwise needs its administrator (docs/acces.md)."""
+    db = sql.Identifier(conn.execute("select current_database()").fetchone()[0])
+    owner_or_super = conn.execute(
+        "select pg_has_role(current_user, datdba, 'MEMBER') or (select rolsuper from pg_roles where rolname = current_user) "
+        "from pg_database where datname = current_database()"
+    ).fetchone()[0]
+    if owner_or_super:
+        conn.execute(sql.SQL("revoke temporary on database {} from public").format(db))
+        with contextlib.suppress(psycopg_errors.InsufficientPrivilege):  # before PostgreSQL 15: the superuser's
+            conn.execute("revoke create on schema public from public")
+    if conn.execute("select rolsuper from pg_roles where rolname = current_user").fetchone()[0]:
+        conn.execute("revoke connect on database postgres from public")
+
+
+def _grant_reader(conn) -> None:
+    """The reader (Metabase): CONNECT to the warehouse, USAGE on `marts` and SELECT on its tables,
+    now and to come — nothing else (dashboard 18 reads marts.dash_18_data_quality, not `quality`)."""
+    role = sql.Identifier(READER_ROLE)
+    db = sql.Identifier(conn.execute("select current_database()").fetchone()[0])
+    conn.execute(sql.SQL("grant connect on database {} to {}").format(db, role))
+    conn.execute(sql.SQL("grant usage on schema marts to {}").format(role))
+    conn.execute(sql.SQL("grant select on all tables in schema marts to {}").format(role))
+    conn.execute(sql.SQL("alter default privileges in schema marts grant select on tables to {}").format(role))
 
 
 def table_counts(info: ConnInfo, schema: str) -> list[tuple[str, int]]:

@@ -109,7 +109,10 @@ class WebTruth:
             return
         k = bisect.bisect_left(times, (s.start, ""))
         while k < len(times) and times[k][0] <= s.start + ATTRIBUTION_DAYS * DAY:
-            self.journeys.orders[times[k][1]].touches.append((s.start, s.touch))
+            order = self.journeys.orders[times[k][1]]
+            order.touches.append((s.start, s.touch))
+            if s.visitor.consent and not s.visitor.blocked:  # seen by GA4, the consent-based tool
+                order.consented.append((s.start, s.touch))
             k += 1
 
 
@@ -186,6 +189,8 @@ def _truth_document(world: World, web: WebWorld, truth: WebTruth, counts: dict[s
     for txn, o in sorted(web.journeys.orders.items(), key=lambda kv: (kv[1].at, kv[0])):
         touches = sorted(o.touches, key=lambda tt: tt[0])
         last = next((tt for tt in reversed(touches) if tt[1].kind != "direct"), None)
+        consented = next((tt for tt in sorted(o.consented, key=lambda tt: tt[0], reverse=True)
+                          if tt[1].kind != "direct"), None)
         last_campaign = next((tt[1].campaign.key for tt in reversed(touches) if tt[1].campaign), None)
         last_campaigns[last[1].channel if last else "Direct"] += 1
         orders[txn] = {
@@ -193,6 +198,7 @@ def _truth_document(world: World, web: WebWorld, truth: WebTruth, counts: dict[s
             "canceled": o.order.canceled_at is not None, "buyer": o.order.buyer, "person": o.person,
             "touchpoints": [_touch_row(t, touch) for t, touch in touches],
             "last_non_direct": _touch_row(*last) if last else None,
+            "last_non_direct_consented": _touch_row(*consented) if consented else None,
             "last_campaign": last_campaign,
             "ga4": o.ga4, "matomo": o.matomo,
         }
@@ -236,8 +242,11 @@ def _truth_document(world: World, web: WebWorld, truth: WebTruth, counts: dict[s
         "window": {"start": WEB_START.isoformat(), "end": WEB_END.isoformat()},
         "rule": ("sessions: GA4 (user_pseudo_id, ga_session_id) and Matomo idVisit; a person's touchpoints of an "
                  f"order are their sessions in the {ATTRIBUTION_DAYS} days up to the purchase (purchase session "
-                 "included); last_non_direct = the latest touchpoint that is not Direct; channel = GA4 default "
-                 "channel group of what really happened (a paid click tagged with medium 'Social' is Paid Social)"),
+                 "included); last_non_direct = the latest touchpoint that is not Direct; "
+                 "last_non_direct_consented = the same among the touchpoints GA4 saw (consenting device without "
+                 "an ad-blocker): what consent-based attribution can credit (Matomo is consent-exempt); channel = "
+                 "GA4 default channel group of what really happened (a paid click tagged with medium 'Social' is "
+                 "Paid Social)"),
         "timestamps": "touchpoints and ordered_at in Paris wall-clock time; GA4 and Matomo timestamps are UTC",
         "files": {"ga4": len(ga4_files), "matomo": len(matomo_files),
                   "emailing": len(counts) - len(ga4_files) - len(matomo_files)},

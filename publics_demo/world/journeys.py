@@ -104,6 +104,8 @@ class WebOrder:
     person: int
     at: int  # the confirmation page (Paris wall-clock seconds)
     touches: list[tuple[int, Touch]] = field(default_factory=list)
+    # the touches GA4 saw (consenting device, no ad-blocker): what consent-based attribution can credit
+    consented: list[tuple[int, Touch]] = field(default_factory=list)
     ga4: list | None = None  # [user_pseudo_id, ga_session_id, transaction id sent?]
     matomo: list | None = None  # [idVisit, visitorId, order tracked?]
 

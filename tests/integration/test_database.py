@@ -117,3 +117,29 @@ def test_the_pgserver_wheel_runs_the_cluster_where_the_machine_has_no_postgresql
     assert binary == (bindir / "postgres").resolve(), binary
     assert version.split(".")[0].isdigit()
     assert run_cli("db", "down", env=env).code == 0
+
+
+def test_a_rejected_file_leaves_no_row_in_the_server_log(home: Path, tmp_path: Path) -> None:
+    """A COPY that fails logs an ERROR; with the cluster's log settings its CONTEXT line (which
+    quotes the offending row) and its statement stay out of the log: no e-mail in it."""
+    from ingestion import loader
+
+    env = {"PUBLICS_HOME": str(home)}
+    assert run_cli("db", "up", env=env).code == 0
+    info = warehouse.ConnInfo.from_url(run_cli("db", "url", env=env).out.strip())
+    with warehouse.connect(info) as conn:
+        settings = dict(conn.execute(
+            "select name, setting from pg_settings where name in ('log_error_verbosity', 'log_min_error_statement')"))
+    assert settings == {"log_error_verbosity": "terse", "log_min_error_statement": "panic"}
+    warehouse.ensure_schemas(info, secret=b"log test")
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    header = "CONTACT_NUMBER;CONTACT_TYPE;FIRSTNAME;LASTNAME;EMAIL;ZIPCODE;COMMENT;LAST_UPDATE"
+    rows = ["1000001;INDIVIDUAL;Hélène;Dupré;helene.dupre@example.fr;75011;;01/02/2026 10:00:00",
+            "1000002;INDIVIDUAL;Jean;Martin;jean.martin@example.fr;75012;;01/02/2026 10:00:00;surplus"]
+    (inbox / "secutix_contacts_20260201.csv").write_bytes("\r\n".join([header, *rows, ""]).encode("cp1252"))
+    report = loader.ingest(inbox, info, tmp_path / "q", progress=lambda _: None)
+    assert [r.status for r in report.results] == ["rejected"]
+    log = (home / ".local" / "pg" / "postgres.log").read_text(errors="replace")
+    assert "extra data after last expected column" in log  # the COPY did fail, and was logged
+    assert "@" not in log and "Martin" not in log and "CONTEXT" not in log and "STATEMENT" not in log, log

@@ -98,6 +98,35 @@ def test_direct_identifiers_stay_in_the_restricted_schema(shared) -> None:
     assert query("select count(*) from restricted.restricted_contact_identities where email is not null") == [(5,)]
 
 
+def test_the_reader_cannot_turn_person_keys_back_into_contact_numbers(shared) -> None:
+    """Tried as a tester would: connected as the reader, hash the whole range of contact numbers
+    (md5, sha256, with or without the e-mail) and compare with the marts' keys — nothing matches;
+    the owner, who holds the secret, finds every key with ingestion.keys."""
+    import hashlib
+    import secrets
+
+    from ingestion import keys
+
+    _, info, query = shared
+    password = secrets.token_urlsafe(12)
+    warehouse.ensure_schemas(info, reader_password=password)
+    reader = warehouse.ConnInfo(info.host, info.port, warehouse.READER_ROLE, password, info.dbname)
+    with warehouse.connect(reader, autocommit=True) as conn:
+        person_keys = {r[0] for r in conn.execute("select person_key from marts.dim_persons")}
+        email_columns = conn.execute("select count(*) from information_schema.columns where column_name = 'email_key' "
+                                     "and table_schema <> 'marts'").fetchone()[0]
+    assert person_keys and email_columns == 0
+    numbers = [int(r[0]) for r in query("select contact_id from restricted.restricted_contact_identities")]
+    guesses = {h(str(n).encode()).hexdigest() for n in range(max(numbers) + 1000) for h in (hashlib.md5, hashlib.sha256)}
+    assert person_keys.isdisjoint(guesses)
+    secret = warehouse.key_secret()
+    persons = query("select distinct person_contact_id from intermediate.int_identity__contacts")
+    assert person_keys == {keys.person_key(c, secret) for (c,) in persons}
+    emails = query("select email, email_key from restricted.restricted_contact_identities where email is not null")
+    assert emails and all(k == keys.email_key(e, secret) != hashlib.md5(e.strip().lower().encode()).hexdigest()
+                          for e, k in emails)
+
+
 def test_rerun_changes_nothing(built, fresh_db, query, tmp_path) -> None:
     before = query("select count(*), sum(revenue_eur) from marts.fct_tickets")
     again = run_cli("run", str(GOOD), "--quarantine", str(tmp_path / "q"), env={"DATABASE_URL": fresh_db.url})

@@ -15,6 +15,7 @@ import importlib
 import json
 import re
 import shlex
+import subprocess
 import sys
 import tomllib
 from pathlib import Path
@@ -386,8 +387,10 @@ def test_pipeline_builds_the_repo_dockerfile_and_runs_publics(services):
     reader = [name for name, _, _ in references(env["PUBLICS_READER_PASSWORD"])]
     assert reader == ["METABASE_READER_PASSWORD"]
     url_vars = [name for name, _, _ in references(env["DATABASE_URL"])]
-    assert url_vars == ["WAREHOUSE_USER", "WAREHOUSE_PASSWORD", "WAREHOUSE_DB"]
+    assert url_vars == ["WAREHOUSE_OWNER_PASSWORD", "WAREHOUSE_DB"]
+    assert env["DATABASE_URL"].startswith("postgresql://publics_owner:")  # the owner role, not the superuser
     assert "@warehouse:5432/" in env["DATABASE_URL"]
+    assert [name for name, _, _ in references(env["PUBLICS_KEY_SECRET"])] == ["PUBLICS_KEY_SECRET"]
     # Only started on demand (docker compose run), never by a plain `docker compose up`.
     assert pipeline.get("profiles"), "pipeline should sit behind a profile"
 
@@ -422,9 +425,11 @@ def test_env_example_holds_placeholders_only(env_example):
     secrets = {key: value for key, value in env_example.items() if SECRET_NAME.search(key)}
     assert {
         "WAREHOUSE_PASSWORD",
+        "WAREHOUSE_OWNER_PASSWORD",
         "METABASE_DB_PASSWORD",
         "METABASE_READER_PASSWORD",
         "METABASE_ENCRYPTION_SECRET_KEY",
+        "PUBLICS_KEY_SECRET",
     } <= set(secrets)
     for key, value in secrets.items():
         assert value.startswith(PLACEHOLDER), f"{key} in .env.example looks like a real secret"
@@ -451,6 +456,8 @@ def test_credentials_are_required_not_defaulted(raw_text):
         "METABASE_DB_PASSWORD",
         "METABASE_ENCRYPTION_SECRET_KEY",
         "METABASE_READER_PASSWORD",
+        "WAREHOUSE_OWNER_PASSWORD",
+        "PUBLICS_KEY_SECRET",
     }
     seen = set()
     for name, op, arg in references(raw_text):
@@ -502,16 +509,15 @@ def test_resolved_stack_has_every_credential(resolved, env_example):
     assert url.scheme == "postgresql"
     assert (url.hostname, url.port) == ("warehouse", 5432)
     assert (url.username, url.password, url.path) == (
-        env_example["WAREHOUSE_USER"],
-        env_example["WAREHOUSE_PASSWORD"],
+        "publics_owner",
+        env_example["WAREHOUSE_OWNER_PASSWORD"],
         "/" + env_example["WAREHOUSE_DB"],
     )
     warehouse = service_env(services["warehouse"])
-    assert (url.username, url.password, url.path[1:]) == (
-        warehouse["POSTGRES_USER"],
-        warehouse["POSTGRES_PASSWORD"],
-        warehouse["POSTGRES_DB"],
-    )
+    # the owner's password reaches the init script that creates the role, and is not the superuser's
+    assert (url.password, url.path[1:]) == (warehouse["WAREHOUSE_OWNER_PASSWORD"], warehouse["POSTGRES_DB"])
+    assert url.username != warehouse["POSTGRES_USER"] and url.password != warehouse["POSTGRES_PASSWORD"]
+    assert warehouse["METABASE_READER_PASSWORD"] == pipeline["PUBLICS_READER_PASSWORD"]
     # The URL must mean the same thing to the pipeline's own parser.
     ConnInfo = import_from_repo("publics.warehouse").ConnInfo
 
@@ -519,8 +525,8 @@ def test_resolved_stack_has_every_credential(resolved, env_example):
     assert (info.host, info.port, info.user, info.password, info.dbname) == (
         "warehouse",
         5432,
-        warehouse["POSTGRES_USER"],
-        warehouse["POSTGRES_PASSWORD"],
+        "publics_owner",
+        warehouse["WAREHOUSE_OWNER_PASSWORD"],
         warehouse["POSTGRES_DB"],
     )
 
@@ -534,9 +540,11 @@ def test_resolved_stack_has_every_credential(resolved, env_example):
     "variable",
     [
         "WAREHOUSE_PASSWORD",
+        "WAREHOUSE_OWNER_PASSWORD",
         "METABASE_DB_PASSWORD",
         "METABASE_READER_PASSWORD",
         "METABASE_ENCRYPTION_SECRET_KEY",
+        "PUBLICS_KEY_SECRET",
     ],
 )
 def test_a_missing_secret_stops_compose(compose, env_example, variable):
@@ -615,3 +623,61 @@ def test_dockerignore_keeps_local_state_and_secrets_out_of_the_image():
     # The files the image needs must not be ignored.
     for needed in ("requirements.lock", "pyproject.toml", "dbt_project.yml", "models", "ingestion"):
         assert needed not in patterns
+
+
+# --------------------------------------------------------------------------- placeholders and roles
+
+GUARD = ROOT / "docker" / "refuse-placeholders.sh"
+# Each image's own entrypoint, which the guard must hand over to: the postgres image's
+# docker-entrypoint.sh, metabase/metabase's /app/run_metabase.sh (its Dockerfile's ENTRYPOINT),
+# our Dockerfile's none.
+IMAGE_ENTRYPOINTS = {"warehouse": ["docker-entrypoint.sh"], "metabase-db": ["docker-entrypoint.sh"],
+                     "metabase": ["/app/run_metabase.sh"], "pipeline": []}
+
+
+def test_every_service_starts_through_the_placeholder_guard(services):
+    assert set(IMAGE_ENTRYPOINTS) == set(services)
+    for name, service in services.items():
+        entrypoint = service["entrypoint"]
+        assert entrypoint[0] == "sh" and entrypoint[1].endswith("/refuse-placeholders.sh"), name
+        assert entrypoint[2:] == IMAGE_ENTRYPOINTS[name], name
+        if name == "pipeline":  # the image holds the repository (COPY . /app)
+            assert entrypoint[1] == "/app/docker/refuse-placeholders.sh"
+        else:
+            assert f"./docker/refuse-placeholders.sh:{entrypoint[1]}:ro" in service["volumes"], name
+    for name in ("warehouse", "metabase-db"):
+        assert services[name]["command"] == ["postgres"]  # the image's CMD, kept
+
+
+def run_guard(env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(["sh", str(GUARD), "echo", "started"], env={"PATH": "/usr/bin:/bin", **env},
+                          capture_output=True, text=True, check=False)
+
+
+def test_the_guard_refuses_the_placeholders_of_env_example(env_example):
+    refused = run_guard(env_example)
+    assert refused.returncode == 78 and refused.stdout == ""
+    secrets = sorted(k for k, v in env_example.items() if v.startswith(PLACEHOLDER))
+    assert secrets and all(k in refused.stderr for k in secrets), refused.stderr
+    assert "change-me-" not in refused.stderr.replace("change-me placeholders", "")  # names, never values
+    # one placeholder left inside a URL is enough
+    url = run_guard({"DATABASE_URL": "postgresql://publics_owner:change-me-owner-password@warehouse:5432/publics"})
+    assert url.returncode == 78 and "DATABASE_URL" in url.stderr
+
+
+def test_the_guard_starts_the_service_once_every_placeholder_is_replaced(env_example):
+    real = {k: (v.replace(PLACEHOLDER, "s3cr3t") if v.startswith(PLACEHOLDER) else v) for k, v in env_example.items()}
+    started = run_guard(real)
+    assert started.returncode == 0 and started.stdout == "started\n", started.stderr
+
+
+def test_the_warehouse_init_script_makes_an_owner_and_a_reader_none_superuser(services):
+    mounts = services["warehouse"]["volumes"]
+    assert "./docker/warehouse-init.sh:/docker-entrypoint-initdb.d/10-publics-roles.sh:ro" in mounts
+    script = (ROOT / "docker" / "warehouse-init.sh").read_text(encoding="utf-8")
+    assert "create role publics_owner login password :'owner_password';" in script
+    assert "create role publics_reader login password :'reader_password';" in script
+    assert "superuser" not in script.split("SQL", 1)[1].lower()
+    assert 'alter database :"db" owner to publics_owner;' in script
+    assert "revoke connect on database postgres from public;" in script
+    assert subprocess.run(["sh", "-n", str(ROOT / "docker" / "warehouse-init.sh")], check=False).returncode == 0

@@ -455,6 +455,13 @@ def test_touchpoints_are_the_buyers_sessions_of_the_30_days_before(result, sessi
         assert any(s["transaction_id"] == txn for s in by_person[o["person"]])
         non_direct = [t for t in o["touchpoints"] if t[1] != "Direct"]
         assert o["last_non_direct"] == (non_direct[-1] if non_direct else None)
+        # the same among the sessions GA4 saw (consenting device, no ad-blocker)
+        seen = sorted((s["started_at"], s["channel_group"], s["campaign_key"] or None)
+                      for s in by_person[o["person"]]
+                      if timedelta(0) <= at - datetime.fromisoformat(s["started_at"]) <= timedelta(days=30)
+                      and s["ga4_consent"] == "1" and s["ad_blocked"] == "0" and s["channel_group"] != "Direct")
+        consented = o["last_non_direct_consented"]
+        assert (consented and (consented[0], consented[1], consented[4])) == (seen[-1] if seen else None), txn
         with_earlier += len(o["touchpoints"]) > 1
     assert with_earlier > 0.6 * len(orders)
     last = Counter(o["last_non_direct"][1] if o["last_non_direct"] else "Direct" for o in orders.values())

@@ -26,7 +26,7 @@ emails as (
 ),
 
 email_keys as (
-    select contact_id, {{ dbt.hash("local_part || '@' || domain") }} as corrected_email_key
+    select contact_id, {{ publics.keyed_hash("local_part || '@' || domain") }} as corrected_email_key
     from emails
 ),
 

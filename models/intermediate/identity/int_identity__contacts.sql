@@ -1,7 +1,8 @@
 {#- One row per ticketing contact with the person it belongs to: the connected component of
     int_identity__contact_links (links are transitive: A = B and B = C make one person).
     The person is named after its oldest contact (the smallest contact number), and keyed by a
-    pseudonymous hash of it (`person_key`), the key every mart uses. -#}
+    keyed hash of it (`person_key`, HMAC through the macro keyed_hash: nobody without the secret
+    can recompute it from a contact number), the key every mart uses. -#}
 with recursive contacts as (
     select contact_id from {{ ref('stg_secutix__contacts') }}
 ),
@@ -33,7 +34,7 @@ ranked as (
 select
     contact_id,
     linked_id as person_contact_id,
-    {{ publics.surrogate_key(['linked_id']) }} as person_key,
+    {{ publics.keyed_hash('linked_id') }} as person_key,
     contacts_in_person,
     contact_id <> linked_id as is_duplicate
 from ranked

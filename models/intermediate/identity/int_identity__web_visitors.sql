@@ -1,11 +1,13 @@
-{#- Web devices (GA4: the pseudo id; Matomo: the device fingerprint, which survives the
-    visitor id being overwritten by the user id on logged-in visits) linked to a person, with the
-    evidence: a logged-in visit (the site sends the SecuTix contact number as user id) or a
-    purchase matched to a ticketing order (its buyer). When the evidence disagrees (a shared
-    computer), the most recent wins. Devices with no evidence stay anonymous. -#}
+{#- Web devices of the consent-based tools only (var web_tools_consent: an exempt tool's
+    visitors are never linked to anyone) linked to a person, with the evidence: a logged-in visit
+    (the site sends the SecuTix contact number as user id) or a purchase matched to a ticketing
+    order (its buyer). The device is the tool's visitor id (GA4: the pseudo id; Matomo, if it is
+    ever declared consent-based: its visitor id — a device fingerprint is not an identity and
+    links to nobody). When the evidence disagrees (a shared computer), the most recent wins.
+    Devices with no evidence stay anonymous. -#}
 with sessions as (
     select tool, session_key, device_id as visitor_id, user_id, started_at from {{ ref('int_web__sessions') }}
-    where device_id is not null
+    where device_id is not null and {{ publics.is_consent_based_web_tool('tool') }}
 ),
 
 identities as (

@@ -62,9 +62,10 @@ final as (
         coalesce(overridden.override_from, observed.data_from) as measured_from,
         coalesce(overridden.override_to, observed.data_to) as measured_to,
         overridden.tool is not null as is_overridden,
-        observed.source = 'web' and observed.tool = attribution_tool.tool as is_attribution_web_tool
+        coalesce(observed.source = 'web' and observed.tool = attribution_tool.tool, false) as is_attribution_web_tool
     from observed
-    cross join attribution_tool
+    -- no consent-based web tool: no attribution tool (a left join keeps every window)
+    left join attribution_tool on true
     left join overridden on overridden.tool = observed.tool
 )
 

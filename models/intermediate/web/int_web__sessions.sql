@@ -124,7 +124,8 @@ matomo_sessions as (
         {{ publics.surrogate_key(["'matomo'", 'site_id', 'visit_id']) }} as session_key,
         visit_id as session_id,
         visitor_id,
-        coalesce(fingerprint, visitor_id) as device_id,
+        -- the visitor id, never the fingerprint: a fingerprint is not an identity
+        visitor_id as device_id,
         user_id,
         first_action_at as started_at,
         last_action_at as ended_at,

@@ -1,25 +1,41 @@
 {#- Mailchimp per-recipient activity: one row per open, click or bounce (latest delivery of
-    each). The address never leaves raw: `email_key` is the same hash as the ticketing contacts'
-    (md5 of the trimmed, lower-case address — Mailchimp's own `email_id` is that hash too, used
-    when the address is absent). The IP address stays in raw. The UTM of a click come from the
-    clicked link. -#}
+    each). The address never leaves raw: `email_key` is the same keyed hash as the ticketing
+    contacts' (macro pseudonymise). When the export has no address, Mailchimp's own `email_id`
+    (md5 of the lower-case address, a public hash) is matched to a ticketing contact's address
+    inside this query (the ephemeral contacts base: the md5 is never stored), else keyed itself
+    (a recipient of its own, never joined to anyone). The IP address stays in raw. The UTM of a
+    click come from the clicked link. -#}
 with source as (
     select * from {{ source('emailing', 'mailchimp_email_activity') }}
+),
+
+subscriber_hashes as (
+    -- Mailchimp's subscriber hash of each contact's address → the contact's key
+    select distinct md5(lower(trim(email))) as email_id, email_key
+    from {{ ref('base_secutix__contacts') }}
+    where email_key is not null
 ),
 
 typed as (
     select
         {{ clean_text('campaign_id') }} as campaign_id,
         {{ clean_text('list_id') }} as list_id,
-        coalesce({{ pseudonymise('email_address') }}, lower({{ clean_text('email_id') }})) as email_key,
+        coalesce(
+            {{ pseudonymise('source.email_address') }},
+            subscriber_hashes.email_key,
+            {{ publics.keyed_hash("'mailchimp:' || lower(" ~ clean_text('source.email_id') ~ ")") }}
+        ) as email_key,
         lower({{ clean_text('action') }}) as action,
         lower({{ clean_text('type') }}) as bounce_type,
         {{ parse_timestamp_iso('timestamp') }} as occurred_at,
         {{ clean_text('url') }} as clicked_url,
-        _source_file,
-        _row_number,
-        _loaded_at
+        source._source_file,
+        source._row_number,
+        source._loaded_at
     from source
+    left join subscriber_hashes
+        on nullif(trim(source.email_address), '') is null
+        and subscriber_hashes.email_id = lower({{ clean_text('source.email_id') }})
 ),
 
 latest as (
