@@ -39,8 +39,8 @@ select
     coalesce(main_show_name, '(sans spectacle)') as show_name,
     sales_channel_label,
     is_online,
-    cast(sum(credited_revenue_eur) as numeric(14, 2)) as revenue_eur,
-    cast(sum(credited_tickets) as numeric(14, 4)) as tickets,
+    {{ money('sum(credited_revenue_eur)') }} as revenue_eur,
+    cast(sum(credited_tickets) as numeric(14, 3)) as tickets,
     cast(sum(credit) as numeric(14, 6)) as orders
 from credits
 group by
