@@ -379,8 +379,11 @@ def prorate_package(tickets: list[Ticket]) -> None:
     """A subscription is sold as a package at a whole-euro price (its shows' subscriber prices
     summed, the cents given away), and SecuTix books each show's ticket at its pro-rata share
     of the package, in thousandths: three shows at 41,75 € sold 125 € are 41,667 + 41,667 + 41,666 €.
-    (SecuTix stores prices ×1000 — docs/formats.md §1 a; no public document shows how it rounds
-    a pro-rata share, so the demo uses the largest remainder, which keeps the package exact.)
+    (SecuTix stores prices ×1000 — docs/formats.md §1 a; its season tickets are « calculated
+    price » (the sum of the shows' subscriber prices) or « predefined/fixed price » (one overall
+    price), SecuTix's Confluence, « Organisation | Catalogue | Season Tickets », §1 e. No public
+    document shows how a fixed price is shared over the shows' tickets nor how a share is
+    rounded: the demo shares it pro rata, largest remainder, which keeps the package exact.)
     The shares are set in place; the tickets' sum is the package price exactly."""
     listed = [t.price_milli for t in tickets]
     total = sum(listed)
