@@ -38,9 +38,10 @@
         var('local_timezone', 'Europe/Paris')) }}
 {%- endmacro %}
 
-{#- SecuTix amounts are integers in thousandths of the currency: 45500 → 45.50 €. -#}
+{#- SecuTix amounts are integers in thousandths of the currency: 45500 → 45.50 €, 41667 →
+    41.667 € (kept: money is rounded once, when shown; macros/money.sql). -#}
 {% macro secutix_amount(column) -%}
-    cast(cast(nullif(trim({{ column }}), '') as numeric) / 1000 as numeric(12, 2))
+    {{ publics.money("cast(nullif(trim(" ~ column ~ "), '') as numeric) / 1000") }}
 {%- endmacro %}
 
 {#- Text cleaned of padding; empty → null. -#}

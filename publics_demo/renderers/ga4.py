@@ -167,11 +167,11 @@ def _order_items(order) -> tuple[str, int, int]:
     category × tariff."""
     lines: Counter = Counter()
     for t in order.tickets:
-        lines[(t.performance, t.seat_category, t.tariff, t.price_cents)] += 1
+        lines[(t.performance, t.seat_category, t.tariff, t.price_milli)] += 1
     items = [{"item_id": str(p.performance_id), "item_name": p.show.title, "item_brand": BRAND, "item_variant": cat,
-              "item_category": p.show.genre, "item_category2": tariff, "price": cents / 100, "quantity": n,
-              "item_revenue": cents * n / 100, "item_params": []}
-             for (p, cat, tariff, cents), n in lines.items()]
+              "item_category": p.show.genre, "item_category2": tariff, "price": (milli + 5) // 10 / 100, "quantity": n,
+              "item_revenue": (milli * n + 5) // 10 / 100, "item_params": []}
+             for (p, cat, tariff, milli), n in lines.items()]
     return _json(items), sum(lines.values()), len(lines)
 
 

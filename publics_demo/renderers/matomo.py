@@ -217,10 +217,12 @@ def _order(s: Session, timestamp: int) -> str:
     order = s.order
     lines: Counter = Counter()
     for t in order.tickets:
-        lines[(t.performance.performance_id, t.performance.show.title, t.performance.show.genre, t.price_cents)] += 1
+        lines[(t.performance.performance_id, t.performance.show.title, t.performance.show.genre, t.price_milli)] += 1
     tax_cents = vat_cents(order)
-    items = [{"itemSKU": str(pid), "itemName": title, "itemCategory": genre, "price": _money(cents),
-              "quantity": str(n), "categories": [genre]} for (pid, title, genre, cents), n in lines.items()]
+    # an item's price as the shop's tracker sends it, to the cent (a pro-rata subscription share
+    # of 41,667 € is tracked 41.67: the tracker takes a displayed price)
+    items = [{"itemSKU": str(pid), "itemName": title, "itemCategory": genre, "price": _money((milli + 5) // 10),
+              "quantity": str(n), "categories": [genre]} for (pid, title, genre, milli), n in lines.items()]
     return ('{"type":"ecommerceOrder","orderId":"' + str(order.file_number) + '","revenue":' + _money(order.total_cents)
             + ',"revenueSubTotal":' + _money(order.total_cents - tax_cents) + ',"revenueTax":' + _money(tax_cents)
             + ',"revenueShipping":0,"revenueDiscount":0,"items":' + str(len(order.tickets))

@@ -90,8 +90,14 @@ def fmt_euros(cents: int) -> str:
     return f"{cents // 100},{cents % 100:02d}"
 
 
-def fmt_milli(cents: int) -> str:
-    return str(cents * 10)
+def fmt_milli(milli: int) -> str:
+    """41667 thousandths → "41667": SecuTix's PRICE, an integer ×1000 (docs/formats.md §1)."""
+    return str(milli)
+
+
+def fmt_euros_milli(milli: int) -> str:
+    """12345667 thousandths → "12345.667": the truth's amounts, exact to the thousandth."""
+    return f"{milli // 1000}.{milli % 1000:03d}"
 
 
 def writer(path: Path):
@@ -123,7 +129,7 @@ def order_version(order: Order, as_of: datetime) -> tuple[str, datetime, list[tu
 
 @dataclass
 class SecutixTruth:
-    revenue_cents: int = 0
+    revenue_milli: int = 0
     tickets: int = 0
     tickets_cancelled: int = 0
     unknown_holder: int = 0
@@ -198,7 +204,7 @@ def _order_row(order: Order, state: str, last: datetime) -> list[str]:
 def _ticket_row(order: Order, t: Ticket, state: str, last: datetime) -> list[str]:
     vat = "2,1" if t.performance.show.creation else "5,5"
     return [str(t.ticket_id), str(order.file_number), str(t.performance.performance_id), t.seat_category,
-            t.tariff, TICKET_PRICE_LEVEL[t.tariff], fmt_milli(t.price_cents), vat, state, t.holder, t.barcode,
+            t.tariff, TICKET_PRICE_LEVEL[t.tariff], fmt_milli(t.price_milli), vat, state, t.holder, t.barcode,
             fmt_ts(last)]
 
 
@@ -253,11 +259,11 @@ def _deliver(order: Order, first: Delivery, second: Delivery, handles, names, co
             truth.tickets_cancelled += 1
             continue
         truth.tickets += 1
-        truth.revenue_cents += t.price_cents
+        truth.revenue_milli += t.price_milli
         truth.by_channel[order.sales_channel] += 1
-        truth.revenue_by_channel[order.sales_channel] += t.price_cents
+        truth.revenue_by_channel[order.sales_channel] += t.price_milli
         truth.by_season[order.season] += 1
-        truth.revenue_by_season[order.season] += t.price_cents
+        truth.revenue_by_season[order.season] += t.price_milli
         truth.sold_per_performance[t.performance.performance_id] += 1
         if not t.holder:
             truth.unknown_holder += 1
@@ -400,15 +406,15 @@ def _truth_document(world: World, truth: SecutixTruth, defects: list[dict], name
         "seasons": list(world.seasons),
         "rule": "latest LAST_UPDATE per key wins; tickets CANCELLED (or of a CANCELED order) excluded",
         "duplicate_contact_groups": groups,
-        "expected_revenue_eur": fmt_euros(truth.revenue_cents).replace(",", "."),
+        "expected_revenue_eur": fmt_euros_milli(truth.revenue_milli),
         "expected_tickets": truth.tickets,
         "tickets_cancelled": truth.tickets_cancelled,
         "tickets_unknown_holder": truth.unknown_holder,
         "tickets_by_sales_channel": dict(sorted(truth.by_channel.items())),
-        "revenue_by_sales_channel_eur": {k: fmt_euros(v).replace(",", ".")
+        "revenue_by_sales_channel_eur": {k: fmt_euros_milli(v)
                                          for k, v in sorted(truth.revenue_by_channel.items())},
         "by_season": {s: {"tickets": truth.by_season[s],
-                          "revenue_eur": fmt_euros(truth.revenue_by_season[s]).replace(",", ".")}
+                          "revenue_eur": fmt_euros_milli(truth.revenue_by_season[s])}
                       for s in world.seasons},
         "orders": truth.orders,
         "orders_canceled": truth.orders_canceled,

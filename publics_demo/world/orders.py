@@ -50,7 +50,7 @@ class Ticket:
     performance: Performance
     seat_category: str
     tariff: str
-    price_cents: int
+    price_milli: int  # thousandths of a euro, as SecuTix stores PRICE (41667 = 41,667 €)
     holder: str  # contact number, "" when unknown (distributor sales)
     barcode: str
     initial_state: str  # VALID | NOT_PRINTED | PRINTED
@@ -74,8 +74,14 @@ class Order:
         return SALES_CHANNEL[self.originator]
 
     @property
+    def total_milli(self) -> int:
+        return sum(t.price_milli for t in self.tickets)
+
+    @property
     def total_cents(self) -> int:
-        return sum(t.price_cents for t in self.tickets)
+        """What the buyer paid, in cents: a subscription's price is whole euros (prorate_package),
+        so an order's total is whole cents even when its tickets carry fractions of a cent."""
+        return (self.total_milli + 5) // 10
 
 
 class _Pool:
@@ -176,13 +182,14 @@ def simulate_orders(world: World) -> Iterator[Order]:
                 if sold[perf.performance_id] + seats > perf.capacity * 0.45:
                     continue
                 cat = _seat_category(rng, perf, favour_good=True)
-                price = tariff_price_cents(perf.show.genre, cat, "ABONNE")
+                price = tariff_price_cents(perf.show.genre, cat, "ABONNE") * 10
                 holders = [number] + ([_holder(rng, world, person, when)] if seats == 2 else [])
                 for h in holders:
                     tickets.append(Ticket(next_ticket(), perf, cat, "ABONNE", price, h, barcode(), "NOT_PRINTED",
                                           printed_at=when + timedelta(days=ri(rng, 20, 60), hours=ri(rng, 0, 8))))
                 sold[perf.performance_id] += seats
             if tickets:
+                prorate_package(tickets)
                 order = Order(next_file(), season, "ST_RENEWAL", POINTS_OF_SALE["ST_RENEWAL"][0], number, when, tickets)
                 _finish(rng, order)
                 yield order
@@ -250,7 +257,7 @@ def _single_order(rng, world, perf, kind, size, season, buyers, groups, invitees
         for _ in range(size):
             cat = _seat_category(rng, perf)
             tariff = "PLEIN" if rng.random() < 0.85 else "REDUIT"
-            tickets.append(Ticket(next_ticket(), perf, cat, tariff, tariff_price_cents(genre, cat, tariff), "",
+            tickets.append(Ticket(next_ticket(), perf, cat, tariff, tariff_price_cents(genre, cat, tariff) * 10, "",
                                   barcode(), "VALID"))
     elif kind == "GROUP":
         originator = "DESK" if rng.random() < 0.6 else "SALE"
@@ -260,7 +267,7 @@ def _single_order(rng, world, perf, kind, size, season, buyers, groups, invitees
         buyer_no = structure.number_for(rng, when)
         cat = _seat_category(rng, perf)
         for _ in range(size):
-            tickets.append(Ticket(next_ticket(), perf, cat, "GROUPE", tariff_price_cents(genre, cat, "GROUPE"),
+            tickets.append(Ticket(next_ticket(), perf, cat, "GROUPE", tariff_price_cents(genre, cat, "GROUPE") * 10,
                                   buyer_no, barcode(), "NOT_PRINTED",
                                   printed_at=start - timedelta(minutes=ri(rng, 40, 90))))
     elif kind == "ADMINISTRATION":
@@ -323,7 +330,7 @@ def _individual_order(rng, world, perf, originator, size, season, buyers, next_f
         printed = None
         if state == "NOT_PRINTED":
             printed = perf.start - timedelta(minutes=ri(rng, 30, 90))
-        tickets.append(Ticket(next_ticket(), perf, cat, tariff, tariff_price_cents(genre, cat, tariff),
+        tickets.append(Ticket(next_ticket(), perf, cat, tariff, tariff_price_cents(genre, cat, tariff) * 10,
                               holder_no, barcode(), state, printed_at=printed))
     pos = POINTS_OF_SALE[originator][0]
     if originator == "DESK":
@@ -364,5 +371,28 @@ def _finish(rng: random.Random, order: Order) -> None:
 def vat_cents(order: Order) -> int:
     """The VAT included in an order's prices: 5,5 % on performances, 2,1 % on creations (as in
     the SecuTix tickets' VAT_RATE)."""
-    return round(sum(t.price_cents * (1 - 1 / (1.021 if t.performance.show.creation else 1.055))
+    return round(sum(t.price_milli / 10 * (1 - 1 / (1.021 if t.performance.show.creation else 1.055))
                      for t in order.tickets))
+
+
+def prorate_package(tickets: list[Ticket]) -> None:
+    """A subscription is sold as a package at a whole-euro price (its shows' subscriber prices
+    summed, the cents given away), and SecuTix books each show's ticket at its pro-rata share
+    of the package, in thousandths: three shows at 41,75 € sold 125 € are 41,667 + 41,667 + 41,666 €.
+    (SecuTix stores prices ×1000 — docs/formats.md §1 a; its season tickets are « calculated
+    price » (the sum of the shows' subscriber prices) or « predefined/fixed price » (one overall
+    price), SecuTix's Confluence, « Organisation | Catalogue | Season Tickets », §1 e. No public
+    document shows how a fixed price is shared over the shows' tickets nor how a share is
+    rounded: the demo shares it pro rata, largest remainder, which keeps the package exact.)
+    The shares are set in place; the tickets' sum is the package price exactly."""
+    listed = [t.price_milli for t in tickets]
+    total = sum(listed)
+    if total == 0:
+        return
+    package = total // 1000 * 1000
+    shares = [package * p // total for p in listed]
+    by_remainder = sorted(range(len(tickets)), key=lambda i: (-(package * listed[i] % total), i))
+    for i in by_remainder[:package - sum(shares)]:
+        shares[i] += 1
+    for t, share in zip(tickets, shares):
+        t.price_milli = share

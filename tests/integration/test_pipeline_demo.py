@@ -49,7 +49,7 @@ def test_marts_recover_the_planted_truth(demo) -> None:
         "select sum(tickets_sold), sum(revenue_eur), sum(tickets_unknown_holder) from marts.dash_15_sales_channels")
     print(f"\ndemo truth: revenue {truth['expected_revenue_eur']} €, tickets {truth['expected_tickets']}, "
           f"unknown holder {truth['tickets_unknown_holder']}; marts: {revenue} €, {tickets}, {unknown}")
-    assert revenue == Decimal(truth["expected_revenue_eur"])  # to the cent
+    assert revenue == Decimal(truth["expected_revenue_eur"])  # to the thousandth: summed unrounded
     assert tickets == truth["expected_tickets"]
     assert unknown == truth["tickets_unknown_holder"]
     by_channel = dict(query("select sales_channel, sum(tickets_sold) from marts.dash_15_sales_channels group by 1"))

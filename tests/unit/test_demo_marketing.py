@@ -294,7 +294,7 @@ def test_invitation_rows_are_the_administration_tickets(out, result):
     for order in simulate_orders(world):
         if order.originator == "ADMINISTRATION":
             for t in order.tickets:
-                assert t.tariff == "EXONERE" and t.price_cents == 0
+                assert t.tariff == "EXONERE" and t.price_milli == 0
                 start = t.performance.start
                 seats[(t.performance.show.title, start.isoformat(sep=" "))] += 1
                 pairs.add((owner[order.buyer], t.performance.performance_id))

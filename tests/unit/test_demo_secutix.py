@@ -18,6 +18,7 @@ import pytest
 
 import publics_demo as demo
 from ingestion import contracts
+from publics_demo.world.orders import Ticket, prorate_package
 from tests.conftest import tree_digest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -199,7 +200,10 @@ def test_values_use_french_formats(inbox):
         assert "." not in row["total_amount_itx"] and row["total_amount_itx"].count(",") == 1
     tickets = read_rows(inbox / "secutix_tickets_20260301.csv")
     assert {r["vat_rate"] for r in tickets} <= {"5,5", "2,1"} and "5,5" in {r["vat_rate"] for r in tickets}
-    assert all(r["price"].isdigit() and int(r["price"]) % 10 == 0 for r in tickets)
+    assert all(r["price"].isdigit() for r in tickets)
+    # fractions of a cent: the pro-rata shares of subscription packages, and only those
+    fractional = [r for r in tickets if int(r["price"]) % 10]
+    assert fractional and {r["audience_sub_category"] for r in fractional} == {"ABONNE"}
     births = [r["birthdate"] for r in read_rows(inbox / "secutix_contacts_20260715.csv") if r["birthdate"]]
     assert births and all(datetime.strptime(b, "%d/%m/%Y").year < 2026 for b in births)
     for row in read_rows(inbox / "secutix_performances_20260715.csv"):
@@ -229,6 +233,20 @@ def test_order_total_is_the_sum_of_its_ticket_prices(inbox):
         assert {o["file_number"] for o in orders} == set(prices), "each order ships with its tickets"
         wrong = [o["file_number"] for o in orders if euros(o["total_amount_itx"]) != Decimal(prices[o["file_number"]]) / 1000]
         assert wrong == [], f"{stamp}: {wrong[:5]}"
+
+
+def test_a_subscription_package_is_prorated_in_thousandths():
+    """Three shows at 41,75 € for subscribers are sold 125 € (the cents given away): 41,667 +
+    41,667 + 41,666 €; shows at 123,25 + 63,75 + 34,50 € are sold 221 €, each at its share."""
+    def tickets(*milli):
+        return [Ticket(i, None, "CAT1", "ABONNE", m, "", "", "NOT_PRINTED") for i, m in enumerate(milli)]
+    equal = tickets(41_750, 41_750, 41_750)
+    prorate_package(equal)
+    assert [t.price_milli for t in equal] == [41_667, 41_667, 41_666]
+    mixed = tickets(123_250, 63_750, 34_500)
+    prorate_package(mixed)
+    assert sum(t.price_milli for t in mixed) == 221_000
+    assert [t.price_milli for t in mixed] == [122_972, 63_606, 34_422]
 
 
 def test_cancelled_orders_have_only_cancelled_tickets(inbox):

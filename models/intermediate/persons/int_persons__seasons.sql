@@ -47,7 +47,7 @@ select
     coalesce(attended.performances_attended, 0) as performances_attended,
     coalesce(bought.paid_orders, 0) as paid_orders,
     coalesce(bought.tickets_bought, 0) as tickets_bought,
-    cast(coalesce(bought.revenue_eur, 0) as numeric(12, 2)) as revenue_eur,
+    {{ money('coalesce(bought.revenue_eur, 0)') }} as revenue_eur,
     -- a subscriber bought a subscription for the season (a companion holding one of its seats is not)
     coalesce(bought.bought_subscription, false) as is_subscriber,
     bought.first_paid_order_date,

@@ -58,7 +58,7 @@ select
     identities.person_key as buyer_person_key,
     orders.is_cancelled,
     coalesce(ticket_totals.tickets_sold, 0) as tickets_sold,
-    cast(coalesce(ticket_totals.revenue_eur, 0) as numeric(12, 2)) as revenue_eur,
+    {{ money('coalesce(ticket_totals.revenue_eur, 0)') }} as revenue_eur,
     coalesce(ticket_totals.revenue_eur, 0) > 0 as is_paid_order,
     coalesce(ticket_totals.has_subscription_tickets, false)
         or coalesce(originators.sales_channel, '') = 'subscription' as is_subscription,

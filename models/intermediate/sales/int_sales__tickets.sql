@@ -81,7 +81,7 @@ final as (
         tariff_category,
         tariff_category_label,
         price_eur,
-        cast(case when is_cancelled then 0 else price_eur end as numeric(12, 2)) as revenue_eur,
+        {{ money('case when is_cancelled then 0 else price_eur end') }} as revenue_eur,
         is_cancelled,
         buyer_person_key,
         holder_person_key,

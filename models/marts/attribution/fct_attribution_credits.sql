@@ -11,8 +11,9 @@
     whole mix. An order without credited path goes, under every model, to « Hors web » (not a
     web-shop order: box office, phone, resellers…), « Non attribué (web) » (an online order
     inside the window, no touchpoint seen) or « Non mesuré (web) » (an online order outside it).
-    Credited revenue is rounded to the cent with the remainder on the order's last credited row,
-    so that under every model it sums to the orders' revenue exactly (tests/dbt). -#}
+    The order's revenue (in thousandths of a euro, not rounded) and its tickets (in thousandths)
+    are split by the credits with the largest remainder method (macro exact_split): under
+    every model they sum to the orders' revenue and tickets exactly (tests/dbt). -#}
 {%- set models = ['last_non_direct', 'first_click', 'last_click', 'linear', 'position_based', 'time_decay'] -%}
 with web_window as (
     select measured_from, measured_to
@@ -130,12 +131,21 @@ allocated as (
     select
         credits.*,
         orders.revenue_eur as order_revenue_eur,
-        orders.tickets_sold as order_tickets,
-        round(orders.revenue_eur * credits.credit, 2) as rounded_revenue,
-        row_number() over (partition by credits.order_id, credits.attribution_model
-                           order by credits.position desc, credits.touchpoint_key asc) as allocation_rank
+        orders.tickets_sold as order_tickets
     from credits
     inner join orders on orders.order_id = credits.order_id
+),
+
+-- the order's revenue in thousandths and its tickets in thousandths of a ticket,
+-- each split exactly
+split_revenue as (
+    {{ exact_split('allocated', 'order_revenue_eur', 'credit', ['order_id', 'attribution_model'],
+                   'position desc, touchpoint_key asc', 3, 'credited_revenue_eur') }}
+),
+
+split_tickets as (
+    {{ exact_split('split_revenue', 'order_tickets', 'credit', ['order_id', 'attribution_model'],
+                   'position desc, touchpoint_key asc', 3, 'credited_tickets') }}
 )
 
 select
@@ -158,13 +168,8 @@ select
     allocated.touchpoint_key is not null as is_attributed,
     orders.is_web_measured,
     allocated.credit,
-    cast(case
-        when allocated.allocation_rank = 1 then allocated.order_revenue_eur
-            - (sum(allocated.rounded_revenue) over (partition by allocated.order_id, allocated.attribution_model)
-               - allocated.rounded_revenue)
-        else allocated.rounded_revenue
-    end as numeric(12, 2)) as credited_revenue_eur,
-    cast(allocated.order_tickets * allocated.credit as numeric(12, 4)) as credited_tickets,
+    cast(allocated.credited_revenue_eur as numeric(14, 3)) as credited_revenue_eur,
+    cast(allocated.credited_tickets as numeric(14, 3)) as credited_tickets,
     orders.ordered_at,
     orders.order_date,
     orders.season,
@@ -174,6 +179,6 @@ select
     orders.main_show_code,
     orders.main_show_name,
     orders.buyer_person_key
-from allocated
+from split_tickets as allocated
 inner join orders on orders.order_id = allocated.order_id
 left join {{ ref('channel_groups') }} as channel_groups on channel_groups.channel_group = allocated.channel_group

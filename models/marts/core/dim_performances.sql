@@ -31,7 +31,7 @@ final as (
         performances.capacity,
         performances.is_cancelled,
         coalesce(sales.tickets_sold, 0) as tickets_sold,
-        cast(coalesce(sales.revenue_eur, 0) as numeric(12, 2)) as revenue_eur
+        {{ money('coalesce(sales.revenue_eur, 0)') }} as revenue_eur
     from performances
     left join sales on performances.performance_id = sales.performance_id
 )

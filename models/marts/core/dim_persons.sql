@@ -170,7 +170,7 @@ select
     purchases.last_purchase_date,
     coalesce(purchases.paid_orders, 0) as paid_orders,
     coalesce(purchases.tickets_bought, 0) as tickets_bought,
-    cast(coalesce(purchases.revenue_eur, 0) as numeric(12, 2)) as revenue_eur,
+    {{ money('coalesce(purchases.revenue_eur, 0)') }} as revenue_eur,
     coalesce(current_status.status, 'prospect') as current_status,
     coalesce(current_status.status_label, 'Prospect') as current_status_label,
     rfm.recency_score,

@@ -18,6 +18,6 @@ select
     sum(case when is_cancelled then 1 else 0 end) as cancelled_performances,
     sum(case when is_cancelled then 0 else capacity end) as capacity,
     sum(tickets_sold) as tickets_sold,
-    cast(sum(revenue_eur) as numeric(14, 2)) as revenue_eur
+    {{ money('sum(revenue_eur)') }} as revenue_eur
 from performances
 group by show_id

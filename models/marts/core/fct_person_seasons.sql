@@ -61,7 +61,7 @@ history as (
         sum(case when activity.season in (grid.season, {{ publics.previous_season('grid.season') }})
                  then activity.performances_attended else 0 end) as performances_two_seasons,
         max(case when activity.season = grid.season and activity.is_subscriber then 1 else 0 end) = 1 as is_subscriber,
-        cast(max(case when activity.season = grid.season then activity.revenue_eur end) as numeric(12, 2)) as revenue_in_season,
+        {{ money('max(case when activity.season = grid.season then activity.revenue_eur end)') }} as revenue_in_season,
         min(case when activity.first_paid_order_date <= grid.evaluated_on then activity.first_paid_order_date end) as first_purchase_date,
         max(case when activity.last_paid_order_date <= grid.evaluated_on then activity.last_paid_order_date end) as last_purchase_date,
         min(case when activity.performances_attended > 0 then activity.season end) as first_attended_season

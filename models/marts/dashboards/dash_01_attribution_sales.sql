@@ -40,10 +40,10 @@ select
     coalesce(main_show_name, '(sans spectacle)') as show_name,
     sales_channel_label,
     is_online,
-    cast(sum(credited_revenue_eur) as numeric(14, 2)) as revenue_eur,
-    cast(sum(credited_tickets) as numeric(14, 4)) as tickets,
+    {{ money('sum(credited_revenue_eur)') }} as revenue_eur,
+    cast(sum(credited_tickets) as numeric(14, 3)) as tickets,
     -- null outside the web measurement window: « non mesuré », never 0
-    cast(sum(case when is_attributed then credited_tickets when is_web_measured then 0 end) as numeric(14, 4))
+    cast(sum(case when is_attributed then credited_tickets when is_web_measured then 0 end) as numeric(14, 3))
         as attributed_tickets,
     cast(sum(credit) as numeric(14, 6)) as orders
 from credits

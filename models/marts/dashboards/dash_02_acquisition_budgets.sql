@@ -158,8 +158,8 @@ select
     clicks,
     {% for m in models %}
     -- « non mesuré »: null, never 0
-    cast(case when measurement_status <> 'non mesuré' then coalesce(revenue_{{ m }}_eur, 0) end
-        as numeric(14, 2)) as revenue_{{ m }}_eur,
+    {{ money("case when measurement_status <> 'non mesuré' then coalesce(revenue_" ~ m ~ "_eur, 0) end") }}
+        as revenue_{{ m }}_eur,
     cast(case when measurement_status <> 'non mesuré' then coalesce(new_buyers_{{ m }}, 0) end
         as numeric(14, 4)) as new_buyers_{{ m }},
     {% endfor %}

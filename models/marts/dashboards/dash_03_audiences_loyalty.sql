@@ -78,7 +78,7 @@ select
     sum(case when flagged.knows_subscriber_tenure and flagged.subscriber_previous
              and flagged.subscriber_two_seasons_before and flagged.is_subscriber then 1 else 0 end)
         as long_time_subscribers_renewed,
-    cast(sum(flagged.revenue_in_season_eur) as numeric(14, 2)) as revenue_eur
+    {{ money('sum(flagged.revenue_in_season_eur)') }} as revenue_eur
 from flagged
 inner join persons on persons.person_key = flagged.person_key
 group by

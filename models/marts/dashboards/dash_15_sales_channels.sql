@@ -20,7 +20,7 @@ final as (
         sum(case when not is_cancelled then 1 else 0 end) as tickets_sold,
         sum(case when not is_cancelled and not has_known_holder then 1 else 0 end) as tickets_unknown_holder,
         sum(case when is_cancelled then 1 else 0 end) as tickets_cancelled,
-        cast(sum(revenue_eur) as numeric(12, 2)) as revenue_eur
+        {{ money('sum(revenue_eur)') }} as revenue_eur
     from tickets
     group by
         season, order_date, show_code, show_name, genre, sales_channel, sales_channel_label,

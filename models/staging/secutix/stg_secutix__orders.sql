@@ -25,7 +25,7 @@ typed as (
         upper({{ clean_text('sales_channel') }}) as sales_channel_code,
         {{ clean_text('point_of_sale') }} as point_of_sale,
         {{ clean_text('buying_contact_number') }} as buyer_contact_id,
-        {{ parse_decimal_fr('total_amount_itx') }} as total_amount_eur,
+        {{ parse_decimal_fr('total_amount_itx', 3) }} as total_amount_eur,
         upper({{ clean_text('payment_state') }}) as payment_state,
         upper(coalesce({{ clean_text('currency_code') }}, 'EUR')) as currency_code,
         {{ parse_timestamp_fr('last_update') }} as updated_at,
@@ -52,7 +52,7 @@ final as (
         sales_channel_code,
         point_of_sale,
         buyer_contact_id,
-        cast(total_amount_eur as numeric(14, 2)) as total_amount_eur,  -- its precision, lost in the per-field window
+        {{ money('total_amount_eur') }} as total_amount_eur,  -- its precision, lost in the per-field window
         payment_state,
         currency_code,
         updated_at,
