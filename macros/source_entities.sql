@@ -30,8 +30,9 @@
 {#- The raw entities without a record timestamp, whose versions staging orders by what the file
     says of itself, then its name, then arrival (macros/latest_record.sql, file_version_order), in
     one place: for each, the key of its records as staging keys them (`key`, SQL over the raw
-    columns) and, when its rows state the report period, its end (`period_end`, as staging passes
-    it to file_dates). quality_stale_deliveries reports, for each, the files older than what they
+    columns), when its rows state the report period, its end (`period_end`, as staging passes
+    it to file_dates), and which rows are records when not all (`records`: Ads Manager's total row
+    is none). quality_stale_deliveries reports, for each, the files older than what they
     would replace. Left out: the invitation lists (their key is an invitee's name or e-mail,
     personal data that a quality mart does not carry). -#}
 {% macro file_dated_reports() -%}
@@ -47,7 +48,7 @@
          'key': ['coalesce(campaign_id, campaign_name)', 'coalesce(adset_id, adset_name)', 'coalesce(ad_id, ad_name)',
                  'coalesce(' ~ day('day') ~ ', ' ~ day('date_start') ~ ')',
                  'case when ' ~ day('day') ~ ' is null and ' ~ day('date_start') ~ ' < ' ~ day('date_stop') ~ " then 'total' end"],
-         'period_end': day('date_stop')},
+         'period_end': day('date_stop'), 'records': 'coalesce(campaign_id, campaign_name) is not null'},
         {'source': 'emailing', 'entity': 'mailchimp_reports', 'key': ['id']},
         {'source': 'social', 'entity': 'posts', 'key': ['lower(platform)', 'post_id', day('date')]},
         {'source': 'spreadsheets', 'entity': 'campaign_budgets', 'key': ['saison', 'campagne', 'lower(canal)']},

@@ -25,7 +25,8 @@ from publics import warehouse
 from publics.dbt_runner import dbt_build
 from tests.conftest import querier, run_cli
 
-BUILD = ["stg_ads__google_campaigns", "stg_ads__meta_insights", "quality_stale_deliveries",
+BUILD = ["stg_ads__google_campaigns", "stg_ads__meta_insights", "base_ga4__deliveries", "stg_ga4__deliveries",
+         "quality_stale_deliveries",
          "--indirect-selection", "cautious"]
 
 

@@ -26,6 +26,9 @@ with
             {{ publics.file_version_date('_source_file', '_loaded_at') }}
         ) as file_date
     from ({{ publics.file_dates(source(e.source, e.entity), e.period_end) }}) as delivered
+    {%- if e.records %}
+    where {{ e.records }}
+    {%- endif %}
 ),
 {% endfor %}
 
