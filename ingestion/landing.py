@@ -29,7 +29,7 @@ import psycopg
 from psycopg import sql
 
 from ingestion import contracts
-from ingestion.ledger import RAW, record_columns
+from ingestion.ledger import RAW, record_columns, record_file_dates
 from ingestion.readers import JsonCopySource, copy_plan_for, reader_for
 from ingestion.readers.base import MAX_FILE_BYTES, MAX_JSON_DEPTH, MAX_LINE_CHARS
 
@@ -69,24 +69,27 @@ def copy_rows(conn: psycopg.Connection, entity: contracts.Entity, path: Path, di
                batch_id: str, seq: str, progress: Callable[[str], None]) -> tuple[int, list[str], str, list[str]]:
     """Load one file; return (rows, drift columns, method: copy | rows, warnings). The columns the
     file delivered are recorded beside the ledger (`raw.load_columns`), for staging's per-field
-    latest version."""
+    latest version, and the report period it states of itself (`raw.load_file_dates`), for the
+    order of versions."""
     warnings = _cut_short(path) if entity.reader in DELIMITED_READERS else []
-    rows, drift, method, columns = _land(conn, entity, path, digest, batch_id, seq, progress, warnings)
+    rows, drift, method, columns, period = _land(conn, entity, path, digest, batch_id, seq, progress, warnings)
     if columns is not None:
         record_columns(conn, batch_id, digest, columns)
+    if period is not None:
+        record_file_dates(conn, batch_id, digest, *period)
     return rows, drift, method, warnings
 
 
 def _land(conn: psycopg.Connection, entity: contracts.Entity, path: Path, digest: str, batch_id: str, seq: str,
-          progress: Callable[[str], None], warnings: list[str]) -> tuple[int, list[str], str, list[str] | None]:
-    """Land one file; `warnings` receives the reader's own (ParsedFile.warnings) once its rows are loaded."""
+          progress: Callable[[str], None], warnings: list[str]):
+    """Land one file: (rows, drift, method, columns delivered, report period); `warnings` receives the reader's own (ParsedFile.warnings) once its rows are loaded."""
     plan_of = copy_plan_for(entity.reader)
     plan = plan_of(path, entity) if plan_of else None
     if plan is not None:  # JSON PostgreSQL parses and checks itself; the reader is not run
         ensure_raw_table(conn, entity)
         try:
             with conn.transaction():
-                return _copy_json(conn, entity, plan, digest, batch_id, seq, progress), [], "copy", None
+                return _copy_json(conn, entity, plan, digest, batch_id, seq, progress), [], "copy", None, None
         except (psycopg.Error, _NotPlain) as exc:
             if not _refused(exc):
                 raise
@@ -98,7 +101,7 @@ def _land(conn: psycopg.Connection, entity: contracts.Entity, path: Path, digest
         try:
             with conn.transaction():  # a savepoint: a refused fast load leaves nothing behind
                 rows = _copy_file(conn, entity, parsed, digest, batch_id, seq, progress)
-                return rows, parsed.drift, "copy", _delivered(entity, parsed)
+                return rows, parsed.drift, "copy", _delivered(entity, parsed), parsed.period
         except (psycopg.Error, _NotPlain) as exc:
             if not _refused(exc):
                 raise
@@ -126,7 +129,7 @@ def _land(conn: psycopg.Connection, entity: contracts.Entity, path: Path, digest
                 progress(f"    … {path.name}: {rows:,} rows")
                 next_report = time.monotonic() + 5
     warnings.extend(parsed.warnings)
-    return rows, parsed.drift, "rows", _delivered(entity, parsed)
+    return rows, parsed.drift, "rows", _delivered(entity, parsed), parsed.period
 
 
 def _delivered(entity: contracts.Entity, parsed) -> list[str] | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import psycopg
@@ -16,6 +17,9 @@ LEDGER = "load_ledger"
 # its NULLs in the raw table, the union of every file's columns, cannot tell from an empty value).
 COLUMNS = "load_columns"
 # Line numbers of the rows PostgreSQL parses itself: one sequence per loading connection.
+# What each loaded file says of itself (its report period, read above its header: readers/periods.py),
+# by batch and file hash: staging orders the versions of reports without a record timestamp by it.
+FILE_DATES = "load_file_dates"
 ROW_SEQUENCES = ("load_row_seq", "load_row_seq_2")
 
 
@@ -102,6 +106,13 @@ def ensure_ledger(conn: psycopg.Connection) -> None:
             columns_delivered text[] not null,
             primary key (batch_id, file_hash)
         );
+        create table if not exists {RAW}.{FILE_DATES} (
+            batch_id      uuid not null,
+            file_hash     text not null,
+            report_start  date not null,
+            report_end    date not null,
+            primary key (batch_id, file_hash)
+        );
         """
     )
     for seq in ROW_SEQUENCES:
@@ -142,4 +153,15 @@ def record_columns(conn: psycopg.Connection, batch_id: str, digest: str, columns
         f"insert into {RAW}.{COLUMNS} (batch_id, file_hash, columns_delivered) values (%s, %s, %s) "
         "on conflict (batch_id, file_hash) do update set columns_delivered = excluded.columns_delivered",
         (batch_id, digest, list(columns)),
+    )
+
+
+def record_file_dates(conn: psycopg.Connection, batch_id: str, digest: str, start: date, end: date) -> None:
+    """The report period a file states of itself (e.g. a Google Ads UI download's date-range
+    line), in the transaction that lands its rows: staging orders versions by its end."""
+    conn.execute(
+        f"insert into {RAW}.{FILE_DATES} (batch_id, file_hash, report_start, report_end) values (%s, %s, %s, %s) "
+        "on conflict (batch_id, file_hash) do update set report_start = excluded.report_start, "
+        "report_end = excluded.report_end",
+        (batch_id, digest, start, end),
     )

@@ -23,11 +23,8 @@
     {%- if updated_at == '_loaded_at' -%}
         {#- No record timestamp (ad reports, social insights, Mailchimp reports, spreadsheets, GA4
             days): the last file loaded must not win blindly — an old export re-delivered after a
-            correction would undo it. Versions are ordered by what the file says of itself
-            (`file_dated_at`: its export time, when the model has it), else the date in its name,
-            else its arrival day; then arrival. -#}
-        {%- set file_date = publics.file_version_date('_source_file', '_loaded_at', file_dated_at) -%}
-        {%- set version_order = file_date ~ ' desc, _loaded_at desc, _source_file desc, _row_number desc' -%}
+            correction would undo it (file_version_order). -#}
+        {%- set version_order = publics.file_version_order(file_dated_at) -%}
     {%- else -%}
         {%- set version_order = updated_at ~ ' desc nulls last, _loaded_at desc, _source_file desc, _row_number desc' -%}
     {%- endif -%}
@@ -81,6 +78,21 @@
     (_columns_delivered is null or '{{ column }}' = any(_columns_delivered))
 {%- endmacro %}
 
+{#- The order of the versions of a record without a record timestamp, newest first, as an ORDER BY
+    list over raw rows (`_source_file`, `_loaded_at`, `_row_number`): what the file says of itself
+    (`file_dated_at`, an expression: `_file_dated_at` from file_dates, the end of its report
+    period; files that say it come first), then the date in its name (else its arrival day),
+    then the order of arrival. The one rule of staging (latest_record) and of the late deliveries
+    it reports (quality_stale_deliveries). Why: DECISIONLOG.md, "Versions of a report ordered by
+    what the file says". -#}
+{% macro file_version_order(file_dated_at=none) -%}
+    {{ return(adapter.dispatch('file_version_order', 'publics')(file_dated_at)) }}
+{%- endmacro %}
+{% macro default__file_version_order(file_dated_at=none) -%}
+    {%- if file_dated_at %}{{ file_dated_at }} desc nulls last, {% endif -%}
+    {{ publics.file_version_date('_source_file', '_loaded_at') }} desc, _loaded_at desc, _source_file desc, _row_number desc
+{%- endmacro %}
+
 {#- The date a delivered file stands for, as 'YYYY-MM-DD' text (compared as text: a name with an
     impossible date never fails a cast): what the file says of itself (`dated_at`, an
     expression, when given), else the first date in its name (2026-03-15, 20260315,
@@ -98,4 +110,31 @@
         {{ publics.regex_capture(file_name, month, 1) }} || '-' || {{ publics.regex_capture(file_name, month, 2) }} || '-01',
         cast(cast({{ loaded_at }} as date) as {{ dbt.type_string() }})
     )
+{%- endmacro %}
+
+{#- Each raw row of `relation` with `_file_dated_at`, the day its file says it stands for, as
+    `latest_record(…, '_loaded_at', file_dated_at='_file_dated_at')` orders versions by it: the end of
+    the report period the file states — above its header (a Google Ads UI download's date-range
+    line, recorded at ingestion in `raw.load_file_dates`), else in its rows (`period_end`, an
+    expression over the raw columns, e.g. Meta's `Fin des rapports` / the API's `date_stop`: the
+    latest of the file). A file cannot have been exported before the end of its period; no export
+    date was found in these layouts (docs/formats.md §4). NULL when the file says nothing: the
+    date in its name, then its arrival, decide (file_version_date). Usage, as a CTE body:
+    `source as ({{ file_dates(source('ads', 'meta_ads_insights'), publics.parse_date_any('date_stop')) }})`. -#}
+{% macro file_dates(relation, period_end=none) -%}
+    {{ return(adapter.dispatch('file_dates', 'publics')(relation, period_end)) }}
+{%- endmacro %}
+
+{% macro default__file_dates(relation, period_end=none) -%}
+    select
+        dated_rows.*,
+        coalesce(
+            stated.report_end
+            {%- if period_end %},
+            max({{ period_end }}) over (partition by dated_rows._batch_id, dated_rows._file_hash, dated_rows._source_file)
+            {%- endif %}
+        ) as _file_dated_at
+    from {{ relation }} as dated_rows
+    left join {{ source('ingestion', 'load_file_dates') }} as stated
+        on dated_rows._batch_id = stated.batch_id and dated_rows._file_hash = stated.file_hash
 {%- endmacro %}

@@ -7,6 +7,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 # The bounds of a delivery, the same whichever path loads it (docs/formats.md, "Bounds"): what a
@@ -128,3 +129,6 @@ class ParsedFile:
     # Loaded, but worth a look (rows a reader left out, which sheet it read…): filled by the reader,
     # possibly while `rows` streams; the loader reads it once the rows are consumed.
     warnings: list[str] = field(default_factory=list)
+    # What the file says of itself above its header: its report period (start, end), when its
+    # preamble states one (readers/periods.py). Recorded in `raw.load_file_dates` for staging.
+    period: tuple[date, date] | None = None

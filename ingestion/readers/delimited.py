@@ -45,6 +45,7 @@ from ingestion.readers.base import (
     bounded_lines,
     contract_columns,
 )
+from ingestion.readers.periods import report_period
 
 SNIFF_BYTES = 1 << 16
 DEFAULT_ENCODINGS = ("utf-8", "utf-8-sig", "cp1252")
@@ -224,9 +225,10 @@ def read_delimited(path: Path, entity: Entity, delimiter: str | None = None) -> 
     text = open(path, encoding=encoding, newline="", errors="strict")  # noqa: SIM115
     header_line = skip + 1
     lines = bounded_lines(path, text)
+    preamble: list[str] = []
     try:
         for _ in range(skip):
-            next(lines, None)
+            preamble.append(next(lines, ""))
     except UnicodeDecodeError as exc:
         text.close()
         raise RejectedFile(path, 1, f"unreadable preamble ({encoding}): {exc.reason}") from None
@@ -324,7 +326,8 @@ def read_delimited(path: Path, entity: Entity, delimiter: str | None = None) -> 
         offset = _data_offset(head, header_line)
         if offset is not None:
             copy_source = CopySource(path, offset, encoding, sep, header_line + 1)
-    return ParsedFile(columns=columns, rows=rows(), encoding=encoding, drift=drift, copy_source=copy_source)
+    return ParsedFile(columns=columns, rows=rows(), encoding=encoding, drift=drift, copy_source=copy_source,
+                      period=report_period(preamble))
 
 
 def _data_offset(head: bytes, header_line: int) -> int | None:

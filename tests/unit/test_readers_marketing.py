@@ -642,6 +642,29 @@ def test_google_ads_ui_downloads_english_csv_and_french_excel_csv() -> None:
     assert [v[french.columns.index("segments_date")] for _, v in got] == ["2026-03-03", "2026-03-03"]
 
 
+def test_google_ads_ui_downloads_say_their_report_period(tmp_path) -> None:
+    """The date-range line above the header is what the file says of its date (readers/periods.py):
+    English and French, full or abbreviated months; a GAQL export without it, or a range in words,
+    says nothing."""
+    assert read_delimited(ADS / "Campaign report.csv", GADS).period == (dt.date(2026, 3, 1), dt.date(2026, 3, 31))
+    assert read_delimited(ADS / "Rapport sur les campagnes.csv", GADS).period == (
+        dt.date(2026, 3, 1), dt.date(2026, 3, 31))
+    assert read_delimited(ADS / "google_ads_campaigns_2026-04_utf16_tab_excel_csv.csv", GADS).period is None
+    header = "Jour,Campagne,Impr.,Clics,Coût\n2025-09-10,Carmen,10,1,\"1,99\"\n"
+    for line, period in (
+        ("1 septembre 2025 - 30 septembre 2025", (dt.date(2025, 9, 1), dt.date(2025, 9, 30))),
+        ("1 sept. 2025 - 19 oct. 2025", (dt.date(2025, 9, 1), dt.date(2025, 10, 19))),
+        ('"Sep 1, 2025 - Oct 19, 2025"', (dt.date(2025, 9, 1), dt.date(2025, 10, 19))),
+        ("Toute la période", None),
+        ("31 septembre 2025 - 1 octobre 2025", None),  # no such day: no period, not an error
+    ):
+        path = tmp_path / "Rapport sur les campagnes.csv"
+        path.write_text(f"Rapport sur les campagnes\n{line}\n{header}", encoding="utf-8")
+        parsed = read_delimited(path, GADS)
+        assert parsed.period == period, line
+        assert [v[0] for _, v in parsed.rows] == ["2025-09-10"]
+
+
 def test_a_delimiter_ending_every_line_is_no_column(tmp_path) -> None:
     """SecuTix lines ending with `;`: the empty last header cell is not a column named
     `column`, the empty field is dropped on every line (no drift), a value there is rejected."""

@@ -47,22 +47,15 @@ invitations as (
     select * from {{ ref('stg_spreadsheets__invitations') }}
 ),
 
--- UTM parameters as the links were tagged (GA4 collected_traffic_source, raw): conforming when
--- source and medium are written exactly as a value of the controlled list
--- (the kept delivery of each day only: stg_ga4__deliveries, as in staging)
+-- UTM parameters as the links were tagged (GA4 collected_traffic_source, before cleaning:
+-- stg_ga4__events, the kept delivery of each day): conforming when source and medium are
+-- written exactly as a value of the controlled list
 tagged_links as (
     select
-        {{ publics.json_text(publics.json_get('events.record', 'collected_traffic_source'), 'manual_source') }} as utm_source,
-        {{ publics.json_text(publics.json_get('events.record', 'collected_traffic_source'), 'manual_medium') }} as utm_medium
-    from {{ source('ga4', 'events') }} as events
-    inner join {{ ref('stg_ga4__deliveries') }} as deliveries
-        on
-            events._file_hash = deliveries.file_hash
-            and events.event_date = deliveries.event_date
-            and coalesce(events.stream_id, '') = deliveries.stream_key
-    where
-        deliveries.is_kept
-        and {{ publics.json_text(publics.json_get('events.record', 'collected_traffic_source'), 'manual_source') }} is not null
+        tagged_source as utm_source,
+        tagged_medium as utm_medium
+    from {{ ref('stg_ga4__events') }}
+    where tagged_source is not null
 ),
 
 attribution_totals as (

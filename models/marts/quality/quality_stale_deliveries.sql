@@ -1,46 +1,53 @@
 {#- Deliveries older than what they would replace. For the reports without a record timestamp
-    (ad reports, Mailchimp reports): a file that arrived after another one holding the same
-    records, but says of itself (the date in its name) that it is older — an old export
-    re-delivered (re-saved, so not byte-identical) after a correction. For GA4 days: an intraday
-    table that arrived after the daily table of its day (its name says which table it is). Staging keeps the newer
-    version (macros/latest_record.sql); this names the file that was not taken, for dashboard 18
-    (a warning: expectations/quality/delivery_gaps.yml). One row per late file and kept file. -#}
-{#- The reports without a record timestamp, with their records' key: macros/source_entities.sql. -#}
-{%- set reports = [] -%}
-{%- for e in publics.raw_entities() if e.file_dated_key -%}
-    {%- do reports.append((e.source, e.entity, e.file_dated_key)) -%}
-{%- endfor -%}
+    (ad reports, social statistics, Mailchimp reports, the teams' budget and UTM workbooks:
+    macros/source_entities.sql, file_dated_reports): a file that arrived after another one
+    holding the same records, but that the order of versions puts behind it — what the file says
+    of its date (the end of its report period), then the date in its name — an old export
+    re-delivered (re-saved, so not byte-identical) after a correction. The order is staging's own
+    (file_version_order): staging keeps the newer version, this names the file that was not
+    taken. For GA4 days: an intraday table that arrived after the daily table of its day (its
+    name says which table it is). For dashboard 18 (a warning: expectations/quality/stale_deliveries.yml).
+    One row per late file and kept file. -#}
+{%- set reports = publics.file_dated_reports() -%}
 
 with
-{% for source_name, table, key in reports %}
-{{ table }} as (
+{% for e in reports %}
+{{ e.source }}__{{ e.entity }} as (
     select
-        '{{ source_name }}/{{ table }}' as entity,
-        {{ publics.surrogate_key(key) }} as record_key,
+        '{{ e.source }}/{{ e.entity }}' as entity,
+        {{ publics.surrogate_key(e.key) }} as record_key,
         _source_file,
         _row_number,
         _loaded_at,
-        {{ publics.file_version_date('_source_file', '_loaded_at') }} as file_date
-    from {{ source(source_name, table) }}
+        _file_dated_at,
+        -- the date that put the file behind: what it says of itself, else its name's (or its arrival day)
+        coalesce(
+            cast(_file_dated_at as {{ dbt.type_string() }}),
+            {{ publics.file_version_date('_source_file', '_loaded_at') }}
+        ) as file_date
+    from ({{ publics.file_dates(source(e.source, e.entity), e.period_end) }}) as delivered
+    {%- if e.records %}
+    where {{ e.records }}
+    {%- endif %}
 ),
 {% endfor %}
 
 versions as (
-    {%- for _source_name, table, _key in reports %}
-    select * from {{ table }}
+    {%- for e in reports %}
+    select * from {{ e.source }}__{{ e.entity }}
     {%- if not loop.last %}
     union all
     {%- endif %}
     {%- endfor %}
 ),
 
--- the same order as latest_record for these sources: the file's date, then arrival
+-- the order of latest_record: what the file says of its date, its name's, then arrival
 ranked as (
     select
         versions.*,
         row_number() over (
             partition by entity, record_key
-            order by file_date desc, _loaded_at desc, _source_file desc, _row_number desc
+            order by {{ publics.file_version_order('_file_dated_at') }}
         ) as version_rank
     from versions
 ),
@@ -49,6 +56,7 @@ kept as (
     select * from ranked where version_rank = 1
 ),
 
+-- a version put behind the kept one that arrived after it: its file says it is older
 late as (
     select
         ranked.entity,
@@ -61,7 +69,6 @@ late as (
     where
         ranked.version_rank > 1
         and ranked._loaded_at > kept._loaded_at
-        and ranked.file_date < kept.file_date
 ),
 
 -- GA4 days (stg_ga4__deliveries): a file not kept that arrived, in a later ingestion, after a

@@ -3,9 +3,11 @@
     from the Google Ads UI (cost in the currency as displayed: "1,234.56", "2 345,67"; counts
     with thousands separators; the contract's aliases gave its headers the GAQL names). Both
     give the same euros to the cent. UI downloads without the "Campaign ID" column are keyed on
-    the campaign name (campaign_key). -#}
+    the campaign name (campaign_key). Versions of a day: what the file says of its date first
+    (macros/latest_record.sql, file_dates). -#}
 with source as (
-    select * from {{ source('ads', 'google_ads_campaigns') }}
+    -- the file's own date: a UI download's date range, else the latest day an export holds
+    {{ file_dates(source('ads', 'google_ads_campaigns'), parse_date_any('segments_date')) }}
 ),
 
 typed as (
@@ -26,6 +28,7 @@ typed as (
         {{ parse_decimal_any('metrics_conversions_value') }} as platform_conversions_value,
         cast({{ parse_integer('campaign_budget_amount_micros') }} as numeric(18, 6)) / 1000000 as daily_budget_eur,
         upper(coalesce({{ clean_text('customer_currency_code') }}, 'EUR')) as currency,
+        _file_dated_at,
         _source_file,
         _row_number,
         _loaded_at
@@ -33,7 +36,7 @@ typed as (
 ),
 
 latest as (
-    {{ latest_record('typed', 'campaign_key, activity_date', '_loaded_at') }}
+    {{ latest_record('typed', 'campaign_key, activity_date', '_loaded_at', file_dated_at='_file_dated_at') }}
 )
 
 select

@@ -9,9 +9,14 @@
       name (campaign_key; likewise adset_key, ad_key). The key is campaign (ad set, ad), day. The row without ID nor name that Ads Manager writes first is the
       table's total: it is not a campaign, and is left out.
     - `level` tells which object the row describes: rows of different levels of the same
-      campaign and day overlap and must not be added up together. -#}
+      campaign and day overlap and must not be added up together.
+    - One campaign delivered by the API (with its ID) and by Ads Manager (name only): the UI row
+      takes the ID of the API campaign of that name, account and day (named_campaigns), and one
+      version wins by the rule of every report (macros/latest_record.sql): what the file says of
+      its date (the end of its report period), then the date in its name, then arrival. -#}
 with source as (
-    select * from {{ source('ads', 'meta_ads_insights') }}
+    -- the file's own date: the end of its report period (Fin des rapports / date_stop), the latest of the file
+    {{ file_dates(source('ads', 'meta_ads_insights'), parse_date_any('date_stop')) }}
 ),
 
 typed as (
@@ -39,6 +44,9 @@ typed as (
         {{ parse_integer_any('reach') }} as reach,
         upper({{ clean_text('objective') }}) as objective,
         upper(coalesce({{ clean_text('account_currency') }}, 'EUR')) as currency,
+        {{ clean_text('account_id') }} as account_id,
+        {{ clean_text('account_name') }} as account_name,
+        _file_dated_at,
         _source_file,
         _row_number,
         _loaded_at
@@ -56,24 +64,58 @@ dated as (
     where campaign_key is not null
 ),
 
+-- The campaigns the API names by ID, by account, day and name: an Ads Manager row without the ID
+-- takes the ID of the one campaign of that name on that day in its account (an account the row
+-- does not name matches any), so that an API and a UI delivery of one campaign are one record
+-- and one version wins (latest_record). Several campaigns of one name: the row keeps its name.
+named_campaigns as (
+    select distinct account_id, account_name, activity_date, campaign_name, campaign_id
+    from dated
+    where campaign_id is not null and campaign_name is not null and activity_date is not null
+),
+
+name_matches as (
+    select
+        ui._source_file,
+        ui._row_number,
+        ui._loaded_at,
+        min(api.campaign_id) as matched_campaign_id
+    from dated as ui
+    inner join named_campaigns as api
+        on
+            ui.campaign_name = api.campaign_name
+            and ui.activity_date = api.activity_date
+            and (ui.account_id is null or ui.account_id = api.account_id)
+            and (ui.account_name is null or ui.account_name = api.account_name)
+    where ui.campaign_id is null
+    group by ui._source_file, ui._row_number, ui._loaded_at
+    having count(distinct api.campaign_id) = 1
+),
+
 keyed as (
     -- A day is one row whatever the report period it was exported in; a period total is
     -- told apart by its period.
     select
         dated.*,
-        case when activity_date is null then report_start_date end as total_from_date
+        coalesce(dated.campaign_id, name_matches.matched_campaign_id, dated.campaign_key) as version_campaign_key,
+        case when dated.activity_date is null then dated.report_start_date end as total_from_date
     from dated
+    left join name_matches
+        on
+            dated._source_file = name_matches._source_file
+            and dated._row_number = name_matches._row_number
+            and dated._loaded_at = name_matches._loaded_at
 ),
 
 latest as (
-    {{ latest_record('keyed', 'campaign_key, adset_key, ad_key, activity_date, total_from_date', '_loaded_at') }}
+    {{ latest_record('keyed', 'version_campaign_key, adset_key, ad_key, activity_date, total_from_date', '_loaded_at', file_dated_at='_file_dated_at') }}
 )
 
 select
-    {{ publics.surrogate_key(['campaign_key', 'adset_key', 'ad_key', 'activity_date', 'total_from_date']) }} as insight_key,
+    {{ publics.surrogate_key(['version_campaign_key', 'adset_key', 'ad_key', 'activity_date', 'total_from_date']) }} as insight_key,
     'meta' as platform,
-    campaign_key,
-    campaign_id,
+    version_campaign_key as campaign_key,
+    coalesce(campaign_id, case when version_campaign_key != campaign_key then version_campaign_key end) as campaign_id,
     campaign_name,
     adset_id,
     adset_name,

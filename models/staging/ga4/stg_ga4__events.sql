@@ -114,6 +114,9 @@ typed as {{ publics.materialized_cte() }} (
 
         -- the three origins of the event's UTM, cleaned (trimmed, lower case, '' and '(not set)' as
         -- null); the URL's regular expressions only where the URL can hold a tag (most pages don't)
+        -- as the link was tagged, before cleaning (what the tagging conformity judges: quality_metrics)
+        {{ publics.json_text('collected', 'manual_source') }} as tagged_source,
+        {{ publics.json_text('collected', 'manual_medium') }} as tagged_medium,
         {{ clean_utm(publics.json_text('collected', 'manual_source')) }} as collected_source,
         {{ clean_utm(publics.json_text('collected', 'manual_medium')) }} as collected_medium,
         {{ clean_utm(publics.json_text('collected', 'manual_campaign_name')) }} as collected_campaign,
@@ -196,6 +199,8 @@ normalised as (
         chosen.utm_term,
         chosen.utm_content,
         chosen.utm_origin,
+        chosen.tagged_source,
+        chosen.tagged_medium,
         chosen.has_gclid,
         chosen.device_category,
         chosen.country,
@@ -239,6 +244,8 @@ final as (
         utm_term,
         utm_content,
         utm_origin,
+        tagged_source,
+        tagged_medium,
         has_gclid,
         device_category,
         country,
