@@ -67,6 +67,17 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- The day the data's own freshness is judged at: the day of var `freshness_as_of` when given,
+    else the dashboards' today (`local_today`: var `today` / PUBLICS_TODAY, else today in Paris),
+    so that a replay or the demo judges its data against the day it stands on. -#}
+{% macro freshness_data_as_of_date() -%}
+    {%- if var('freshness_as_of', none) -%}
+        {{ publics.local_date(publics.freshness_as_of()) }}
+    {%- else -%}
+        {{ publics.local_today() }}
+    {%- endif -%}
+{%- endmacro %}
+
 {#- A freshness in days judged against a source's thresholds, in French: « À jour », « Avertissement »
     (beyond warn_after), « Erreur » (beyond error_after), « Sans seuil » (the contract declares
     none), « Non mesurée » (nothing to measure: no file, or no dated row). -#}

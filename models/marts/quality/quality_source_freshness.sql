@@ -8,7 +8,8 @@
     Freshness is shown twice: by the load (the latest file received) and by the data (the newest
     day the source's rows hold: quality_file_data_dates), each judged against the contract's
     thresholds; a source whose files keep arriving without newer data is stalled
-    (quality_stalled_sources). Judged at var `freshness_as_of`, else now. -#}
+    (quality_stalled_sources). Loads are judged at var `freshness_as_of`, else now; the data's
+    own dates at that day, else the dashboards' today (var `today` / PUBLICS_TODAY). -#}
 with ledger as (
     select * from {{ source('ingestion', 'load_ledger') }}
 ),
@@ -121,7 +122,7 @@ measured as (
             ) / 24 as numeric(12, 2)
         ) as days_since_last_load,
         data_dates.data_until,
-        {{ dbt.datediff('data_dates.data_until', publics.local_date(publics.freshness_as_of()), 'day') }}
+        {{ dbt.datediff('data_dates.data_until', publics.freshness_data_as_of_date(), 'day') }}
             as days_since_data,
         source_thresholds.warn_after_days,
         source_thresholds.error_after_days,

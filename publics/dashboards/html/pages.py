@@ -72,14 +72,18 @@ a{color:#2f6fb0}
 .canvas ul{margin:0;padding-left:18px}
 .canvas dl{margin:0;display:grid;grid-template-columns:auto 1fr;gap:2px 10px}
 .canvas dt{color:#6b7680}.canvas dd{margin:0}
-.grid{display:grid;grid-auto-rows:44px;gap:12px}
+/* rows grow to fit a scalar's figure and its notes; charts and tables keep their size (size
+   containment: their content does not grow the row) and scroll */
+.grid{display:grid;grid-auto-rows:minmax(44px,auto);gap:12px}
+@media screen and (min-width:901px){.grid .card:not(.card-scalar){contain:size}}
 .card{background:#fff;border:1px solid #dde2e7;border-radius:8px;padding:12px;display:flex;
  flex-direction:column;min-width:0;min-height:0;overflow:hidden}
 .card h3{margin:0 0 8px;font-size:14px;line-height:22px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 .card .body{flex:1;min-height:0;display:flex;flex-direction:column}
 .card .note{margin:4px 0 0;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 .chart{flex:1;min-height:0}.chart svg{width:100%;height:100%;display:block}
-.scalar-value{margin:auto 0;font-size:38px;font-weight:bold;color:#2f6fb0;white-space:nowrap}
+.card-scalar{overflow:visible}.card-scalar .body{min-height:auto;justify-content:center}
+.scalar-value{margin:4px 0;font-size:38px;font-weight:bold;color:#2f6fb0;white-space:nowrap}
 .scalar-note{margin:2px 0 0;font-size:12px;color:#555}
 .message{margin:auto;text-align:center;color:#6b7680;font-style:italic}
 .message.error{color:#b3261e;font-style:normal;font-weight:bold}
