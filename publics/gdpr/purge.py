@@ -102,6 +102,7 @@ def purge(info: ConnInfo, dry_run: bool = False, quarantine_dir: Path | None = N
     report, today, run_id = PurgeReport(dry_run), reference_date(), str(uuid.uuid4())
     with connect(info) as conn:
         ensure_ledger(conn)
+        conn.commit()  # the ledger exists even after a dry run (which rolls back all the rest)
         emails: dict[str, set[str]] = {}
         if _exists(conn, *TARGETS):
             conn.execute(sql.SQL("create temporary table purge_targets on commit drop as select * from {}")
