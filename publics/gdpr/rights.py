@@ -41,7 +41,6 @@ PERSON_COLUMNS = [
     ("brevo_contacts", "email", "email", "delete"),
     ("spreadsheet_invitations", "email", "email", "delete"),
 ]
-ID_COLUMNS = ("person_key", "subject_key", "contact_id", "buyer_contact_id", "holder_contact_id", "email_key")
 
 
 def bundle_folder() -> Path:
@@ -250,7 +249,8 @@ def export(info: ConnInfo, email: str, out: Path | None = None) -> tuple[Path, P
     tables = []
     with connect(info, autocommit=True) as conn:
         person = find_person(conn, email)
-        by_column = {"person_key": person.person_keys, "subject_key": person.person_keys | person.email_keys,
+        by_column = {"person_key": person.person_keys, "buyer_person_key": person.person_keys,
+                     "holder_person_key": person.person_keys, "subject_key": person.person_keys | person.email_keys,
                      "contact_id": person.contact_numbers, "buyer_contact_id": person.contact_numbers,
                      "holder_contact_id": person.contact_numbers, "email_key": person.email_keys}
         raw_by_column = {"email": {person.email}, "email_address": {person.email},

@@ -53,7 +53,7 @@ def test_demo_purge_is_a_dry_run_counting_by_rule(demo) -> None:
     assert line.group(1) == "2026-07-15"
     counts = dict(part.split(": ") for part in line.group(2).split(", "))
     assert set(counts) <= {"client", "prospect", "web_analytics", "invitation_list", "technical_log"}
-    assert int(counts["web_analytics"].replace(",", "")) > 0  # its first months are older than 25 months
+    assert sum(int(n.replace(",", "")) for n in counts.values()) > 0  # its first season is past retention
     assert query("select count(*) from raw.gdpr_purge_ledger") == [(0,)]
     assert query("select count(*) from intermediate.int_gdpr__purge_targets")[0][0] > 0
 
