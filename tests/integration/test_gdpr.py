@@ -130,19 +130,20 @@ def test_forget_then_redeliver(world, tmp_path):
     tombstones = query("select key_kind, key from raw.gdpr_tombstones order by 1")
     assert [k for k, _ in tombstones] == ["contact", "email", "mailchimp_hash"]
     assert all(FORGOTTEN not in key and key != "1001" for _, key in tombstones)
-    # the next delivery names her again: a contacts delta and an order of hers
+    # the next delivery names her again: a contacts delta and a click of hers
     delta = tmp_path / "delta"
     delta.mkdir()
     (delta / "secutix_contacts_20260201.csv").write_bytes(
         ("CONTACT_NUMBER;CONTACT_TYPE;FIRSTNAME;LASTNAME;EMAIL;PHONE;LAST_UPDATE\r\n"
          "1001;INDIVIDUAL;Hélène;Œuvray;Helene.Oeuvray@exemple.fr;0142000001;01/02/2026 10:00:00\r\n"
          "1002;INDIVIDUAL;François;Lefèvre;;;01/02/2026 10:00:00\r\n").encode("cp1252"))
-    (delta / "secutix_orders_20260201.csv").write_bytes(
-        ("FILE_NUMBER;ORDER_DATE;FILE_STATE;ORDER_ORIGINATOR;BUYING_CONTACT_NUMBER;TOTAL_AMOUNT_ITX;LAST_UPDATE\r\n"
-         "O9;01/02/2026 10:00:00;SOLDED;TICKETSHOP;1001;20,00;01/02/2026 10:00:00\r\n").encode("cp1252"))
+    (delta / "mailchimp_email_activity_2026-02.csv").write_text(
+        "campaign_id,list_id,email_id,email_address,action,type,timestamp,url,ip\n"
+        "a1b2c3d4e5,f00d1234,2c0c5e6e2a0a6a3f2f0d9a2a77f3d003,helene.oeuvray@exemple.fr,click,,"
+        "2026-02-02T08:00:00+00:00,https://www.opera.example.fr/carmen,\n", encoding="utf-8")
     result = cli(info, "run", str(delta), "--quarantine", str(quarantine))
-    assert result.code == 0, result
+    assert result.code == 0, result.out[-2500:]
     assert "erased persons delivered again, dropped from raw: 2 row(s)" in result.out, result
-    assert query("select count(*) from raw.secutix_orders where file_number = 'O9'") == [(1,)]  # the sale stays
+    assert query("select count(*) from raw.secutix_contacts where trim(contact_number) = '1002'") == [(2,)]
     assert rights.remains(info, person, quarantine) == []
     assert query("select count(*) from staging.stg_secutix__contacts where contact_id = '1001'") == [(0,)]
