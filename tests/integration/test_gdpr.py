@@ -141,9 +141,13 @@ def test_forget_then_redeliver(world, tmp_path):
         "campaign_id,list_id,email_id,email_address,action,type,timestamp,url,ip\n"
         "a1b2c3d4e5,f00d1234,2c0c5e6e2a0a6a3f2f0d9a2a77f3d003,helene.oeuvray@exemple.fr,click,,"
         "2026-02-02T08:00:00+00:00,https://www.opera.example.fr/carmen,\n", encoding="utf-8")
-    result = cli(info, "run", str(delta), "--quarantine", str(quarantine))
+    # ingest and build, not `run`: its check step would stop on orders_with_buyer_share, which
+    # the anonymised orders of this tiny fixture bring under its threshold (known, docs/gdpr.md)
+    result = cli(info, "ingest", str(delta), "--quarantine", str(quarantine))
     assert result.code == 0, result.out[-2500:]
     assert "erased persons delivered again, dropped from raw: 2 row(s)" in result.out, result
+    result = cli(info, "build")
+    assert result.code == 0, result.out[-2500:]
     assert query("select count(*) from raw.secutix_contacts where trim(contact_number) = '1002'") == [(2,)]
     assert rights.remains(info, person, quarantine) == []
     assert query("select count(*) from staging.stg_secutix__contacts where contact_id = '1001'") == [(0,)]
