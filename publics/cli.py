@@ -10,6 +10,9 @@
     publics dashboards publish          create or update them in Metabase (METABASE_URL, _API_KEY)
     publics dashboards exposures        write their dbt exposures (models/marts/dashboards/)
     publics run <folder>                all of it, in order, stopping on the first failed step
+    publics gdpr purge [--dry-run]      apply the retention policy (seeds/gdpr_retention_rules.csv)
+    publics gdpr export --email X       right of access: all held about X, as JSON and CSV
+    publics gdpr forget --email X       right to erasure: X removed everywhere, tombstoned
     publics glossary                    write docs/glossaire.md from the dbt docs and the seeds
     publics sources                     write docs/sources.md's tables and the dbt sources files
                                         from the contracts (ingestion/contracts/*.yml)
@@ -103,6 +106,25 @@ def cmd_run(args: argparse.Namespace) -> int:
                                  quarantine_dir=args.quarantine and Path(args.quarantine))
 
 
+def cmd_gdpr(args: argparse.Namespace) -> int:
+    if args.action == "register":  # from the metadata: no database
+        pipeline.do_gdpr_register(Path(args.html))
+        return 0
+    info = open_warehouse()
+    quarantine = args.quarantine and Path(args.quarantine)
+    if args.action == "purge":
+        if pipeline.do_gdpr_purge(info, dry_run=args.dry_run, quarantine_dir=quarantine):
+            pipeline.do_build(info)
+        return 0
+    if not args.email:
+        raise StepFailed(f"gdpr {args.action}", "--email is required")
+    if args.action == "export":
+        pipeline.do_gdpr_export(info, args.email, args.out and Path(args.out))
+    else:
+        pipeline.do_gdpr_forget(info, args.email, quarantine)
+    return 0
+
+
 def cmd_glossary(args: argparse.Namespace) -> int:
     pipeline.do_glossary()
     return 0
@@ -110,11 +132,6 @@ def cmd_glossary(args: argparse.Namespace) -> int:
 
 def cmd_sources(args: argparse.Namespace) -> int:
     pipeline.do_sources()
-    return 0
-
-
-def cmd_gdpr_register(args: argparse.Namespace) -> int:
-    pipeline.do_gdpr_register(Path(args.html))
     return 0
 
 
@@ -152,19 +169,23 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--quarantine", help="where rejected files are copied (default .local/quarantine)")
     r.set_defaults(func=cmd_run)
 
+    gd = sub.add_parser("gdpr", help="GDPR: retention purge, access and erasure of a person's data, "
+                                     "the register of processing and the data map")
+    gd.add_argument("action", choices=["purge", "export", "forget", "register"])
+    gd.add_argument("--html", default="target/gdpr",
+                    help="register: the folder of the HTML page (the Markdown goes to docs/gdpr/)")
+    gd.add_argument("--dry-run", action="store_true", help="purge: count what is past retention, change nothing")
+    gd.add_argument("--email", help="export, forget: the person's e-mail address")
+    gd.add_argument("--out", help="export: the folder of the bundle (default .local/gdpr-exports)")
+    gd.add_argument("--quarantine", help="the quarantine folder (default .local/quarantine)")
+    gd.set_defaults(func=cmd_gdpr)
+
     g = sub.add_parser("glossary", help="write the French glossary (docs/glossaire.md) from the dbt docs and seeds")
     g.set_defaults(func=cmd_glossary)
 
     so = sub.add_parser("sources", help="write docs/sources.md's tables and models/staging/*/_*__sources.yml "
                                         "from the contracts")
     so.set_defaults(func=cmd_sources)
-
-    gd = sub.add_parser("gdpr", help="GDPR: the register of processing and the data map")
-    gdpr = gd.add_subparsers(dest="gdpr_command", required=True)
-    gr = gdpr.add_parser("register", help="write docs/gdpr/register.md, docs/gdpr/data-map.md and their HTML page "
-                                          "from the columns' GDPR metadata")
-    gr.add_argument("--html", default="target/gdpr", help="the folder of the HTML page")
-    gr.set_defaults(func=cmd_gdpr_register)
 
     for plugin in sorted(entry_points(group=COMMAND_PLUGINS), key=lambda e: e.name):
         plugin.load()(sub)  # register(subparsers): adds its sub-commands, each with a `func`

@@ -62,11 +62,25 @@ def do_ingest(folder: Path, info: warehouse.ConnInfo, quarantine_dir: Path | Non
         except (IngestionBusy, FileNotFoundError, DatabaseFault) as exc:
             raise StepFailed("ingest", str(exc)) from None
         _print_ingest_summary(result)
+        dropped = drop_forgotten(info)
+        if dropped:
+            say(f"  erased persons delivered again, dropped from raw: {dropped:,} row(s)")
         report(
             f"{len(result.by_status('loaded'))} file(s) loaded, {len(result.by_status('skipped'))} skipped, "
             f"{len(result.by_status('rejected'))} rejected, {result.rows:,} rows"
         )
     return result.exit_code
+
+
+def drop_forgotten(info: warehouse.ConnInfo) -> int:
+    """Rows of erased persons (tombstones) a delivery brought back, removed from raw right after
+    loading, before dbt builds anything from them (docs/gdpr.md)."""
+    from publics.gdpr.rights import apply_tombstones
+
+    with warehouse.connect(info) as conn:
+        dropped = apply_tombstones(conn)
+        conn.commit()
+    return sum(dropped.values())
 
 
 def _print_ingest_summary(result) -> None:
@@ -101,6 +115,68 @@ def do_build(info: warehouse.ConnInfo, select: list[str] | None = None) -> None:
         except DbtFailed as exc:
             raise StepFailed("build", str(exc)) from None
         report(summary)
+
+
+def purge_mode() -> str:
+    """What `publics run` does with the retention purge: `apply` (default) or `dry-run`
+    (PUBLICS_GDPR_PURGE; the demo counts only: its world is a fixed history, docs/gdpr.md)."""
+    mode = os.environ.get("PUBLICS_GDPR_PURGE", "apply")
+    if mode not in ("apply", "dry-run"):
+        raise StepFailed("gdpr purge", f"PUBLICS_GDPR_PURGE={mode!r}: apply or dry-run")
+    return mode
+
+
+def do_gdpr_purge(info: warehouse.ConnInfo, dry_run: bool = False, refresh: bool = True,
+                  quarantine_dir: Path | None = None) -> bool:
+    """The retention purge; with `refresh`, dbt first builds what decides it (the targets are
+    otherwise those of the build just made). Returns True when something was removed (the caller
+    rebuilds)."""
+    from publics.gdpr.purge import purge, reference_date
+
+    if refresh:
+        do_build(info)
+    with step(f"gdpr purge{' (dry run)' if dry_run else ''} at {reference_date()}") as report:
+        result = purge(info, dry_run=dry_run, quarantine_dir=quarantine_dir or default_quarantine(),
+                       server_log=server_log())
+        for line in result.lines():
+            say(f"  {line}")
+        by_rule = result.by_rule()
+        report(", ".join(f"{rule}: {n:,}" for rule, n in by_rule.items()) or "nothing past retention")
+    return result.changed
+
+
+def server_log() -> Path | None:
+    """The local cluster's server log (an external server's log is its administrator's)."""
+    return None if os.environ.get("DATABASE_URL") else warehouse.local_cluster().log
+
+
+def do_gdpr_export(info: warehouse.ConnInfo, email: str, out: Path | None = None) -> None:
+    from publics.gdpr.rights import export
+
+    with step("gdpr export (right of access)") as report:
+        json_path, csv_path, rows = export(info, email, out)
+        report(f"{rows:,} row(s) → {json_path} and {csv_path}")
+
+
+def do_gdpr_forget(info: warehouse.ConnInfo, email: str, quarantine_dir: Path | None = None) -> None:
+    from publics.gdpr.rights import find_person, forget, remains
+
+    quarantine_dir = quarantine_dir or default_quarantine()
+    with warehouse.connect(info, autocommit=True) as conn:
+        person = find_person(conn, email)  # before anything is removed: what the check looks for
+    with step("gdpr forget (right to erasure)") as report:
+        removed = forget(info, email, quarantine_dir, server_log())
+        for place, n in sorted(removed.items()):
+            say(f"  {place:<40} {n:>8,}")
+        report(f"{sum(removed.values()):,} row(s)/file(s) removed, tombstone written")
+    do_build(info)
+    with step("gdpr forget: nothing remains (every text column of every schema, quarantine, log)") as report:
+        left = remains(info, person, quarantine_dir, server_log())
+        for place in left:
+            say(f"    ✘ {place}")
+        if left:
+            raise StepFailed("gdpr forget", f"{len(left)} place(s) still hold the person")
+        report("nothing found")
 
 
 def do_check(info: warehouse.ConnInfo) -> None:
@@ -173,6 +249,8 @@ def run_pipeline(folder: Path, strict: bool = False, quarantine_dir: Path | None
     if code and strict:
         raise StepFailed("ingest", "some files were rejected (--strict)", code)
     do_build(info)
+    if do_gdpr_purge(info, dry_run=purge_mode() == "dry-run", refresh=False, quarantine_dir=quarantine_dir):
+        do_build(info)  # restricted, staging and marts follow what the purge removed from raw
     do_check(info)
     do_dashboards_check(info, require_rows=require_rows)
     say(f"pipeline finished in {time.monotonic() - t0:.1f} s"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from decimal import Decimal
 
 import pytest
@@ -40,6 +41,21 @@ def test_demo_prints_what_was_loaded_and_built(demo) -> None:
     for fragment in ("✔ demo generate", f"{files} file(s) loaded, 0 skipped, 0 rejected", "✔ build", "✔ check",
                      "✔ dashboards", "what you get", "marts.dash_15_sales_channels", "marts.fct_tickets"):
         assert fragment in result.out, fragment
+
+
+def test_demo_purge_is_a_dry_run_counting_by_rule(demo) -> None:
+    """The demo's `publics run` counts what is past retention at its own date (docs/gdpr.md) and
+    removes nothing: the planted truth stays whole; the ledger is empty."""
+    result, _, _, query = demo
+    line = re.search(r"✔ gdpr purge \(dry run\) at (\S+): (.*) \(", result.out)
+    assert line, result.out[-3000:]
+    print(f"\ndemo purge (dry run) at {line.group(1)}: {line.group(2)}")
+    assert line.group(1) == "2026-07-15"
+    counts = dict(part.split(": ") for part in line.group(2).split(", "))
+    assert set(counts) <= {"client", "prospect", "web_analytics", "invitation_list", "technical_log"}
+    assert sum(int(n.replace(",", "")) for n in counts.values()) > 0  # its first season is past retention
+    assert query("select count(*) from raw.gdpr_purge_ledger") == [(0,)]
+    assert query("select count(*) from intermediate.int_gdpr__purge_targets")[0][0] > 0
 
 
 def test_marts_recover_the_planted_truth(demo) -> None:

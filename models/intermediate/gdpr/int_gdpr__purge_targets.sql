@@ -1,0 +1,91 @@
+{#- What `publics gdpr purge` removes from `raw`, as coordinates of raw rows (never their content):
+    the rows of the persons past retention (int_gdpr__retention_status), and the files of the
+    rules applied file by file — web analytics (25 months from the newest day a file holds) and
+    invitation lists (their newest season's end plus 12 months). `row_number` null: the whole file.
+    `action`: `delete` the row; `anonymise` an order or a ticket, whose amount the sales figures
+    keep, by emptying its contact number. Reads the raw sources itself: the purge needs each
+    raw row's coordinates (_file_hash, _row_number), which staging does not keep. -#}
+{%- set web = publics.raw_entities() | selectattr('source', 'in', ['ga4', 'matomo']) | list -%}
+{%- set season_months = 12 -%}
+with rules as (
+    select rule_id, retention_months from {{ ref('gdpr_retention_rules') }}
+),
+
+past as (
+    select subject_key, subject_kind, rule_id from {{ ref('int_gdpr__retention_status') }}
+    where is_past_retention
+),
+
+past_contacts as (
+    select identities.contact_id, past.rule_id
+    from past
+    inner join {{ ref('int_identity__contacts') }} as identities on identities.person_key = past.subject_key
+),
+
+past_emails as (
+    select subject_key as email_key, rule_id from past where subject_kind = 'email'
+    union
+    select email_persons.email_key, past.rule_id
+    from past
+    inner join {{ ref('int_identity__email_persons') }} as email_persons on email_persons.person_key = past.subject_key
+),
+
+person_rows as (
+    select 'secutix_contacts' as raw_table, raw._file_hash as file_hash, raw._row_number as row_number,
+        past_contacts.rule_id, 'delete' as action
+    from {{ source('secutix', 'contacts') }} as raw
+    inner join past_contacts on past_contacts.contact_id = {{ clean_text('raw.contact_number') }}
+    union all
+    select 'secutix_orders' as raw_table, raw._file_hash as file_hash, raw._row_number as row_number,
+        past_contacts.rule_id, 'anonymise' as action
+    from {{ source('secutix', 'orders') }} as raw
+    inner join past_contacts on past_contacts.contact_id = {{ clean_text('raw.buying_contact_number') }}
+    union all
+    select 'secutix_tickets' as raw_table, raw._file_hash as file_hash, raw._row_number as row_number,
+        past_contacts.rule_id, 'anonymise' as action
+    from {{ source('secutix', 'tickets') }} as raw
+    inner join past_contacts on past_contacts.contact_id = {{ clean_text('raw.cultural_contact_number') }}
+    union all
+    select 'mailchimp_email_activity' as raw_table, raw._file_hash as file_hash, raw._row_number as row_number,
+        past_emails.rule_id, 'delete' as action
+    from {{ source('emailing', 'mailchimp_email_activity') }} as raw
+    inner join past_emails
+        on past_emails.email_key = coalesce({{ pseudonymise('raw.email_address') }}, lower({{ clean_text('raw.email_id') }}))
+    union all
+    select 'brevo_contacts' as raw_table, raw._file_hash as file_hash, raw._row_number as row_number,
+        past_emails.rule_id, 'delete' as action
+    from {{ source('emailing', 'brevo_contacts') }} as raw
+    inner join past_emails on past_emails.email_key = {{ pseudonymise('raw.email') }}
+),
+
+{# Files judged by their newest day (a file is removed once all its rows are past retention). -#}
+files as (
+    {%- for e in web %}
+    select '{{ e.source }}_{{ e.entity }}' as raw_table, _file_hash as file_hash, 'web_analytics' as rule_id,
+        max({{ e.data_date }}) as data_until
+    from {{ source(e.source, e.entity) }}
+    group by _file_hash
+    union all
+    {%- endfor %}
+    select 'spreadsheet_invitations' as raw_table, _file_hash as file_hash, 'invitation_list' as rule_id,
+        max(cast({{ dbt.dateadd('day', -1, dbt.dateadd('month', season_months,
+            publics.season_start_date(season_of(parse_date_any('date_de_representation'))))) }} as date)) as data_until
+    from {{ source('spreadsheets', 'invitations') }}
+    group by _file_hash
+),
+
+file_rows as (
+    select files.raw_table, files.file_hash, cast(null as {{ dbt.type_int() }}) as row_number, files.rule_id,
+        'delete' as action
+    from files
+    inner join rules on rules.rule_id = files.rule_id
+    where cast({{ dbt.dateadd('month', 'rules.retention_months', 'files.data_until') }} as date) <= {{ local_today() }}
+),
+
+final as (
+    select raw_table, file_hash, row_number, rule_id, action from person_rows
+    union all
+    select raw_table, file_hash, row_number, rule_id, action from file_rows
+)
+
+select distinct raw_table, file_hash, row_number, rule_id, action from final
