@@ -2,7 +2,7 @@
 never enters the marts, so that nobody reading a key can recompute it from a guess (an e-mail, a
 range of contact numbers). The one Python implementation; the dbt macro `keyed_hash`
 (macros/pseudonymise.sql) computes the same value in SQL from the pads `install_key_material`
-stores in `restricted` (tests/unit/test_keys.py and tests/integration/test_keys.py check that
+stores in `restricted` (tests/unit/test_keys.py and tests/integration/test_keys_in_the_database.py check that
 they agree).
 
 The secret comes from the environment (`PUBLICS_KEY_SECRET`); the local cluster keeps a

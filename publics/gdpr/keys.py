@@ -1,14 +1,15 @@
-"""The one function that turns an identifier into the key a tombstone keeps (never the value).
+"""The one function that turns an identifier into the key a tombstone keeps (never the value):
+the project's keyed hash (HMAC-SHA256, `publics.keys`) under the warehouse's secret, so that a
+tombstone of an e-mail address equals the `email_key` staging computes for it.
 
-Isolated here so that the project's keyed hash (HMAC with a secret from the environment) can
-replace it in one place: today md5 of the trimmed, lower-cased value, as staging's `email_key`
-(macros/pseudonymise.sql), so that a tombstone matches what staging computes."""
+A rotation of the secret (docs/cles.md) changes every key, the tombstones' too: they cannot be
+recomputed (the values are not kept), so `publics gdpr forget` must be run again for each
+tombstoned address after a rotation (docs/gdpr.md)."""
 
 from __future__ import annotations
 
-import hashlib
+from publics import keys, warehouse
 
 
-def identifier_key(value: str | None) -> str | None:
-    text = (value or "").strip().lower()
-    return hashlib.md5(text.encode("utf-8")).hexdigest() if text else None
+def identifier_key(value: str | None, secret: bytes | None = None) -> str | None:
+    return keys.email_key(value, secret or warehouse.key_secret())

@@ -3,6 +3,8 @@ the lines naming a purged or forgotten person; a dry run changes nothing."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import zipfile
 from datetime import date
 
@@ -49,9 +51,13 @@ def test_the_server_log_loses_old_entries_and_those_naming_the_person(tmp_path):
     assert log.read_text(encoding="utf-8") == "2026-09-02 10:00:00.000 UTC [3] LOG:  checkpoint complete\n"
 
 
-def test_the_tombstone_key_is_the_key_staging_computes_never_the_value():
-    # staging's email_key: md5(lower(trim(email))) (macros/pseudonymise.sql)
-    # (`select md5('helene.oeuvray@exemple.fr')` in PostgreSQL gives the same digest)
-    assert identifier_key("  Helene.Oeuvray@Exemple.fr ") == "729ff59ebbc2dda4c3d4e8176a18dce2"
+def test_the_tombstone_key_is_the_key_staging_computes_never_the_value(monkeypatch):
+    # staging's email_key: HMAC-SHA256 of lower(trim(email)) under the warehouse's secret
+    # (macros/pseudonymise.sql; tests/integration/test_keys_in_the_database.py checks SQL and Python agree)
+    monkeypatch.setenv("PUBLICS_KEY_SECRET", "tombstone-test-secret")
+    expected = hmac.new(b"tombstone-test-secret", b"helene.oeuvray@exemple.fr", hashlib.sha256).hexdigest()
+    assert identifier_key("  Helene.Oeuvray@Exemple.fr ") == expected
+    assert identifier_key("helene.oeuvray@exemple.fr", b"another secret") != expected
+    assert expected != hashlib.md5(b"helene.oeuvray@exemple.fr").hexdigest()  # not Mailchimp's public hash
     assert identifier_key("") is None and identifier_key(None) is None
     assert "@" not in identifier_key("a@example.fr")

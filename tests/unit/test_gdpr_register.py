@@ -190,6 +190,6 @@ def test_publics_gdpr_register_is_a_command_of_the_gdpr_group() -> None:
     from publics import cli
 
     args = cli.parser().parse_args(["gdpr", "register", "--html", "out"])
-    assert args.func is cli.cmd_gdpr_register and args.html == "out"
+    assert args.func is cli.cmd_gdpr and args.action == "register" and args.html == "out"
     with pytest.raises(SystemExit):
-        cli.parser().parse_args(["gdpr"])  # a sub-command is required
+        cli.parser().parse_args(["gdpr"])  # an action is required

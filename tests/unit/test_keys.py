@@ -1,5 +1,5 @@
 """The keyed hash of direct identifiers (ingestion/keys.py): HMAC-SHA256, and the pads the SQL
-macro uses give the same value (the macro's own agreement is tests/integration/test_keys.py)."""
+macro uses give the same value (the macro's own agreement is tests/integration/test_keys_in_the_database.py)."""
 
 from __future__ import annotations
 
