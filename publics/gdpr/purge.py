@@ -30,6 +30,15 @@ LEDGER = ("raw", "gdpr_purge_ledger")
 TARGETS = ("intermediate", "int_gdpr__purge_targets")
 # The contact number an anonymised order or ticket loses (the rest of the row, amounts, stays).
 ANONYMISED = {"secutix_orders": ["buying_contact_number"], "secutix_tickets": ["cultural_contact_number"]}
+
+
+def erased_identifier() -> str:
+    """What an anonymised contact number becomes (dbt var `gdpr_erased_identifier`, which staging
+    reads): the order is known to have had a buyer, erased by the retention rule."""
+    import yaml
+
+    doc = yaml.safe_load((project_root() / "dbt_project.yml").read_text(encoding="utf-8"))
+    return doc["vars"]["gdpr_erased_identifier"]
 # The columns of the raw rows a purge removes that hold e-mail addresses (looked for in files).
 EMAIL_COLUMNS = {"secutix_contacts": "email", "mailchimp_email_activity": "email_address",
                  "brevo_contacts": "email", "spreadsheet_invitations": "email"}
@@ -124,15 +133,16 @@ def purge(info: ConnInfo, dry_run: bool = False, quarantine_dir: Path | None = N
                         sql.SQL("select distinct lower(trim({c})) from {t} r where {m} and {c} is not null")
                         .format(c=sql.Identifier(column), t=t, m=match), args))
                 if action == "anonymise":
-                    cols = ANONYMISED[table]
+                    cols, erased = ANONYMISED[table], erased_identifier()
                     where = sql.SQL(" and ({})").format(sql.SQL(" or ").join(
-                        sql.SQL("{} is not null").format(sql.Identifier(c)) for c in cols))
+                        sql.SQL("({} is not null and {} <> {})").format(
+                            sql.Identifier(c), sql.Identifier(c), sql.Literal(erased)) for c in cols))
                     if dry_run:
                         n = conn.execute(sql.SQL("select count(*) from {} r where {}{}").format(t, match, where),
                                          args).fetchone()[0]
                     else:
                         n = conn.execute(sql.SQL("update {} r set {} where {}{}").format(
-                            t, sql.SQL(", ").join(sql.SQL("{} = null").format(sql.Identifier(c)) for c in cols),
+                            t, sql.SQL(", ").join(sql.SQL("{} = {}").format(sql.Identifier(c), sql.Literal(erased)) for c in cols),
                             match, where), args).rowcount
                 elif dry_run:
                     n = conn.execute(sql.SQL("select count(*) from {} r where {}").format(t, match), args).fetchone()[0]

@@ -72,8 +72,17 @@ def test_purge_removes_what_is_past_retention_and_only_that(world):
     assert query("select trim(contact_number) from raw.secutix_contacts order by 1") == [("1001",), ("1002",), ("1003",)]
     assert query("select distinct email_address from raw.mailchimp_email_activity") == [("curieuse@example.fr",)]
     assert query("select count(*) from raw.matomo_visits") == [(0,)]
-    assert query("select file_number from raw.secutix_orders where buying_contact_number is null order by 1") == \
-        [("O3",), ("O5",), ("O6",)]
+    # O5 and O6 lose their buyer to the marker staging reads (O3, a reseller's sale, never had one)
+    assert query("select file_number, buying_contact_number from raw.secutix_orders "
+                 "where buying_contact_number is null or buying_contact_number = '[effacé RGPD]' order by 1") == \
+        [("O3", None), ("O5", "[effacé RGPD]"), ("O6", "[effacé RGPD]")]
+    assert query("select order_id, buyer_contact_id from staging.stg_secutix__orders where is_buyer_erased "
+                 "order by 1") == [("O5", None), ("O6", None)]
+    # an erased buyer is not an order « without a known buyer »: the critical check's base leaves them out
+    assert query("select orders_with_buyer_share from marts.quality_metrics") == query(
+        "select avg(case when buyer_person_key is not null then 1.0 else 0.0 end) from marts.fct_orders o "
+        "where is_paid_order and not is_cancelled and sales_channel not in ('reseller', 'resale') "
+        "and order_id not in ('O5', 'O6')")
     # amounts kept: 2 × 45000 + 12500 + 3 × 30000 + 45000 + 0 + 15000 (the tickets file)
     assert query("select sum(price::int) from raw.secutix_tickets") == [(252500,)]
     kept = (quarantine / "mailchimp_email_activity_rejected.csv").read_text(encoding="utf-8")

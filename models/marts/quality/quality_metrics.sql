@@ -88,7 +88,11 @@ share as (
         (select avg(case when geo_zone <> 'inconnue' then 1.0 else 0.0 end) from persons) as persons_with_postcode_share,
         (select avg(case when birth_year is not null then 1.0 else 0.0 end) from persons) as persons_with_birth_year_share,
         (select avg(case when buyer_person_key is not null then 1.0 else 0.0 end) from orders
-            where sales_channel not in ('reseller', 'resale')) as orders_with_buyer_share,
+            where sales_channel not in ('reseller', 'resale')
+                and orders.order_id not in (
+                    select erased.order_id from {{ ref('stg_secutix__orders') }} as erased where erased.is_buyer_erased
+                ))
+            as orders_with_buyer_share,
         (select avg(case when has_known_holder then 1.0 else 0.0 end) from tickets) as tickets_with_known_holder_share,
         (select avg(case when is_duplicate then 1.0 else 0.0 end) from identities) as duplicate_contact_rate,
         (select avg(case when contact_emails.email_key is not null then 1.0 else 0.0 end)

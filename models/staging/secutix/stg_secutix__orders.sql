@@ -51,7 +51,8 @@ final as (
         order_originator,
         sales_channel_code,
         point_of_sale,
-        buyer_contact_id,
+        nullif(buyer_contact_id, '{{ var("gdpr_erased_identifier") }}') as buyer_contact_id,
+        coalesce(buyer_contact_id = '{{ var("gdpr_erased_identifier") }}', false) as is_buyer_erased,
         {{ money('total_amount_eur') }} as total_amount_eur,  -- its precision, lost in the per-field window
         payment_state,
         currency_code,

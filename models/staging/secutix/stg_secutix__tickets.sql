@@ -54,8 +54,10 @@ final as (
         cast(vat_rate_pct as numeric(14, 3)) as vat_rate_pct,  -- its precision, lost in the per-field window
         ticket_state,
         ticket_state in ('CANCELLED', 'INVALIDATED') as is_cancelled,
-        holder_contact_id,
-        holder_contact_id is not null as has_known_holder,
+        -- a holder erased by the GDPR purge (var gdpr_erased_identifier) is no known holder
+        nullif(holder_contact_id, '{{ var("gdpr_erased_identifier") }}') as holder_contact_id,
+        holder_contact_id is not null and holder_contact_id <> '{{ var("gdpr_erased_identifier") }}'
+            as has_known_holder,
         barcode,
         updated_at,
         _source_file as source_file
