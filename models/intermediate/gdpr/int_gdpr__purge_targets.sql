@@ -30,32 +30,36 @@ past_emails as (
     inner join {{ ref('int_identity__email_persons') }} as email_persons on email_persons.person_key = past.subject_key
 ),
 
+{#- The raw rows of a person past retention: each raw table, the key its rows are matched on
+    (a contact number, or an e-mail's key) and what the purge does to them. -#}
+{%- set person_tables = [
+    {'source': 'secutix', 'entity': 'contacts', 'raw_table': 'secutix_contacts',
+     'by': 'past_contacts', 'on': 'contact_id',
+     'key': clean_text('raw.contact_number'), 'action': 'delete'},
+    {'source': 'secutix', 'entity': 'orders', 'raw_table': 'secutix_orders',
+     'by': 'past_contacts', 'on': 'contact_id',
+     'key': clean_text('raw.buying_contact_number'), 'action': 'anonymise'},
+    {'source': 'secutix', 'entity': 'tickets', 'raw_table': 'secutix_tickets',
+     'by': 'past_contacts', 'on': 'contact_id',
+     'key': clean_text('raw.cultural_contact_number'), 'action': 'anonymise'},
+    {'source': 'emailing', 'entity': 'mailchimp_email_activity', 'raw_table': 'mailchimp_email_activity',
+     'by': 'past_emails', 'on': 'email_key',
+     'key': 'coalesce(' ~ pseudonymise('raw.email_address') ~ ', lower(' ~ clean_text('raw.email_id') ~ '))',
+     'action': 'delete'},
+    {'source': 'emailing', 'entity': 'brevo_contacts', 'raw_table': 'brevo_contacts',
+     'by': 'past_emails', 'on': 'email_key',
+     'key': pseudonymise('raw.email'), 'action': 'delete'},
+] %}
 person_rows as (
-    select 'secutix_contacts' as raw_table, raw._file_hash as file_hash, raw._row_number as row_number,
-        past_contacts.rule_id, 'delete' as action
-    from {{ source('secutix', 'contacts') }} as raw
-    inner join past_contacts on past_contacts.contact_id = {{ clean_text('raw.contact_number') }}
+    {%- for t in person_tables %}
+    select '{{ t.raw_table }}' as raw_table,
+        raw._file_hash as file_hash, raw._row_number as row_number, {{ t.by }}.rule_id, '{{ t.action }}' as action
+    from {{ source(t.source, t.entity) }} as raw
+    inner join {{ t.by }} on {{ t.by }}.{{ t.on }} = {{ t.key }}
+    {%- if not loop.last %}
     union all
-    select 'secutix_orders' as raw_table, raw._file_hash as file_hash, raw._row_number as row_number,
-        past_contacts.rule_id, 'anonymise' as action
-    from {{ source('secutix', 'orders') }} as raw
-    inner join past_contacts on past_contacts.contact_id = {{ clean_text('raw.buying_contact_number') }}
-    union all
-    select 'secutix_tickets' as raw_table, raw._file_hash as file_hash, raw._row_number as row_number,
-        past_contacts.rule_id, 'anonymise' as action
-    from {{ source('secutix', 'tickets') }} as raw
-    inner join past_contacts on past_contacts.contact_id = {{ clean_text('raw.cultural_contact_number') }}
-    union all
-    select 'mailchimp_email_activity' as raw_table, raw._file_hash as file_hash, raw._row_number as row_number,
-        past_emails.rule_id, 'delete' as action
-    from {{ source('emailing', 'mailchimp_email_activity') }} as raw
-    inner join past_emails
-        on past_emails.email_key = coalesce({{ pseudonymise('raw.email_address') }}, lower({{ clean_text('raw.email_id') }}))
-    union all
-    select 'brevo_contacts' as raw_table, raw._file_hash as file_hash, raw._row_number as row_number,
-        past_emails.rule_id, 'delete' as action
-    from {{ source('emailing', 'brevo_contacts') }} as raw
-    inner join past_emails on past_emails.email_key = {{ pseudonymise('raw.email') }}
+    {%- endif %}
+    {%- endfor %}
 ),
 
 {# Files judged by their newest day (a file is removed once all its rows are past retention). -#}
