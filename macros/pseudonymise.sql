@@ -61,3 +61,29 @@
         then {{ publics.keyed_hash(last ~ " || '|' || " ~ first) }}
     end
 {%- endmacro %}
+
+{#- Mailchimp's subscriber hash (md5 of the lower-case address, public) of each ticketing
+    contact's address, with the contact's key: how a Mailchimp row delivered without its address
+    (only `email_id`) finds its person. Computed inside the query that needs it, never stored. -#}
+{% macro mailchimp_subscriber_hashes() -%}
+    select distinct md5(lower(trim(email))) as email_id, email_key
+    from {{ ref('base_secutix__contacts') }}
+    where email_key is not null
+{%- endmacro %}
+
+{#- The `email_key` of a Mailchimp activity row: its address's key, else the key of the contact
+    whose subscriber hash is its `email_id` (`hashes`: the alias of mailchimp_subscriber_hashes(),
+    left-joined with mailchimp_subscriber_hash_join), else a key of the `email_id` itself (a
+    recipient of its own, joined to nobody). -#}
+{% macro mailchimp_email_key(row, hashes) -%}
+    coalesce(
+        {{ pseudonymise(row ~ '.email_address') }},
+        {{ hashes }}.email_key,
+        {{ publics.keyed_hash("'mailchimp:' || lower(" ~ clean_text(row ~ '.email_id') ~ ")") }}
+    )
+{%- endmacro %}
+
+{% macro mailchimp_subscriber_hash_join(row, hashes) -%}
+    nullif(trim({{ row }}.email_address), '') is null
+    and {{ hashes }}.email_id = lower({{ clean_text(row ~ '.email_id') }})
+{%- endmacro %}

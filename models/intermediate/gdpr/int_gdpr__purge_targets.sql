@@ -7,6 +7,27 @@
     raw row's coordinates (_file_hash, _row_number), which staging does not keep. -#}
 {%- set web = publics.raw_entities() | selectattr('source', 'in', ['ga4', 'matomo']) | list -%}
 {%- set season_months = 12 -%}
+{#- The raw rows of a person past retention: each raw table, the key its rows are matched on
+    (a contact number, or an e-mail's key) and what the purge does to them. -#}
+{%- set person_tables = [
+    {'source': 'secutix', 'entity': 'contacts', 'raw_table': 'secutix_contacts',
+     'by': 'past_contacts', 'on': 'contact_id',
+     'key': clean_text('raw.contact_number'), 'action': 'delete'},
+    {'source': 'secutix', 'entity': 'orders', 'raw_table': 'secutix_orders',
+     'by': 'past_contacts', 'on': 'contact_id',
+     'key': clean_text('raw.buying_contact_number'), 'action': 'anonymise'},
+    {'source': 'secutix', 'entity': 'tickets', 'raw_table': 'secutix_tickets',
+     'by': 'past_contacts', 'on': 'contact_id',
+     'key': clean_text('raw.cultural_contact_number'), 'action': 'anonymise'},
+    {'source': 'emailing', 'entity': 'mailchimp_email_activity', 'raw_table': 'mailchimp_email_activity',
+     'by': 'past_emails', 'on': 'email_key',
+     'key': mailchimp_email_key('raw', 'subscriber_hashes'), 'action': 'delete',
+     'join': 'left join subscriber_hashes on ' ~ mailchimp_subscriber_hash_join('raw', 'subscriber_hashes')},
+    {'source': 'emailing', 'entity': 'brevo_contacts', 'raw_table': 'brevo_contacts',
+     'by': 'past_emails', 'on': 'email_key',
+     'key': pseudonymise('raw.email'), 'action': 'delete'},
+] %}
+
 with rules as (
     select rule_id, retention_months from {{ ref('gdpr_retention_rules') }}
 ),
@@ -22,6 +43,10 @@ past_contacts as (
     inner join {{ ref('int_identity__contacts') }} as identities on identities.person_key = past.subject_key
 ),
 
+subscriber_hashes as (
+    {{ mailchimp_subscriber_hashes() }}
+),
+
 past_emails as (
     select subject_key as email_key, rule_id from past where subject_kind = 'email'
     union
@@ -30,31 +55,12 @@ past_emails as (
     inner join {{ ref('int_identity__email_persons') }} as email_persons on email_persons.person_key = past.subject_key
 ),
 
-{#- The raw rows of a person past retention: each raw table, the key its rows are matched on
-    (a contact number, or an e-mail's key) and what the purge does to them. -#}
-{%- set person_tables = [
-    {'source': 'secutix', 'entity': 'contacts', 'raw_table': 'secutix_contacts',
-     'by': 'past_contacts', 'on': 'contact_id',
-     'key': clean_text('raw.contact_number'), 'action': 'delete'},
-    {'source': 'secutix', 'entity': 'orders', 'raw_table': 'secutix_orders',
-     'by': 'past_contacts', 'on': 'contact_id',
-     'key': clean_text('raw.buying_contact_number'), 'action': 'anonymise'},
-    {'source': 'secutix', 'entity': 'tickets', 'raw_table': 'secutix_tickets',
-     'by': 'past_contacts', 'on': 'contact_id',
-     'key': clean_text('raw.cultural_contact_number'), 'action': 'anonymise'},
-    {'source': 'emailing', 'entity': 'mailchimp_email_activity', 'raw_table': 'mailchimp_email_activity',
-     'by': 'past_emails', 'on': 'email_key',
-     'key': 'coalesce(' ~ pseudonymise('raw.email_address') ~ ', lower(' ~ clean_text('raw.email_id') ~ '))',
-     'action': 'delete'},
-    {'source': 'emailing', 'entity': 'brevo_contacts', 'raw_table': 'brevo_contacts',
-     'by': 'past_emails', 'on': 'email_key',
-     'key': pseudonymise('raw.email'), 'action': 'delete'},
-] %}
 person_rows as (
     {%- for t in person_tables %}
     select '{{ t.raw_table }}' as raw_table,
         raw._file_hash as file_hash, raw._row_number as row_number, {{ t.by }}.rule_id, '{{ t.action }}' as action
     from {{ source(t.source, t.entity) }} as raw
+    {{ t.get('join', '') }}
     inner join {{ t.by }} on {{ t.by }}.{{ t.on }} = {{ t.key }}
     {%- if not loop.last %}
     union all

@@ -11,20 +11,14 @@ with source as (
 
 subscriber_hashes as (
     -- Mailchimp's subscriber hash of each contact's address → the contact's key
-    select distinct md5(lower(trim(email))) as email_id, email_key
-    from {{ ref('base_secutix__contacts') }}
-    where email_key is not null
+    {{ mailchimp_subscriber_hashes() }}
 ),
 
 typed as (
     select
         {{ clean_text('campaign_id') }} as campaign_id,
         {{ clean_text('list_id') }} as list_id,
-        coalesce(
-            {{ pseudonymise('source.email_address') }},
-            subscriber_hashes.email_key,
-            {{ publics.keyed_hash("'mailchimp:' || lower(" ~ clean_text('source.email_id') ~ ")") }}
-        ) as email_key,
+        {{ mailchimp_email_key('source', 'subscriber_hashes') }} as email_key,
         lower({{ clean_text('action') }}) as action,
         lower({{ clean_text('type') }}) as bounce_type,
         {{ parse_timestamp_iso('timestamp') }} as occurred_at,
@@ -33,9 +27,7 @@ typed as (
         source._row_number,
         source._loaded_at
     from source
-    left join subscriber_hashes
-        on nullif(trim(source.email_address), '') is null
-        and subscriber_hashes.email_id = lower({{ clean_text('source.email_id') }})
+    left join subscriber_hashes on {{ mailchimp_subscriber_hash_join('source', 'subscriber_hashes') }}
 ),
 
 latest as (
