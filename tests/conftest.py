@@ -81,6 +81,10 @@ def cluster() -> warehouse.LocalCluster:
         pytest.fail("unset DATABASE_URL: the tests start their own throwaway cluster")
     cluster = warehouse.local_cluster()
     cluster.start()
+    # The test databases live on this cluster and share its keys' secret; a test that runs the
+    # CLI in process with DATABASE_URL (which then requires the secret, as production does)
+    # finds it in the environment, as run_cli passes it to a subprocess.
+    os.environ.setdefault("PUBLICS_KEY_SECRET", cluster.key_secret().decode())
     return cluster
 
 
