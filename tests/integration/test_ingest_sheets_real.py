@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from publics import keys, warehouse
 from tests import sheet_workbooks as books
 from tests.conftest import run_cli
 
@@ -44,7 +45,8 @@ def test_real_sheets_from_file_to_staging(tmp_path: Path, fresh_db, query) -> No
     assert query("select sum(budget_eur)::text from staging.stg_spreadsheets__campaign_budgets") == [("2761.00",)]
     invitations = query(
         "select show_name, performance_date::text, seats, attended, invitation_category, "
-        "email_key = md5('marie.durand@example.fr') from staging.stg_spreadsheets__invitations "
+        f"email_key = '{keys.email_key('marie.durand@example.fr', warehouse.key_secret())}' "
+        "from staging.stg_spreadsheets__invitations "
         "order by 2, seats desc")
     assert invitations == [
         ("Carmen", "2026-03-12", 2, True, "presse", True),  # « Marie.Durand@Example.fr »
