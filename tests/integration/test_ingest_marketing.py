@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import codecs
 import shutil
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -40,6 +41,8 @@ TABLE_OF = {  # file-name prefix → raw table
     "brevo_campaigns": "brevo_campaigns",
     "brevo_export": "brevo_contacts",
     "mailchimp_email_activity": "mailchimp_email_activity",
+    "members_export": "mailchimp_members",
+    "subscribed_members_export": "mailchimp_members",
     "mailchimp_reports": "mailchimp_reports",
     "social_insights": "social_posts",
     "reseaux_sociaux": "social_posts",
@@ -66,7 +69,16 @@ def csv_data_rows(path: Path) -> int:
     """Data lines of a delivered CSV (the fixtures have no multi-line field): non-blank lines
     after the header — the first line with at least two separators, not one quoted field — that are not summary
     ("Total…") lines or all-empty."""
-    data = path.read_bytes()
+    return _data_rows(path.read_bytes())
+
+
+def zip_data_rows(path: Path) -> int:
+    """The data lines of every CSV inside a zipped delivery (Mailchimp's audience export)."""
+    with zipfile.ZipFile(path) as archive:
+        return sum(_data_rows(archive.read(n)) for n in archive.namelist() if n.endswith(".csv"))
+
+
+def _data_rows(data: bytes) -> int:
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         text = data.decode("utf-16")
     else:
@@ -94,7 +106,8 @@ def xlsx_data_rows(path: Path) -> int:
 def expected_rows() -> dict[str, int]:
     counts = dict.fromkeys(TABLES, 0)
     for path in good_files():
-        counts[table_of(path)] += xlsx_data_rows(path) if path.suffix == ".xlsx" else csv_data_rows(path)
+        count = {".xlsx": xlsx_data_rows, ".zip": zip_data_rows}.get(path.suffix, csv_data_rows)
+        counts[table_of(path)] += count(path)
     return counts
 
 
