@@ -3,7 +3,8 @@
     address no ticketing contact has (e-mailing only). A client (at least one order) is kept 3
     years from the end of the relationship (last order, or end of the last subscribed season); a
     prospect 3 years from the last contact coming from the person (a click, an order, a form: the
-    SecuTix account or the Brevo sign-up); an e-mail open is not a contact. Someone with no contact
+    SecuTix account or the Brevo sign-up; a performance they held a ticket for); an e-mail open
+    is not a contact. Someone with no contact
     at all counts from the day the warehouse first saw them. Reference day: `local_today()` (var
     `today` / PUBLICS_TODAY), so that a replay or the demo is read at its own date. -#}
 {%- set season_months = 12 -%}
@@ -43,6 +44,18 @@ events as (
     from {{ ref('stg_secutix__orders') }} as orders
     inner join {{ ref('int_identity__contacts') }} as identities on identities.contact_id = orders.buyer_contact_id
     union all
+    -- a ticket the person holds (bought for them by someone else, an invitation…): the
+    -- performance they came to is a contact of theirs, so a holder is not purged as a silent
+    -- prospect while their seat is still being used (nor the day before their order arrives)
+    select
+        identities.person_key as subject_key, 'person' as subject_kind, 'attendance' as kind,
+        coalesce({{ local_date('performances.starts_at') }}, {{ local_date('tickets.updated_at') }}) as event_on
+    from {{ ref('stg_secutix__tickets') }} as tickets
+    inner join {{ ref('int_identity__contacts') }} as identities on identities.contact_id = tickets.holder_contact_id
+    left join {{ ref('stg_secutix__performances') }} as performances
+        on performances.performance_id = tickets.performance_id
+    where not tickets.is_cancelled
+    union all
     select
         person_key as subject_key,
         'person' as subject_kind,
@@ -70,7 +83,7 @@ subjects as (
         max(subject_kind) as subject_kind,
         count(case when kind = 'order' then 1 end) > 0 as is_client,
         min(event_on) as first_seen_on,
-        max(case when kind in ('click', 'order', 'form') then event_on end) as last_contact_on,
+        max(case when kind in ('click', 'order', 'form', 'attendance') then event_on end) as last_contact_on,
         max(case when kind in ('order', 'subscription_end') then event_on end) as relationship_end_on
     from events
     where subject_key is not null
