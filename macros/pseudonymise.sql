@@ -64,10 +64,12 @@
 
 {#- Mailchimp's subscriber hash (md5 of the lower-case address, public) of each ticketing
     contact's address, with the contact's key: how a Mailchimp row delivered without its address
-    (only `email_id`) finds its person. Computed inside the query that needs it, never stored. -#}
-{% macro mailchimp_subscriber_hashes() -%}
+    (only `email_id`) finds its person. Computed inside the query that needs it, never stored.
+    `contacts`: a relation with `email` and `email_key` (staging's base of the contacts, or the
+    restricted identities for an intermediate model). -#}
+{% macro mailchimp_subscriber_hashes(contacts) -%}
     select distinct md5(lower(trim(email))) as email_id, email_key
-    from {{ ref('base_secutix__contacts') }}
+    from {{ contacts }}
     where email_key is not null
 {%- endmacro %}
 

@@ -44,7 +44,7 @@ past_contacts as (
 ),
 
 subscriber_hashes as (
-    {{ mailchimp_subscriber_hashes() }}
+    {{ mailchimp_subscriber_hashes(ref('restricted_contact_identities')) }}
 ),
 
 past_emails as (

@@ -11,7 +11,7 @@ with source as (
 
 subscriber_hashes as (
     -- Mailchimp's subscriber hash of each contact's address → the contact's key
-    {{ mailchimp_subscriber_hashes() }}
+    {{ mailchimp_subscriber_hashes(ref('base_secutix__contacts')) }}
 ),
 
 typed as (
