@@ -32,6 +32,10 @@ seasons as (
     group by season
 ),
 
+data_start as (
+    select min(season) as first_season from seasons
+),
+
 calendar as (
     select
         seasons.season,
@@ -41,7 +45,7 @@ calendar as (
         seasons.second_previous_season >= data_start.first_season as knows_subscriber_tenure,
         seasons.previous_season >= data_start.first_season as knows_previous_season
     from seasons
-    cross join (select min(season) as first_season from {{ ref('fct_person_seasons') }}) as data_start
+    cross join data_start
 ),
 
 -- The person's rows of the two seasons before, by equality joins (one row per person and
