@@ -176,7 +176,45 @@ session_transactions as (
     group by session_key
 ),
 
-classified as (
+-- Each distinct traffic source (source, medium, campaign) classified once: the UTM plan's
+-- medium, the campaign name's parts, the source's category and the channel group with its
+-- label — regular expressions on a few hundred combinations instead of on every session.
+traffic_classes as (
+    select
+        unioned.source,
+        unioned.medium as tagged_medium,
+        unioned.campaign,
+        coalesce(planned_media.planned_medium, unioned.medium) as medium,
+        {{ campaign_part('unioned.campaign', 'season') }} as campaign_season,
+        {{ campaign_part('unioned.campaign', 'objective') }} as campaign_objective,
+        {{ campaign_part('unioned.campaign', 'show') }} as campaign_show,
+        {{ campaign_part('unioned.campaign', 'audience') }} as campaign_audience,
+        case when unioned.campaign is not null then {{ campaign_is_conforming('unioned.campaign') }} end
+            as is_campaign_conforming,
+        source_categories.source_category,
+        {{ channel_group('unioned.source', 'coalesce(planned_media.planned_medium, unioned.medium)',
+                         'unioned.campaign', 'source_categories.source_category') }} as channel_group
+    from unioned
+    left join source_categories on source_categories.source = unioned.source
+    left join planned_media
+        on planned_media.utm_campaign = unioned.campaign
+        and planned_media.utm_source = unioned.source
+    -- grouped, the expressions above run once per combination (a grouped subquery is not
+    -- flattened into the join below)
+    group by unioned.source, unioned.medium, unioned.campaign, planned_media.planned_medium,
+        source_categories.source_category
+),
+
+classes_labelled as (
+    select
+        traffic_classes.*,
+        channel_groups.channel_group_label,
+        channel_groups.is_paid as is_paid_channel
+    from traffic_classes
+    left join channel_groups on channel_groups.channel_group = traffic_classes.channel_group
+),
+
+final as (
     select
         unioned.session_key,
         unioned.tool,
@@ -195,17 +233,18 @@ classified as (
         -- the page without its query string (UTM, click ids, anything a form may have put there)
         {{ dbt.split_part(dbt.split_part('unioned.landing_page_url', "'?'", 1), "'#'", 1) }} as landing_page,
         unioned.source,
-        coalesce(planned_media.planned_medium, unioned.medium) as medium,
-        unioned.medium as tagged_medium,
+        classes.medium,
+        classes.tagged_medium,
         unioned.campaign,
-        {{ campaign_part('unioned.campaign', 'season') }} as campaign_season,
-        {{ campaign_part('unioned.campaign', 'objective') }} as campaign_objective,
-        {{ campaign_part('unioned.campaign', 'show') }} as campaign_show,
-        {{ campaign_part('unioned.campaign', 'audience') }} as campaign_audience,
-        case when unioned.campaign is not null then {{ campaign_is_conforming('unioned.campaign') }} end as is_campaign_conforming,
-        source_categories.source_category,
-        {{ channel_group('unioned.source', 'coalesce(planned_media.planned_medium, unioned.medium)',
-                         'unioned.campaign', 'source_categories.source_category') }} as channel_group,
+        classes.campaign_season,
+        classes.campaign_objective,
+        classes.campaign_show,
+        classes.campaign_audience,
+        classes.is_campaign_conforming,
+        classes.source_category,
+        classes.channel_group,
+        classes.channel_group_label,
+        classes.is_paid_channel,
         unioned.device_category,
         unioned.country,
         unioned.city,
@@ -215,50 +254,15 @@ classified as (
         cast(session_transactions.revenue as numeric(12, 2)) as revenue,
         coalesce(session_transactions.transactions, 0) > 0 as has_purchase
     from unioned
-    left join source_categories on source_categories.source = unioned.source
-    left join planned_media
-        on planned_media.utm_campaign = unioned.campaign
-        and planned_media.utm_source = unioned.source
+    -- null-safe equality written as two equalities per column, so that Postgres can hash it
+    inner join classes_labelled as classes
+        on coalesce(classes.source, '') = coalesce(unioned.source, '')
+        and (classes.source is null) = (unioned.source is null)
+        and coalesce(classes.tagged_medium, '') = coalesce(unioned.medium, '')
+        and (classes.tagged_medium is null) = (unioned.medium is null)
+        and coalesce(classes.campaign, '') = coalesce(unioned.campaign, '')
+        and (classes.campaign is null) = (unioned.campaign is null)
     left join session_transactions on session_transactions.session_key = unioned.session_key
-),
-
-final as (
-    select
-        classified.session_key,
-        classified.tool,
-        classified.session_id,
-        classified.visitor_id,
-        classified.device_id,
-        classified.user_id,
-        classified.started_at,
-        classified.ended_at,
-        classified.session_date,
-        classified.season,
-        classified.duration_s,
-        classified.landing_page,
-        classified.source,
-        classified.medium,
-        classified.tagged_medium,
-        classified.campaign,
-        classified.campaign_season,
-        classified.campaign_objective,
-        classified.campaign_show,
-        classified.campaign_audience,
-        classified.is_campaign_conforming,
-        classified.source_category,
-        classified.channel_group,
-        channel_groups.channel_group_label,
-        channel_groups.is_paid as is_paid_channel,
-        classified.device_category,
-        classified.country,
-        classified.city,
-        classified.pageviews,
-        classified.transactions,
-        classified.transaction_ids,
-        classified.revenue,
-        classified.has_purchase
-    from classified
-    left join channel_groups on channel_groups.channel_group = classified.channel_group
 )
 
 select * from final

@@ -12,40 +12,62 @@ persons as (
     select * from {{ ref('dim_persons') }}
 ),
 
-data_start as (
-    select min(season) as first_season from statuses
+-- the same person's row of the season before, and of the season before that
+previous_statuses as (
+    select person_key, season, attended_in_season, is_subscriber from {{ ref('fct_person_seasons') }}
 ),
 
-with_previous as (
+second_previous_statuses as (
+    select person_key, season, is_subscriber from {{ ref('fct_person_seasons') }}
+),
+
+-- Each season once with the two before it: the calendar macros run per season (a grouped
+-- subquery is not flattened into the rows), not on each of the person-season rows.
+seasons as (
     select
-        statuses.*,
-        lag(statuses.season) over by_person as previous_row_season,
-        lag(statuses.attended_in_season) over by_person as previous_row_attended,
-        lag(statuses.is_subscriber) over by_person as previous_row_subscriber,
-        lag(statuses.season, 2) over by_person as second_row_season,
-        lag(statuses.is_subscriber, 2) over by_person as second_row_subscriber
-    from statuses
-    window by_person as (partition by statuses.person_key order by statuses.season)
+        season,
+        {{ publics.previous_season('season') }} as previous_season,
+        {{ publics.previous_season(publics.previous_season('season')) }} as second_previous_season
+    from {{ ref('fct_person_seasons') }}
+    group by season
 ),
 
+data_start as (
+    select min(season) as first_season from seasons
+),
+
+calendar as (
+    select
+        seasons.season,
+        seasons.previous_season,
+        seasons.second_previous_season,
+        -- tenure is only known when the data covers the season before the previous one
+        seasons.second_previous_season >= data_start.first_season as knows_subscriber_tenure,
+        seasons.previous_season >= data_start.first_season as knows_previous_season
+    from seasons
+    cross join data_start
+),
+
+-- The person's rows of the two seasons before, by equality joins (one row per person and
+-- season): a person without a row for a season was not yet known then — not an attendee,
+-- not a subscriber; the season two before counts only when the previous one is there too.
 flagged as (
     select
-        with_previous.*,
-        {{ publics.previous_season('with_previous.season') }} as previous_season,
-        -- a person without a row for a season was not yet known then: not an attendee, not a subscriber
-        coalesce(with_previous.previous_row_season = {{ publics.previous_season('with_previous.season') }}
-                 and with_previous.previous_row_attended, false) as attended_previous,
-        coalesce(with_previous.previous_row_season = {{ publics.previous_season('with_previous.season') }}
-                 and with_previous.previous_row_subscriber, false) as subscriber_previous,
-        coalesce(with_previous.previous_row_season = {{ publics.previous_season('with_previous.season') }}
-                 and with_previous.second_row_season = {{ publics.previous_season(publics.previous_season('with_previous.season')) }}
-                 and with_previous.second_row_subscriber, false) as subscriber_two_seasons_before,
-        -- tenure is only known when the data covers the season before the previous one
-        {{ publics.previous_season(publics.previous_season('with_previous.season')) }} >= data_start.first_season
-            as knows_subscriber_tenure,
-        {{ publics.previous_season('with_previous.season') }} >= data_start.first_season as knows_previous_season
-    from with_previous
-    cross join data_start
+        statuses.*,
+        calendar.knows_subscriber_tenure,
+        calendar.knows_previous_season,
+        coalesce(previous.attended_in_season, false) as attended_previous,
+        coalesce(previous.is_subscriber, false) as subscriber_previous,
+        coalesce(previous.person_key is not null and second_previous.is_subscriber, false)
+            as subscriber_two_seasons_before
+    from statuses
+    inner join calendar on calendar.season = statuses.season
+    left join previous_statuses as previous
+        on previous.person_key = statuses.person_key
+        and previous.season = calendar.previous_season
+    left join second_previous_statuses as second_previous
+        on second_previous.person_key = statuses.person_key
+        and second_previous.season = calendar.second_previous_season
 )
 
 select

@@ -109,8 +109,11 @@ share as (
             left join contact_emails on contact_emails.email_key = invited.email_key) as invitations_matched_share,
         (select count(*) from {{ source('secutix', 'performances') }} where nullif(trim(season_code), '') is null)
             as raw_performances_without_season,
-        (select avg(case when exists (select 1 from web_matches where web_matches.tool = 'matomo'
-                                      and web_matches.order_id = orders_in_web_window.order_id) then 1.0 else 0.0 end)
+        -- an uncorrelated IN (one hashed pass over the matches), not EXISTS per order
+        (select avg(case when orders_in_web_window.order_id in (
+                              select web_matches.order_id from web_matches
+                              where web_matches.tool = 'matomo' and web_matches.order_id is not null)
+                         then 1.0 else 0.0 end)
             from orders_in_web_window) as online_orders_seen_by_matomo_share,
         (select count(*) from web_matches where tool = 'ga4' and transaction_id is null)
             as web_purchases_without_transaction_id,
