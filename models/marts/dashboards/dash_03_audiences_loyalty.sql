@@ -12,7 +12,9 @@ persons as (
     select * from {{ ref('dim_persons') }}
 ),
 
--- the same person's row of the season before, and of the season before that
+-- the same person's row of the season before, and of the season before that. Two CTEs, not
+-- `statuses` joined again: Postgres materialises a CTE read more than once, and these, read
+-- once each, are inlined and hash-joined on the table itself.
 previous_statuses as (
     select person_key, season, attended_in_season, is_subscriber from {{ ref('fct_person_seasons') }}
 ),
