@@ -260,7 +260,23 @@ def test_a_scalar_shows_its_scope_and_non_mesure_outside_its_window() -> None:
                         [(Decimal("0.25"), "partiellement mesuré — mesure web du 01/06/2025 au 15/07/2026")])
     assert f"25,0{NBSP}%" in partly.drawn[0] and "partiellement mesuré" in partly.drawn[0]
     first_season = CardResult(card("h", "scalar"), ["part", "donnees"], [(None, "depuis 2023-24, début des données")])
-    assert first_season.drawn[1] == "empty"  # nothing to compare with: no figure, not « non mesuré »
+    assert first_season.drawn[1] == "empty"  # no base to tell why: no figure, not « non mesuré »
+    # a rate whose base is null (the season before is not in the data): « non mesuré », said why
+    rate = card("i", "scalar", column_units={"part": "share", "base": "count"})
+    rate["base_of"] = {"base": "part"}
+    before = CardResult(rate, ["part", "base", "donnees"], [(None, None, "depuis 2023-24, début des données")])
+    html, state, _ = before.drawn
+    assert state == "ok" and '<p class="scalar-value">non mesuré</p>' in html and "saison d&#x27;avant" in html
+    assert "sur " not in html
+    empty_base = CardResult(rate, ["part", "base", "donnees"], [(None, 0, "depuis 2023-24, début des données")])
+    assert empty_base.drawn[1] == "empty"  # a base of 0 is a filter that keeps nobody
+
+
+def test_a_table_says_non_mesure_for_a_rate_its_row_cannot_give() -> None:
+    table = card("j", "table", column_units={"part": "share", "base": "count"})
+    table["base_of"] = {"base": "part"}
+    html = CardResult(table, ["saison", "part", "base"], [("2023-24", None, None), ("2024-25", Decimal("0.58"), 2195)]).drawn[0]
+    assert "<td class=\"num\">non mesuré</td>" in html and f"58,0{NBSP}%" in html and "2\u202f195" in html
 
 
 def test_a_rate_scalar_shows_its_base_and_a_count_its_total() -> None:
@@ -284,7 +300,8 @@ def test_a_table_base_is_blank_where_its_rate_is() -> None:
     renewal = CardResult(card("r", "table", column_units={"taux": "share", "base": "count"}, base_of={"base": "taux"}),
                          ["saison", "taux", "base"], [("2023-24", None, 0), ("2025-26", Decimal("0.49"), Decimal(51))])
     html = renewal.drawn[0]
-    assert f">49,0{NBSP}%</td>" in html and ">51</td>" in html and ">0</td>" not in html and html.count(">—</td>") == 2
+    assert f">49,0{NBSP}%</td>" in html and ">51</td>" in html and ">0</td>" not in html
+    assert html.count(">non mesuré</td>") == 1 and html.count(">—</td>") == 1  # the rate said, its base blank
 
 
 def test_a_value_unit_column_formats_each_row_and_outcomes_have_their_colour() -> None:

@@ -83,25 +83,29 @@ select
     coalesce(persons.first_purchase_channel_label, 'Aucun achat') as acquisition_channel_label,
     count(*) as persons,
     sum(case when flagged.attended_in_season then 1 else 0 end) as attendees,
-    sum(case when flagged.attended_in_season and flagged.is_first_season and flagged.knows_previous_season
-             then 1 else 0 end) as first_time_attendees,
+    -- a count that needs the season before is null (« non mesuré »), not 0, for a season whose
+    -- previous one the data does not cover (sum over only nulls is null)
+    sum(case when not flagged.knows_previous_season then null
+             when flagged.attended_in_season and flagged.is_first_season then 1 else 0 end) as first_time_attendees,
     sum(flagged.performances_in_season) as performances_attended,
     sum(case when flagged.performances_in_season >= 2 then 1 else 0 end) as attendees_returning_in_season,
-    sum(case when flagged.knows_previous_season and flagged.attended_previous then 1 else 0 end)
-        as attendees_previous_season,
-    sum(case when flagged.knows_previous_season and flagged.attended_previous and flagged.attended_in_season
-             then 1 else 0 end) as retained_attendees,
+    sum(case when not flagged.knows_previous_season then null
+             when flagged.attended_previous then 1 else 0 end) as attendees_previous_season,
+    sum(case when not flagged.knows_previous_season then null
+             when flagged.attended_previous and flagged.attended_in_season then 1 else 0 end) as retained_attendees,
     sum(case when flagged.is_subscriber then 1 else 0 end) as subscribers,
-    sum(case when flagged.knows_subscriber_tenure and flagged.subscriber_previous
-             and not flagged.subscriber_two_seasons_before then 1 else 0 end) as first_year_subscribers_previous_season,
-    sum(case when flagged.knows_subscriber_tenure and flagged.subscriber_previous
-             and not flagged.subscriber_two_seasons_before and flagged.is_subscriber then 1 else 0 end)
-        as first_year_subscribers_renewed,
-    sum(case when flagged.knows_subscriber_tenure and flagged.subscriber_previous
-             and flagged.subscriber_two_seasons_before then 1 else 0 end) as long_time_subscribers_previous_season,
-    sum(case when flagged.knows_subscriber_tenure and flagged.subscriber_previous
-             and flagged.subscriber_two_seasons_before and flagged.is_subscriber then 1 else 0 end)
-        as long_time_subscribers_renewed,
+    sum(case when not flagged.knows_subscriber_tenure then null
+             when flagged.subscriber_previous and not flagged.subscriber_two_seasons_before then 1 else 0 end)
+        as first_year_subscribers_previous_season,
+    sum(case when not flagged.knows_subscriber_tenure then null
+             when flagged.subscriber_previous and not flagged.subscriber_two_seasons_before
+             and flagged.is_subscriber then 1 else 0 end) as first_year_subscribers_renewed,
+    sum(case when not flagged.knows_subscriber_tenure then null
+             when flagged.subscriber_previous and flagged.subscriber_two_seasons_before then 1 else 0 end)
+        as long_time_subscribers_previous_season,
+    sum(case when not flagged.knows_subscriber_tenure then null
+             when flagged.subscriber_previous and flagged.subscriber_two_seasons_before
+             and flagged.is_subscriber then 1 else 0 end) as long_time_subscribers_renewed,
     {{ money('sum(flagged.revenue_in_season_eur)') }} as revenue_eur
 from flagged
 inner join persons on persons.person_key = flagged.person_key

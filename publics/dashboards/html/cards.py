@@ -121,12 +121,27 @@ def card_body(result: CardResult) -> tuple[str, str, str]:
         if value is None:
             if "non mesuré" in notes:  # outside its sources' window: « non mesuré », with the reason
                 return f'<p class="scalar-value">non mesuré</p>{notes}', "ok", ""
+            if before_the_history(card, result.columns, result.rows[0]):
+                return (f'<p class="scalar-value">non mesuré</p><p class="scalar-note">{_esc(NO_SEASON_BEFORE)}</p>'
+                        f"{notes}", "ok", "")
             return _message("Aucune donnée pour ces filtres."), "empty", ""
         text = format_value(value, column_kind(card, result.columns[0]))
         return f'<p class="scalar-value">{_esc(text)}</p>{notes}', "ok", ""
     if display in CHART_DISPLAYS:
         return chart_body(result)
     return table_body(result)
+
+
+NO_SEASON_BEFORE = "la saison d'avant n'est pas dans les données"
+
+
+def before_the_history(card: dict, columns: list[str], row: tuple) -> bool:
+    """A rate that needs the seasons before (`{history_start}` shown) whose base is null, not 0:
+    the dataset leaves such counts null in the first season(s) of the data (dashboard 3), so the
+    figure is « non mesuré » there, not « Aucune donnée »."""
+    bases = [i for i, c in enumerate(columns) if c in (card.get("base_of") or {})]
+    history = any(isinstance(v, str) and "début des données" in v for v in row)
+    return history and bool(bases) and all(row[i] is None for i in bases)
 
 
 def scalar_notes(card: dict, columns: list[str], row: tuple) -> list[str]:
@@ -186,6 +201,9 @@ def table_cells(card: dict, columns: list[str], row: tuple) -> list[tuple[str, s
         rate = (card.get("base_of") or {}).get(column)
         if rate in columns and row[columns.index(rate)] is None:
             v = None  # no rate (no previous season, outside the window): no base either, not « 0 »
+        if v is None and column in (card.get("base_of") or {}).values():
+            cells.append(("non mesuré", None))  # a rate the row cannot give: said, not « — » nor 0
+            continue
         cells.append((format_value(v, kind), OUTCOMES.get(str(v).lower()) if isinstance(v, str) else None))
     return cells
 
