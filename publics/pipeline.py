@@ -170,7 +170,7 @@ def do_gdpr_object(info: warehouse.ConnInfo, email: str, kind: str, withdraw: bo
         except ValueError as exc:
             raise StepFailed("gdpr object", str(exc)) from None
         report(f"recorded under the key {key[:12]}… (the address is not kept)")
-    do_build(info, select=["int_gdpr__objections+"])
+    do_build(info, select=["stg_publics__gdpr_objections+"])
 
 
 def do_gdpr_forget(info: warehouse.ConnInfo, email: str, quarantine_dir: Path | None = None) -> None:
