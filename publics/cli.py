@@ -13,6 +13,8 @@
     publics gdpr purge [--dry-run]      apply the retention policy (seeds/gdpr_retention_rules.csv)
     publics gdpr export --email X       right of access: all held about X, as JSON and CSV
     publics gdpr forget --email X       right to erasure: X removed everywhere, tombstoned
+    publics gdpr object --email X --kind profiling|marketing [--withdraw]
+                                        right to object: X out of the scores / marketing lists
     publics glossary                    write docs/glossaire.md from the dbt docs and the seeds
     publics sources                     write docs/sources.md's tables and the dbt sources files
                                         from the contracts (ingestion/contracts/*.yml)
@@ -118,7 +120,11 @@ def cmd_gdpr(args: argparse.Namespace) -> int:
         return 0
     if not args.email:
         raise StepFailed(f"gdpr {args.action}", "--email is required")
-    if args.action == "export":
+    if args.action == "object":
+        if not args.kind:
+            raise StepFailed("gdpr object", "--kind profiling|marketing is required")
+        pipeline.do_gdpr_object(info, args.email, args.kind, withdraw=args.withdraw)
+    elif args.action == "export":
         pipeline.do_gdpr_export(info, args.email, args.out and Path(args.out))
     else:
         pipeline.do_gdpr_forget(info, args.email, quarantine)
@@ -171,13 +177,15 @@ def parser() -> argparse.ArgumentParser:
 
     gd = sub.add_parser("gdpr", help="GDPR: retention purge, access and erasure of a person's data, "
                                      "the register of processing and the data map")
-    gd.add_argument("action", choices=["purge", "export", "forget", "register"])
+    gd.add_argument("action", choices=["purge", "export", "forget", "object", "register"])
     gd.add_argument("--html", default="target/gdpr",
                     help="register: the folder of the HTML page (the Markdown goes to docs/gdpr/)")
     gd.add_argument("--dry-run", action="store_true", help="purge: count what is past retention, change nothing")
     gd.add_argument("--email", help="export, forget: the person's e-mail address")
     gd.add_argument("--out", help="export: the folder of the bundle (default .local/gdpr-exports)")
     gd.add_argument("--quarantine", help="the quarantine folder (default .local/quarantine)")
+    gd.add_argument("--kind", choices=["profiling", "marketing"], help="object: what the person objects to")
+    gd.add_argument("--withdraw", action="store_true", help="object: the person withdraws the objection")
     gd.set_defaults(func=cmd_gdpr)
 
     g = sub.add_parser("glossary", help="write the French glossary (docs/glossaire.md) from the dbt docs and seeds")

@@ -105,11 +105,13 @@ def _print_ingest_summary(result) -> None:
 def do_build(info: warehouse.ConnInfo, select: list[str] | None = None) -> None:
     from ingestion.loader import prepare
     from publics.dbt_runner import DbtFailed, dbt_build
+    from publics.gdpr import objections
     from publics.quality import ensure_history
 
     with step("build (dbt seed, run, test)") as report:
         prepare(info)  # every raw table and the load ledger exist, even before a first ingestion
         ensure_history(info)  # the quality history the quality marts read
+        objections.prepare(info)  # raw.gdpr_objections, a source of int_gdpr__objections
         try:
             summary = dbt_build(info, select=select)
         except DbtFailed as exc:
@@ -156,6 +158,19 @@ def do_gdpr_export(info: warehouse.ConnInfo, email: str, out: Path | None = None
     with step("gdpr export (right of access)") as report:
         json_path, csv_path, rows = export(info, email, out)
         report(f"{rows:,} row(s) → {json_path} and {csv_path}")
+
+
+def do_gdpr_object(info: warehouse.ConnInfo, email: str, kind: str, withdraw: bool = False) -> None:
+    """Record an objection (or its withdrawal), then rebuild what reads it (docs/gdpr.md)."""
+    from publics.gdpr import objections
+
+    with step(f"gdpr object ({kind}{', withdrawn' if withdraw else ''})") as report:
+        try:
+            key = objections.record(info, email, kind, withdraw)
+        except ValueError as exc:
+            raise StepFailed("gdpr object", str(exc)) from None
+        report(f"recorded under the key {key[:12]}… (the address is not kept)")
+    do_build(info, select=["stg_publics__gdpr_objections+"])
 
 
 def do_gdpr_forget(info: warehouse.ConnInfo, email: str, quarantine_dir: Path | None = None) -> None:

@@ -31,7 +31,8 @@ from ingestion.connection import ConnInfo, DatabaseError, connect
 from publics.project import project_root
 
 DB_NAME = "publics"
-SUPERUSER = "publics"
+SUPERUSER = "publics"  # the local cluster's: creates the cluster, its roles and databases, nothing else
+OWNER_ROLE = "publics_owner"  # owns the warehouse: the pipeline and dbt connect as it (as in Docker)
 # One schema per layer, plus `restricted` for direct identifiers and `quality` for the
 # data-quality history. `raw` and `restricted` are closed to everyone but the owner.
 SCHEMAS = ("raw", "staging", "intermediate", "marts", "restricted", "quality")
@@ -113,7 +114,22 @@ class LocalCluster:
 
     @property
     def info(self) -> ConnInfo:
+        """What the pipeline, dbt and the tests connect as: the owner role, not the superuser."""
+        return ConnInfo("127.0.0.1", int(self._read("port")), OWNER_ROLE, self.owner_password(), DB_NAME)
+
+    @property
+    def admin_info(self) -> ConnInfo:
+        """The superuser: cluster, roles and databases only (start, create and drop databases)."""
         return ConnInfo("127.0.0.1", int(self._read("port")), SUPERUSER, self._read("password"), DB_NAME)
+
+    def owner_password(self) -> str:
+        """The owner role's password, generated once and kept (0600) beside the superuser's."""
+        path = self.root / "owner_password"
+        if not path.exists():
+            self.root.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(18) + "\n")
+            path.chmod(0o600)
+        return path.read_text().strip()
 
     @property
     def key_secret_file(self) -> Path:
@@ -215,17 +231,19 @@ class LocalCluster:
             if not self.initialised:
                 self.init()
             self.key_secret()
-            if self.running():
-                return False
-            self._ensure_settings()
-            bindir, _ = _find_bindir()
-            if not self.log.exists():
-                self.log.touch()
-            self._chown(self.log)
-            self._run(bindir, "pg_ctl", "start", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60")
-            self._wait_ready()
+            started = not self.running()
+            if started:
+                self._ensure_settings()
+                bindir, _ = _find_bindir()
+                if not self.log.exists():
+                    self.log.touch()
+                self._chown(self.log)
+                self._run(bindir, "pg_ctl", "start", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60")
+                self._wait_ready()
+            # also on a running cluster: one made before the owner role is upgraded here
+            self.ensure_roles()
             self._ensure_database()
-            return True
+            return started
 
     def stop(self) -> bool:
         with self._lock():
@@ -239,22 +257,84 @@ class LocalCluster:
         deadline = time.monotonic() + timeout
         while True:
             try:
-                with connect(self.info.with_db("postgres")):
+                with connect(self.admin_info.with_db("postgres")):
                     return
             except DatabaseError:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.2)
 
+    def ensure_roles(self, reader_password: str | None = None) -> None:
+        """As the superuser: the owner role (login, no superuser, no CREATEDB, no CREATEROLE,
+        its password kept in `owner_password`), the reader role Metabase uses (its password from
+        the argument or PUBLICS_READER_PASSWORD: the owner may not set it), and no CONNECT to the
+        `postgres` maintenance database for PUBLIC. Idempotent."""
+        reader_password = reader_password or os.environ.get("PUBLICS_READER_PASSWORD")
+        with connect(self.admin_info.with_db("postgres"), autocommit=True) as conn:
+            owner, reader = sql.Identifier(OWNER_ROLE), sql.Identifier(READER_ROLE)
+            verb = "alter" if conn.execute("select 1 from pg_roles where rolname = %s", (OWNER_ROLE,)).fetchone() \
+                else "create"
+            conn.execute(sql.SQL(verb + " role {} with login nosuperuser nocreatedb nocreaterole password {}").format(
+                owner, sql.Literal(self.owner_password())))
+            if not conn.execute("select 1 from pg_roles where rolname = %s", (READER_ROLE,)).fetchone():
+                conn.execute(sql.SQL("create role {} nologin").format(reader))
+            if reader_password:
+                conn.execute(sql.SQL("alter role {} login password {}").format(reader, sql.Literal(reader_password)))
+            conn.execute("revoke connect on database postgres from public")
+
     def _ensure_database(self) -> None:
-        create_database(self.info.with_db("postgres"), DB_NAME)
+        create_database(self.admin_info.with_db("postgres"), DB_NAME, owner=OWNER_ROLE)
+        adopt_database(self.admin_info.with_db(DB_NAME), OWNER_ROLE)
 
 
-def create_database(admin: ConnInfo, name: str) -> None:
+def create_database(admin: ConnInfo, name: str, owner: str | None = None) -> None:
     with connect(admin, autocommit=True) as conn:
         exists = conn.execute("select 1 from pg_database where datname = %s", (name,)).fetchone()
         if not exists:
-            conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+            conn.execute(sql.SQL("create database {}{}").format(
+                sql.Identifier(name), sql.SQL(" owner {}").format(sql.Identifier(owner)) if owner else sql.SQL("")))
+
+
+# ALTER … OWNER TO, by pg_class.relkind (a table's own sequences and indexes follow the table)
+_RELATION_KINDS = {"r": "table", "p": "table", "v": "view", "m": "materialized view", "f": "foreign table",
+                   "S": "sequence"}
+
+
+def adopt_database(admin: ConnInfo, owner: str) -> int:
+    """As the superuser, connected to the database: the owner role becomes the owner of the
+    database, of its schemas and of every relation and routine in them that another role owns
+    (a cluster made when the superuser ran the pipeline). REASSIGN OWNED cannot do it: the
+    objects of the bootstrap superuser are « required by the database system ». Grants are
+    kept. Returns how many objects changed owner (0 once done)."""
+    changed = 0
+    with connect(admin) as conn:
+        role = sql.Identifier(owner)
+        db = conn.execute("select current_database()").fetchone()[0]
+        if conn.execute("select pg_get_userbyid(datdba) <> %s from pg_database where datname = %s",
+                        (owner, db)).fetchone()[0]:
+            conn.execute(sql.SQL("alter database {} owner to {}").format(sql.Identifier(db), role))
+            changed += 1
+        schemas = [*SCHEMAS, "public"]
+        for (schema,) in conn.execute(
+                "select nspname from pg_namespace where nspname = any(%s) and pg_get_userbyid(nspowner) "
+                "not in (%s, 'pg_database_owner')", (schemas, owner)).fetchall():
+            conn.execute(sql.SQL("alter schema {} owner to {}").format(sql.Identifier(schema), role))
+            changed += 1
+        for name, kind in conn.execute(
+                "select c.oid::regclass::text, c.relkind from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+                "where n.nspname = any(%s) and pg_get_userbyid(c.relowner) <> %s and c.relkind = any(%s) "
+                "and not exists (select 1 from pg_depend d where d.classid = 'pg_class'::regclass "
+                "and d.objid = c.oid and d.deptype in ('a', 'i'))",  # sequences owned by a column follow it
+                (schemas, owner, list(_RELATION_KINDS))).fetchall():
+            conn.execute(sql.SQL("alter {} {} owner to {}").format(sql.SQL(_RELATION_KINDS[kind]), sql.SQL(name), role))
+            changed += 1
+        for (routine,) in conn.execute(
+                "select p.oid::regprocedure::text from pg_proc p join pg_namespace n on n.oid = p.pronamespace "
+                "where n.nspname = any(%s) and pg_get_userbyid(p.proowner) <> %s", (schemas, owner)).fetchall():
+            conn.execute(sql.SQL("alter routine {} owner to {}").format(sql.SQL(routine), role))
+            changed += 1
+        conn.commit()
+    return changed
 
 
 def drop_database(admin: ConnInfo, name: str) -> None:

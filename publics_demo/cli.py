@@ -95,7 +95,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
         do_generate(out, args.scale, args.seed)
     info = open_warehouse()
     with step(f"bench ingest (scale {args.scale:g})"):
-        bench.run(demo_inbox(out), info.with_db("postgres") if not os.environ.get("DATABASE_URL") else info,
+        # the bench creates and drops its databases: the local cluster's superuser does
+        admin = info if os.environ.get("DATABASE_URL") else warehouse.local_cluster().admin_info.with_db("postgres")
+        bench.run(demo_inbox(out), admin,
                   printer=say)
     return 0
 

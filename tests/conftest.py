@@ -89,9 +89,11 @@ def cluster() -> warehouse.LocalCluster:
 
 
 def _new_database(cluster: warehouse.LocalCluster):
-    admin = cluster.info.with_db("postgres")
+    """A database the superuser creates for the owner role, which the test then connects as (as
+    the pipeline does: the superuser only sets up the cluster, its roles and databases)."""
+    admin = cluster.admin_info.with_db("postgres")
     name = f"publics_test_{uuid.uuid4().hex[:10]}"
-    warehouse.create_database(admin, name)
+    warehouse.create_database(admin, name, owner=warehouse.OWNER_ROLE)
     info = cluster.info.with_db(name)
     warehouse.ensure_schemas(info)
     yield info

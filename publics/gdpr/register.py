@@ -121,7 +121,8 @@ def register_blocks(cols: list[Column], vocab: Vocabulary, settings: dict) -> li
         out += [Block("h2", "Analyses d'impact (AIPD) requises"),
                 Block("p", "Ces modèles calculent des scores ou des segments par personne (profilage) : une analyse "
                            "d'impact relative à la protection des données (AIPD) est requise avant leur usage, et "
-                           "l'opposition au profilage doit les exclure."),
+                           "une personne qui s'oppose au profilage (`publics gdpr object --kind profiling`) n'y est "
+                           "ni notée ni comptée (modèle `int_gdpr__objections`, macro `gdpr_not_objecting`)."),
                 Block("ul", items=tuple(f"AIPD requise : `{model}` ({_code(names)})" for model, names in aipd.items()))]
     by_purpose: dict[str, list[Column]] = defaultdict(list)
     for c in cols:

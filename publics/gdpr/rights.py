@@ -24,13 +24,16 @@ from psycopg import sql
 
 from publics.gdpr import files
 from publics.gdpr.keys import identifier_key
+from publics.gdpr.purge import erased_identifier
 from publics.project import project_root
 from publics.warehouse import ConnInfo, connect
 
 TOMBSTONES = ("raw", "gdpr_tombstones")
 # The raw columns that name a person: e-mail addresses, Mailchimp's subscriber hash (md5 of the
 # lower-cased address, Mailchimp API "subscriber_hash"), SecuTix contact numbers. `delete`: the
-# row goes; `anonymise`: the column is emptied (an order or a ticket keeps its amount).
+# row goes; `anonymise`: the column becomes the erased identifier (`[effacé RGPD]`, var
+# `gdpr_erased_identifier`, as the purge does): an order or a ticket keeps its amount, so the
+# revenue history survives, and staging knows it had a buyer (`is_buyer_erased`).
 PERSON_COLUMNS = [
     ("secutix_contacts", "email", "email", "delete"),
     ("secutix_contacts", "contact_number", "contact", "delete"),
@@ -82,8 +85,8 @@ def apply_tombstones(conn) -> dict[str, int]:
         if action == "delete":
             n = conn.execute(sql.SQL("delete from {t} where lower(trim({c})) = any(%s)").format(t=t, c=c), (hit,)).rowcount
         else:
-            n = conn.execute(sql.SQL("update {t} set {c} = null where lower(trim({c})) = any(%s)").format(t=t, c=c),
-                             (hit,)).rowcount
+            n = conn.execute(sql.SQL("update {t} set {c} = %s where lower(trim({c})) = any(%s)").format(t=t, c=c),
+                             (erased_identifier(), hit)).rowcount
         done[f"raw.{table}"] = done.get(f"raw.{table}", 0) + n
     return done
 

@@ -133,9 +133,18 @@ def test_forget_then_redeliver(world, tmp_path):
     with warehouse.connect(info, autocommit=True) as conn:
         person = rights.find_person(conn, FORGOTTEN)
     assert person.contact_numbers == {"1001"} and person.phones == {"0142000001"}
+    revenue = ("select count(*), sum(revenue_eur), sum(tickets_sold) from marts.fct_orders "
+               "where is_paid_order and not is_cancelled")
+    before = query(revenue)
+    assert query("select count(*) from marts.fct_orders where order_id = 'O1' and buyer_person_key is not null") == [(1,)]
     result = cli(info, "gdpr", "forget", "--email", FORGOTTEN, "--quarantine", str(quarantine))
     assert result.code == 0, result
     assert "✔ gdpr forget: nothing remains" in result.out, result
+    # her order O1 (2 × 45 €) stays in the revenue, anonymised as the purge does, not deleted
+    assert query(revenue) == before
+    assert query("select buying_contact_number from raw.secutix_orders where file_number = 'O1'") == [("[effacé RGPD]",)]
+    assert query("select is_buyer_erased, buyer_person_key from marts.fct_orders o "
+                 "join staging.stg_secutix__orders s using (order_id) where order_id = 'O1'") == [(True, None)]
     tombstones = query("select key_kind, key from raw.gdpr_tombstones order by 1")
     assert [k for k, _ in tombstones] == ["contact", "email", "mailchimp_hash"]
     assert all(FORGOTTEN not in key and key != "1001" for _, key in tombstones)

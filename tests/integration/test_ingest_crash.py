@@ -72,9 +72,9 @@ def test_killed_load_leaves_no_rows_and_rerun_equals_a_clean_load(fresh_db, clus
     assert query("select load_method from raw.load_ledger where status = 'loaded'") == [("copy",)]  # the fast path
     killed_then_rerun = query(CONTENT)
 
-    admin = cluster.info.with_db("postgres")
+    admin = cluster.admin_info.with_db("postgres")
     clean_name = fresh_db.dbname + "_clean"
-    warehouse.create_database(admin, clean_name)
+    warehouse.create_database(admin, clean_name, owner=warehouse.OWNER_ROLE)
     try:
         clean = cluster.info.with_db(clean_name)
         warehouse.ensure_schemas(clean)

@@ -9,8 +9,9 @@ from ingestion import contracts
 from ingestion.loader import RAW
 from tests.conftest import ROOT
 
-# Sources that are the platform's own tables (load ledger, quality history), not deliveries.
-PLATFORM_SOURCES = {"ingestion", "quality"}
+# Sources that are the platform's own tables (load ledger, quality history, the data subjects'
+# objections), not deliveries.
+PLATFORM_SOURCES = {"ingestion", "quality", "gdpr"}
 
 
 def declared_sources() -> dict[str, tuple[str, str]]:

@@ -131,7 +131,8 @@ def test_the_register_names_the_controller_the_retention_the_transfers_and_the_a
     assert "Mesure d'audience : 25 mois à compter de la collecte" in web
     assert "Analyse d'impact (AIPD) : non requise pour cette finalité" in web
     profiling = record(text, "profilage")
-    assert "Analyse d'impact (AIPD) : requise (`dim_persons`)" in profiling
+    # the marketing list shows the RFM segment: a profiling output too
+    assert "Analyse d'impact (AIPD) : requise (`dim_marketing_audience`, `dim_persons`)" in profiling
     # A purpose whose columns are all aggregates has no record, only a line among the aggregates.
     assert "## Traitement : Qualité et traçabilité" not in text
     assert "- Qualité et traçabilité des données (`qualite_donnees`) : " in text

@@ -82,6 +82,8 @@ recent as (  -- RFM over the last three years before the as-of date
     from orders
     cross join as_of
     where orders.order_date > {{ dbt.dateadd('year', -3, 'as_of.as_of_date') }}
+        -- a person who objects to profiling is neither scored nor counted in the others' quintiles
+        and {{ gdpr_not_objecting('profiling', 'orders.buyer_person_key') }}
     group by orders.buyer_person_key
 ),
 

@@ -21,6 +21,7 @@ final as (
         preferred_language,
         profession,
         has_newsletter_opt_in,
+        has_refused_newsletter,
         created_at,
         updated_at,
         _source_file as source_file

@@ -26,6 +26,7 @@
     'preferred_language': 'pref_lang',
     'profession': 'profession',
     'has_newsletter_opt_in': 'opt_in_newsletter',
+    'has_refused_newsletter': 'opt_in_newsletter',
     'created_at': 'creation_date'
 } -%}
 
@@ -61,6 +62,8 @@ typed as (
         lower({{ clean_text('pref_lang') }}) as preferred_language,
         {{ clean_text('profession') }} as profession,
         coalesce(upper({{ clean_text('opt_in_newsletter') }}) in ('O', 'OUI', 'Y', 'YES', '1', 'TRUE'), false) as has_newsletter_opt_in,
+        -- an explicit « no » (the SecuTix opt-out), not an empty field: an objection to marketing
+        coalesce(upper({{ clean_text('opt_in_newsletter') }}) in ('N', 'NON', 'NO', '0', 'FALSE'), false) as has_refused_newsletter,
         {{ parse_timestamp_fr('creation_date') }} as created_at,
         {{ parse_timestamp_fr('last_update') }} as updated_at,
         _source_file,
@@ -95,6 +98,7 @@ final as (
         preferred_language,
         profession,
         has_newsletter_opt_in,
+        has_refused_newsletter,
         created_at,
         updated_at,
         _source_file
