@@ -42,7 +42,6 @@ from ingestion.landing import (
     copy_rows,
     ensure_raw_table,
 )
-from ingestion.locking import LOCK_KEY, PipelineBusy, pipeline_lock
 from ingestion.ledger import (
     LEDGER,
     RAW,
@@ -54,6 +53,7 @@ from ingestion.ledger import (
     file_hash,
     record,
 )
+from ingestion.locking import LOCK_KEY, PipelineBusy, pipeline_lock
 from ingestion.quarantine import quarantine
 from ingestion.readers import RejectedFile
 from ingestion.routing import Route, discover, route

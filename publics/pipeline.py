@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from publics import runs, warehouse
-from publics.runs import writes
 from publics.project import project_root
+from publics.runs import writes
 
 
 class StepFailed(Exception):

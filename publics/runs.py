@@ -182,8 +182,9 @@ def format_runs(runs: list[dict]) -> list[str]:
     """`publics runs`: one line per run, then its steps."""
     if not runs:
         return ["no pipeline run recorded yet"]
-    lines = [f"{'started (UTC)':<20} {'command':<14} {'trigger':<9} {'status':<11} {'exit':>4} "
-             f"{'rejected':>8} {'s':>8}"]
+    header = (f"{'started (UTC)':<20} {'command':<14} {'trigger':<9} {'status':<11} {'exit':>4} "
+              f"{'rejected':>8} {'s':>8}")
+    lines = [header]
     for r in runs:
         seconds = f"{r['seconds']:.1f}" if r["seconds"] is not None else "—"
         code = "—" if r["exit_code"] is None else str(r["exit_code"])
