@@ -9,7 +9,7 @@ holds it, its pid, host and start — read from the holder's `application_name` 
 
 Re-entrant within one process: `publics run` takes the lock, and the ingest, build and check it
 calls take it again without waiting for themselves; the holder's `application_name` names the
-innermost step (`run › build`). A killed process loses its connection, and the lock with it.
+innermost step (`run > build`). A killed process loses its connection, and the lock with it.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def _key(info: ConnInfo) -> tuple[str, int, str]:
 def _app_name(steps: list[str], since: datetime) -> str:
     """`publics: run › build pid 123@host since 2026-12-02T13:40:02Z`, cut to PostgreSQL's 63 bytes
     (the host goes first when it must)."""
-    what = " › ".join(steps)
+    what = " > ".join(steps)  # application_name is ASCII: anything else becomes "?"
     host = socket.gethostname().split(".")[0]
     tail = f" since {since:%Y-%m-%dT%H:%M:%SZ}"
     text = f"{APP_PREFIX}{what} pid {os.getpid()}@{host}{tail}"

@@ -132,13 +132,14 @@ def _say(message: str) -> None:
 
 
 def writes(command: str) -> Callable:
-    """Decorator of a step function whose first argument is the warehouse: run it `writing`;
-    an int it returns is its exit code (ingest: 2 when files were rejected)."""
+    """Decorator of a step function taking the warehouse (its ConnInfo argument): run it
+    `writing`; an int it returns is its exit code (ingest: 2 when files were rejected)."""
     def decorate(fn: Callable) -> Callable:
         @functools.wraps(fn)
-        def wrapper(info: ConnInfo, *args, **kwargs):
+        def wrapper(*args, **kwargs):
+            info = next(a for a in (*args, *kwargs.values()) if isinstance(a, ConnInfo))
             with writing(info, command) as run:
-                result = fn(info, *args, **kwargs)
+                result = fn(*args, **kwargs)
                 if isinstance(result, int) and not isinstance(result, bool) and run is not None:
                     run.code = max(run.code, result)
                 return result

@@ -91,7 +91,7 @@ def test_run_inside_run_is_reentrant_and_a_partial_run_is_recorded(fresh_db, tmp
     shutil.copy(BAD_FILE, folder)
     with runs.writing(fresh_db, "run") as run:
         with pipeline_lock(fresh_db, "ingest"), warehouse.connect(fresh_db, autocommit=True) as other:
-            assert holder(other).startswith(f"run › ingest pid {os.getpid()}@")  # re-entered, not deadlocked
+            assert holder(other).startswith(f"run > ingest pid {os.getpid()}@")  # re-entered, not deadlocked
         run.code = pipeline.do_ingest(folder, fresh_db, tmp_path / "q")  # takes the lock again
         with warehouse.connect(fresh_db, autocommit=True) as other:
             assert holder(other).startswith("run pid ")
@@ -121,8 +121,10 @@ def test_parallel_db_up_on_a_fresh_database_all_succeed(cluster):
         warehouse.drop_database(admin, name)
 
 
-def test_parallel_starts_of_a_fresh_local_cluster_all_succeed(tmp_path):
-    local = warehouse.LocalCluster(tmp_path / "pg")
+def test_parallel_starts_of_a_fresh_local_cluster_all_succeed():
+    # Under the project's .local (as the real one): run as root, the cluster belongs to the
+    # `postgres` user, who cannot enter pytest's private temporary folders.
+    local = warehouse.LocalCluster(ROOT / ".local" / f"test-cluster-{uuid.uuid4().hex[:8]}")
     results: list[object] = []
 
     def start() -> None:
@@ -143,3 +145,4 @@ def test_parallel_starts_of_a_fresh_local_cluster_all_succeed(tmp_path):
             assert conn.execute("select 1").fetchone() == (1,)
     finally:
         local.stop()
+        shutil.rmtree(local.root, ignore_errors=True)
