@@ -146,3 +146,34 @@ def test_parallel_starts_of_a_fresh_local_cluster_all_succeed():
     finally:
         local.stop()
         shutil.rmtree(local.root, ignore_errors=True)
+
+
+def test_simultaneous_set_ups_of_fresh_databases_all_succeed(cluster):
+    """The race itself, tight: set-ups released together by a barrier, on connections of their
+    own, on fresh databases (the `CREATE SCHEMA IF NOT EXISTS` of two sessions collide on the
+    catalog's unique index when nothing serialises them)."""
+    admin = cluster.info.with_db("postgres")
+    secret = cluster.key_secret()
+    names = [f"publics_test_{uuid.uuid4().hex[:10]}" for _ in range(3)]
+    try:
+        for name in names:
+            warehouse.create_database(admin, name)
+            barrier = threading.Barrier(8)
+            errors: list[Exception] = []
+
+            def set_up(info=cluster.info.with_db(name), barrier=barrier, errors=errors) -> None:
+                barrier.wait()
+                try:
+                    warehouse.ensure_schemas(info, secret=secret)
+                except Exception as exc:  # noqa: BLE001 — collected, asserted below
+                    errors.append(exc)
+
+            threads = [threading.Thread(target=set_up) for _ in range(8)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(timeout=120)
+            assert errors == [], f"{name}: {errors}"
+    finally:
+        for name in names:
+            warehouse.drop_database(admin, name)
