@@ -158,10 +158,10 @@ def test_simultaneous_set_ups_of_fresh_databases_all_succeed(cluster):
     try:
         for name in names:
             warehouse.create_database(admin, name)
-            barrier = threading.Barrier(8)
+            info, barrier = cluster.info.with_db(name), threading.Barrier(8)
             errors: list[Exception] = []
 
-            def set_up(info=cluster.info.with_db(name), barrier=barrier, errors=errors) -> None:
+            def set_up(info=info, barrier=barrier, errors=errors) -> None:
                 barrier.wait()
                 try:
                     warehouse.ensure_schemas(info, secret=secret)

@@ -7,7 +7,7 @@
 with runs as (
     select
         *,
-        row_number() over (order by started_at desc, run_id) as run_rank
+        row_number() over (order by started_at desc, run_id desc) as run_rank
     from {{ source('quality', 'pipeline_runs') }}
 ),
 
