@@ -64,7 +64,6 @@ UNITS: dict[str, Unit] = {u.id: u for u in (
     Unit("count", "nombre", "number", None),
     Unit("ratio", "rapport (nombre sans unité)", "number", 2),
     Unit("days", "jours", "days", 1),
-    Unit("seconds", "secondes", "number", 1),
 )}
 
 
