@@ -8,7 +8,8 @@ Rules:
 - a file is loaded in one transaction: a failure or a kill mid-file leaves no partial rows
   (`landing`: the COPY fast paths and the row path);
 - a rejected file is copied to the quarantine folder with its reason; the other files still load;
-- one ingestion at a time per database (a Postgres advisory lock), a second one is refused.
+- one pipeline step at a time per database (`locking`: the advisory lock every writing step
+  takes), a second one is refused or, with --wait, queued.
 
 Throughput: files are loaded on two connections at once (`WORKERS`; PostgreSQL parses a COPY on
 one core per connection), in lanes — one per raw table, its files one after the other in
@@ -52,6 +53,7 @@ from ingestion.ledger import (
     file_hash,
     record,
 )
+from ingestion.locking import LOCK_KEY, PipelineBusy, pipeline_lock
 from ingestion.quarantine import quarantine
 from ingestion.readers import RejectedFile
 from ingestion.routing import Route, discover, route
@@ -75,14 +77,12 @@ __all__ = [
     "quarantine",
 ]
 
-LOCK_KEY = 0x7075626C6963  # "public" — one ingestion per database at a time
 # Connections loading files at once (the files of one raw table: one after the other);
 # PUBLICS_INGEST_WORKERS=1 loads everything on one connection.
 WORKERS = 2
 
 
-class IngestionBusy(RuntimeError):
-    pass
+IngestionBusy = PipelineBusy  # the name callers knew: the lock is now every writing step's
 
 
 def prepare(info: ConnInfo) -> None:
@@ -100,23 +100,15 @@ def ingest(folder: Path, info: ConnInfo, quarantine_dir: Path,
         raise FileNotFoundError(f"no such folder: {folder}")
     batch_id = str(uuid.uuid4())
     t0 = time.monotonic()
-    with connect(info, autocommit=True) as lock_conn:
-        if not lock_conn.execute("select pg_try_advisory_lock(%s)", (LOCK_KEY,)).fetchone()[0]:
-            raise IngestionBusy("another ingestion is running on this database; try again when it ends")
+    with pipeline_lock(info, "ingest", progress=progress):
         try:
-            try:
-                prepare(info)
-            except Exception as exc:
-                if is_database_fault(exc):
-                    raise DatabaseFault(describe_fault(exc, None)) from None
-                raise
-            workers = workers or int(os.environ.get("PUBLICS_INGEST_WORKERS") or WORKERS)
-            results = _load_all(folder, discover(folder), info, batch_id, quarantine_dir, progress, workers)
-        finally:
-            try:
-                lock_conn.execute("select pg_advisory_unlock(%s)", (LOCK_KEY,))
-            except psycopg.Error:
-                pass  # the connection is gone, and its lock with it
+            prepare(info)
+        except Exception as exc:
+            if is_database_fault(exc):
+                raise DatabaseFault(describe_fault(exc, None)) from None
+            raise
+        workers = workers or int(os.environ.get("PUBLICS_INGEST_WORKERS") or WORKERS)
+        results = _load_all(folder, discover(folder), info, batch_id, quarantine_dir, progress, workers)
     return IngestReport(batch_id, folder, results, time.monotonic() - t0)
 
 

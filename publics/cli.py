@@ -10,6 +10,8 @@
     publics dashboards publish          create or update them in Metabase (METABASE_URL, _API_KEY)
     publics dashboards exposures        write their dbt exposures (models/marts/dashboards/)
     publics run <folder>                all of it, in order, stopping on the first failed step
+    publics runs [--last N]             the run history (quality.pipeline_runs): steps, durations, status
+    publics schedule --at HH:MM <dir>   run the pipeline on <dir> every day at that time (the scheduler)
     publics gdpr purge [--dry-run]      apply the retention policy (seeds/gdpr_retention_rules.csv)
     publics gdpr export --email X       right of access: all held about X, as JSON and CSV
     publics gdpr forget --email X       right to erasure: X removed everywhere, tombstoned
@@ -25,7 +27,10 @@ Installed packages add commands through the `publics.commands` entry points: the
 institution adds `publics demo [generate]` and `publics bench …` (package `publics_demo`, which
 the product never imports).
 
-Exit codes: 0 success, 1 failure, 2 partial (some input files rejected, the rest loaded).
+Exit codes: 0 success, 1 failure, 2 partial (some input files rejected, the rest loaded),
+75 refused: another pipeline step is running on the database (every writing step — ingest, build,
+check, dashboards publish, gdpr purge/forget, demo --reset, run — takes the same lock; `--wait
+[--wait-timeout S]` queues behind it instead).
 """
 
 from __future__ import annotations
@@ -37,7 +42,8 @@ import sys
 from importlib.metadata import entry_points
 from pathlib import Path
 
-from publics import pipeline, warehouse
+from ingestion import locking
+from publics import pipeline, runs, schedule, warehouse
 from publics.pipeline import StepFailed, open_warehouse, say
 from publics.project import project_root
 
@@ -115,8 +121,9 @@ def cmd_gdpr(args: argparse.Namespace) -> int:
     info = open_warehouse()
     quarantine = args.quarantine and Path(args.quarantine)
     if args.action == "purge":
-        if pipeline.do_gdpr_purge(info, dry_run=args.dry_run, quarantine_dir=quarantine):
-            pipeline.do_build(info)
+        with runs.writing(info, "gdpr purge"):  # the purge and the rebuild it calls for: one run
+            if pipeline.do_gdpr_purge(info, dry_run=args.dry_run, quarantine_dir=quarantine):
+                pipeline.do_build(info)
         return 0
     if not args.email:
         raise StepFailed(f"gdpr {args.action}", "--email is required")
@@ -129,6 +136,25 @@ def cmd_gdpr(args: argparse.Namespace) -> int:
     else:
         pipeline.do_gdpr_forget(info, args.email, quarantine)
     return 0
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    for line in runs.format_runs(runs.last_runs(open_warehouse(), args.last)):
+        say(line)
+    return 0
+
+
+def cmd_schedule(args: argparse.Namespace) -> int:
+    return schedule.loop(schedule.parse_time(args.at), Path(args.folder), once=args.once,
+                         wait_timeout=args.wait_timeout)
+
+
+def lock_options(p: argparse.ArgumentParser) -> None:
+    """`--wait` / `--wait-timeout` of a command that writes (ingestion.locking)."""
+    p.add_argument("--wait", action="store_true",
+                   help="when another pipeline step is running, wait for it instead of refusing (exit 75)")
+    p.add_argument("--wait-timeout", type=float, default=locking.DEFAULT_WAIT_TIMEOUT,
+                   help=f"with --wait: give up after this many seconds (default {locking.DEFAULT_WAIT_TIMEOUT:.0f})")
 
 
 def cmd_glossary(args: argparse.Namespace) -> int:
@@ -152,13 +178,16 @@ def parser() -> argparse.ArgumentParser:
     i = sub.add_parser("ingest", help="land the extract files of a folder in the raw schema")
     i.add_argument("folder")
     i.add_argument("--quarantine", help="where rejected files are copied (default .local/quarantine)")
+    lock_options(i)
     i.set_defaults(func=cmd_ingest)
 
     b = sub.add_parser("build", help="dbt build: seeds, models and their tests")
     b.add_argument("--select", nargs="*", help="dbt selection (default: everything)")
+    lock_options(b)
     b.set_defaults(func=cmd_build)
 
     c = sub.add_parser("check", help="run the Great Expectations suites")
+    lock_options(c)
     c.set_defaults(func=cmd_check)
 
     ds = sub.add_parser("dashboards", help="dashboards as code: check every card against the marts")
@@ -167,12 +196,14 @@ def parser() -> argparse.ArgumentParser:
     ds.add_argument("--exposures", help="publish: also write the dashboards as dbt exposures to this YAML file")
     ds.add_argument("--require-rows", action="store_true",
                     help="a card with nothing to show fails the check (default: reported)")
+    lock_options(ds)
     ds.set_defaults(func=cmd_dashboards)
 
     r = sub.add_parser("run", help="ingest, build, check — stopping on the first failed step")
     r.add_argument("folder")
     r.add_argument("--strict", action="store_true", help="stop when any input file is rejected")
     r.add_argument("--quarantine", help="where rejected files are copied (default .local/quarantine)")
+    lock_options(r)
     r.set_defaults(func=cmd_run)
 
     gd = sub.add_parser("gdpr", help="GDPR: retention purge, access and erasure of a person's data, "
@@ -186,7 +217,20 @@ def parser() -> argparse.ArgumentParser:
     gd.add_argument("--quarantine", help="the quarantine folder (default .local/quarantine)")
     gd.add_argument("--kind", choices=["profiling", "marketing"], help="object: what the person objects to")
     gd.add_argument("--withdraw", action="store_true", help="object: the person withdraws the objection")
+    lock_options(gd)
     gd.set_defaults(func=cmd_gdpr)
+
+    ru = sub.add_parser("runs", help="the pipeline's run history: when, steps, durations, exit code, rejected files")
+    ru.add_argument("--last", type=int, default=10, help="how many runs (newest first)")
+    ru.set_defaults(func=cmd_runs)
+
+    sc = sub.add_parser("schedule", help="the scheduler: `publics run --wait <folder>` every day at --at")
+    sc.add_argument("folder", help="the inbox folder the deliveries land in")
+    sc.add_argument("--at", default=schedule.DEFAULT_AT, help="time of day, HH:MM (local time; TZ sets it)")
+    sc.add_argument("--once", action="store_true", help="sleep until the next --at, run once, exit")
+    sc.add_argument("--wait-timeout", type=float, default=locking.DEFAULT_WAIT_TIMEOUT,
+                    help="how long each run waits for a step already running")
+    sc.set_defaults(func=cmd_schedule)
 
     g = sub.add_parser("glossary", help="write the French glossary (docs/glossaire.md) from the dbt docs and seeds")
     g.set_defaults(func=cmd_glossary)
@@ -202,8 +246,13 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if hasattr(args, "wait"):
+        locking.set_policy(wait=args.wait, timeout=args.wait_timeout)
     try:
         return args.func(args)
+    except locking.PipelineBusy as exc:
+        say(f"✘ refused: {exc}")
+        return exc.code
     except StepFailed as exc:
         say(f"✘ {exc.step} failed: {exc}")
         say("  the pipeline stopped here; fix the problem above and run again (re-running is safe)")

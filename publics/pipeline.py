@@ -11,10 +11,12 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
-from publics import warehouse
+from publics import runs, warehouse
 from publics.project import project_root
+from publics.runs import writes
 
 
 class StepFailed(Exception):
@@ -31,10 +33,15 @@ def say(message: str = "") -> None:
 def step(name: str) -> Iterator[Callable[[str], None]]:
     """Print the step's start, let it report what it did, print its duration."""
     say(f"▶ {name}")
-    t0 = time.monotonic()
+    t0, started = time.monotonic(), datetime.now(UTC)
     done: list[str] = []
-    yield done.append
+    try:
+        yield done.append
+    except BaseException as exc:  # recorded in the run history, then on its way
+        runs.record_step(name, started, time.monotonic() - t0, False, str(exc) or type(exc).__name__)
+        raise
     summary = "; ".join(done) if done else "done"
+    runs.record_step(name, started, time.monotonic() - t0, True, summary)
     say(f"✔ {name}: {summary} ({time.monotonic() - t0:.1f} s)")
 
 
@@ -52,16 +59,18 @@ def default_quarantine() -> Path:
     return Path(os.environ.get("PUBLICS_QUARANTINE") or project_root() / ".local" / "quarantine")
 
 
+@writes("ingest")
 def do_ingest(folder: Path, info: warehouse.ConnInfo, quarantine_dir: Path | None = None) -> int:
-    from ingestion.loader import DatabaseFault, IngestionBusy, ingest
+    from ingestion.loader import DatabaseFault, ingest
 
     quarantine_dir = quarantine_dir or default_quarantine()
     with step(f"ingest {folder}") as report:
         try:
             result = ingest(folder, info, quarantine_dir, progress=say)
-        except (IngestionBusy, FileNotFoundError, DatabaseFault) as exc:
+        except (FileNotFoundError, DatabaseFault) as exc:
             raise StepFailed("ingest", str(exc)) from None
         _print_ingest_summary(result)
+        runs.note_rejected(len(result.by_status("rejected")))
         dropped = drop_forgotten(info)
         if dropped:
             say(f"  erased persons delivered again, dropped from raw: {dropped:,} row(s)")
@@ -102,6 +111,7 @@ def _print_ingest_summary(result) -> None:
             say(f"    ✘ {r.error}")
 
 
+@writes("build")
 def do_build(info: warehouse.ConnInfo, select: list[str] | None = None) -> None:
     from ingestion.loader import prepare
     from publics.dbt_runner import DbtFailed, dbt_build
@@ -128,6 +138,7 @@ def purge_mode() -> str:
     return mode
 
 
+@writes("gdpr purge")
 def do_gdpr_purge(info: warehouse.ConnInfo, dry_run: bool = False, refresh: bool = True,
                   quarantine_dir: Path | None = None) -> bool:
     """The retention purge; with `refresh`, dbt first builds what decides it (the targets are
@@ -160,6 +171,7 @@ def do_gdpr_export(info: warehouse.ConnInfo, email: str, out: Path | None = None
         report(f"{rows:,} row(s) → {json_path} and {csv_path}")
 
 
+@writes("gdpr object")
 def do_gdpr_object(info: warehouse.ConnInfo, email: str, kind: str, withdraw: bool = False) -> None:
     """Record an objection (or its withdrawal), then rebuild what reads it (docs/gdpr.md)."""
     from publics.gdpr import objections
@@ -173,6 +185,7 @@ def do_gdpr_object(info: warehouse.ConnInfo, email: str, kind: str, withdraw: bo
     do_build(info, select=["stg_publics__gdpr_objections+"])
 
 
+@writes("gdpr forget")
 def do_gdpr_forget(info: warehouse.ConnInfo, email: str, quarantine_dir: Path | None = None) -> None:
     from publics.gdpr.rights import find_person, forget, remains
 
@@ -194,6 +207,7 @@ def do_gdpr_forget(info: warehouse.ConnInfo, email: str, quarantine_dir: Path | 
         report("nothing found")
 
 
+@writes("check")
 def do_check(info: warehouse.ConnInfo) -> None:
     from publics.quality import run_checks
 
@@ -226,6 +240,11 @@ def do_dashboards_check(info: warehouse.ConnInfo, require_rows: bool = False) ->
 
 def do_publish(exposures: Path | None) -> int:
     """Create or update, idempotently, the dashboards in the Metabase of METABASE_URL."""
+    with runs.writing(open_warehouse(), "dashboards publish", progress=say):
+        return _publish(exposures)
+
+
+def _publish(exposures: Path | None) -> int:
     from publics.dashboards import metabase
     from publics.dashboards.definitions import discover, resolve_latest
 
@@ -260,20 +279,22 @@ def run_pipeline(folder: Path, strict: bool = False, quarantine_dir: Path | None
                  require_rows: bool = False) -> int:
     t0 = time.monotonic()
     info = open_warehouse()
-    code = do_ingest(folder, info, quarantine_dir)
-    if code and strict:
-        raise StepFailed("ingest", "some files were rejected (--strict)", code)
-    do_build(info)
-    if do_gdpr_purge(info, dry_run=purge_mode() == "dry-run", refresh=False, quarantine_dir=quarantine_dir):
-        do_build(info)  # restricted, staging and marts follow what the purge removed from raw
-    do_check(info)
-    do_dashboards_check(info, require_rows=require_rows)
-    say(f"pipeline finished in {time.monotonic() - t0:.1f} s"
-        + (" — with rejected input files, see above" if code else ""))
-    say("what you get (schema marts; connection: `publics db url`):")
-    for table, rows in warehouse.table_counts(info, "marts"):
-        say(f"  marts.{table:<32} {rows:>10,} rows")
-    return code
+    with runs.writing(info, "run", progress=say) as run:
+        code = do_ingest(folder, info, quarantine_dir)
+        if code and strict:
+            raise StepFailed("ingest", "some files were rejected (--strict)", code)
+        do_build(info)
+        if do_gdpr_purge(info, dry_run=purge_mode() == "dry-run", refresh=False, quarantine_dir=quarantine_dir):
+            do_build(info)  # restricted, staging and marts follow what the purge removed from raw
+        do_check(info)
+        do_dashboards_check(info, require_rows=require_rows)
+        say(f"pipeline finished in {time.monotonic() - t0:.1f} s"
+            + (" — with rejected input files, see above" if code else ""))
+        say("what you get (schema marts; connection: `publics db url`):")
+        for table, rows in warehouse.table_counts(info, "marts"):
+            say(f"  marts.{table:<32} {rows:>10,} rows")
+        run.code = code
+        return code
 
 
 def do_render(info: warehouse.ConnInfo, out: Path) -> None:

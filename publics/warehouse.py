@@ -374,33 +374,55 @@ def key_secret() -> bytes:
     return local_cluster().key_secret()
 
 
+SETUP_LOCK_KEY = 0x7075626C6964  # transaction-level: one warehouse set-up at a time per database
+# What two set-ups racing can still raise (the role is cluster-wide, the lock per database):
+# the loser retries, and finds the winner's work done.
+SETUP_RACES = (psycopg_errors.UniqueViolation, psycopg_errors.DuplicateObject, psycopg_errors.DuplicateSchema,
+               psycopg_errors.InternalError_, psycopg_errors.DeadlockDetected,
+               psycopg_errors.SerializationFailure)
+
+
 def ensure_schemas(info: ConnInfo, reader_password: str | None = None, secret: bytes | None = None) -> list[str]:
     """Create the layer schemas, the keys' material and the read-only role Metabase uses.
-    Idempotent."""
+    Idempotent, and safe when started twice at once: one transaction under a transaction-level
+    advisory lock, retried when another database's set-up wins a race on the cluster-wide role
+    (or "tuple concurrently updated" on a grant)."""
     secret = secret or key_secret()
-    with connect(info, autocommit=True) as conn:
-        for schema in SCHEMAS:
-            conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(schema)))
-        for schema in ("raw", "restricted"):
-            conn.execute(sql.SQL("revoke all on schema {} from public").format(sql.Identifier(schema)))
-        keys.install_key_material(conn, secret)
-        _close_database(conn)
-        has_role = conn.execute("select 1 from pg_roles where rolname = %s", (READER_ROLE,)).fetchone()
-        can_create_role = conn.execute(
-            "select rolsuper or rolcreaterole from pg_roles where rolname = current_user"
-        ).fetchone()[0]
-        if not has_role and can_create_role:
-            conn.execute(sql.SQL("create role {} nologin").format(sql.Identifier(READER_ROLE)))
-            has_role = True
-        if has_role:
-            if reader_password and can_create_role:
-                conn.execute(
-                    sql.SQL("alter role {} login password {}").format(
-                        sql.Identifier(READER_ROLE), sql.Literal(reader_password)
-                    )
-                )
-            _grant_reader(conn)
+    for attempt in range(5):
+        try:
+            with connect(info) as conn, conn.transaction():
+                conn.execute("select pg_advisory_xact_lock(%s)", (SETUP_LOCK_KEY,))
+                _setup(conn, reader_password, secret)
+            return list(SCHEMAS)
+        except SETUP_RACES:
+            if attempt == 4:
+                raise
+            time.sleep(0.1 * (attempt + 1))
     return list(SCHEMAS)
+
+
+def _setup(conn, reader_password: str | None, secret: bytes) -> None:
+    for schema in SCHEMAS:
+        conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(schema)))
+    for schema in ("raw", "restricted"):
+        conn.execute(sql.SQL("revoke all on schema {} from public").format(sql.Identifier(schema)))
+    keys.install_key_material(conn, secret)
+    _close_database(conn)
+    has_role = conn.execute("select 1 from pg_roles where rolname = %s", (READER_ROLE,)).fetchone()
+    can_create_role = conn.execute(
+        "select rolsuper or rolcreaterole from pg_roles where rolname = current_user"
+    ).fetchone()[0]
+    if not has_role and can_create_role:
+        conn.execute(sql.SQL("create role {} nologin").format(sql.Identifier(READER_ROLE)))
+        has_role = True
+    if has_role:
+        if reader_password and can_create_role:
+            conn.execute(
+                sql.SQL("alter role {} login password {}").format(
+                    sql.Identifier(READER_ROLE), sql.Literal(reader_password)
+                )
+            )
+        _grant_reader(conn)
 
 
 def _close_database(conn) -> None:
@@ -415,7 +437,8 @@ def _close_database(conn) -> None:
     ).fetchone()[0]
     if owner_or_super:
         conn.execute(sql.SQL("revoke temporary on database {} from public").format(db))
-        with contextlib.suppress(psycopg_errors.InsufficientPrivilege):  # before PostgreSQL 15: the superuser's
+        # before PostgreSQL 15: the superuser's (a savepoint: the set-up is one transaction)
+        with contextlib.suppress(psycopg_errors.InsufficientPrivilege), conn.transaction():
             conn.execute("revoke create on schema public from public")
     if conn.execute("select rolsuper from pg_roles where rolname = current_user").fetchone()[0]:
         conn.execute("revoke connect on database postgres from public")

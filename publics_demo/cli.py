@@ -14,6 +14,7 @@ from pathlib import Path
 
 import publics_demo as demo
 from ingestion.connection import connect
+from ingestion.locking import pipeline_lock
 from publics import warehouse
 from publics.pipeline import default_quarantine, open_warehouse, run_pipeline, say, step
 from publics.project import project_root
@@ -72,7 +73,8 @@ def foreign_files(info: warehouse.ConnInfo, inbox: Path) -> list[str]:
 
 def reset_warehouse(info: warehouse.ConnInfo) -> None:
     """Empty the warehouse (every layer's schema, the load ledger with raw) and the quarantine."""
-    with step("demo reset") as report:
+    # The pipeline lock, not a run of the history: the history's own schema is emptied too.
+    with pipeline_lock(info, "demo reset", progress=say), step("demo reset") as report:
         with connect(info, autocommit=True) as conn:
             for schema in warehouse.SCHEMAS:
                 conn.execute(f'drop schema if exists "{schema}" cascade')
@@ -103,6 +105,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from publics.cli import lock_options  # (the CLI is loading this plugin: it is imported already)
+
     be = sub.add_parser("bench", help="benchmarks (they measure, they do not pass or fail)")
     be.add_argument("what", choices=["ingest"])
     be.add_argument("--scale", type=float, default=1.0)
@@ -116,4 +120,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     m.add_argument("--out", help="output folder (default .local/demo)")
     m.add_argument("--reset", action="store_true",
                    help="empty the warehouse (every layer and the load ledger) and the quarantine first")
+    lock_options(m)
     m.set_defaults(func=cmd_demo)

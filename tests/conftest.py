@@ -59,14 +59,20 @@ class CliResult:
         return f"exit {self.code}\n{self.out}"
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path = ROOT, timeout: int = 900) -> CliResult:
-    """`publics …` in a subprocess, as a user would run it (stdout and stderr together)."""
+def cli_env(env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment `publics` runs in for a test: ours without PUBLICS_* and DATABASE_URL, plus `env`."""
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("PUBLICS_") and k != "DATABASE_URL"}
     if env and "DATABASE_URL" in env and "PUBLICS_KEY_SECRET" not in env:
         # A server named by DATABASE_URL requires the keys' secret, as production does: the
         # test databases live on the project's local cluster, so they share its secret.
         full_env["PUBLICS_KEY_SECRET"] = warehouse.local_cluster().key_secret().decode()
     full_env.update(env or {})
+    return full_env
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path = ROOT, timeout: int = 900) -> CliResult:
+    """`publics …` in a subprocess, as a user would run it (stdout and stderr together)."""
+    full_env = cli_env(env)
     proc = subprocess.run(
         [str(PUBLICS), *args], cwd=cwd, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         text=True, timeout=timeout, check=False,

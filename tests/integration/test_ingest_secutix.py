@@ -131,8 +131,8 @@ def test_a_second_ingestion_at_once_is_refused(fresh_db, tmp_path, query):
     with warehouse.connect(fresh_db, autocommit=True) as holder:
         holder.execute("select pg_advisory_lock(%s)", (LOCK_KEY,))
         result = run_cli("ingest", str(GOOD), "--quarantine", str(tmp_path / "q"), env={"DATABASE_URL": fresh_db.url})
-    assert result.code == 1, result
-    assert "another ingestion is running" in result.out
+    assert result.code == 75, result  # refused: another pipeline step holds the lock
+    assert "ingest: another pipeline step is running on this database" in result.out
     assert "Traceback" not in result.out
 
 

@@ -263,7 +263,7 @@ def test_resolved_compose_file_still_validates(validator, resolved):
 
 
 def test_expected_services(services):
-    assert set(services) == {"warehouse", "metabase-db", "metabase", "pipeline"}
+    assert set(services) == {"warehouse", "metabase-db", "metabase", "pipeline", "scheduler"}
 
 
 def test_images_have_pinned_version_tags(services):
@@ -284,7 +284,7 @@ def test_images_have_pinned_version_tags(services):
 
 def test_every_service_but_the_pipeline_has_a_healthcheck(services):
     for name, svc in services.items():
-        if name == "pipeline":
+        if name in ("pipeline", "scheduler"):  # the pipeline's image: a job, and its nightly loop
             continue
         check = svc.get("healthcheck")
         assert check and not check.get("disable"), f"{name} has no healthcheck"
@@ -306,7 +306,7 @@ def test_every_dependency_waits_for_a_healthy_service(services):
             assert target in services, f"{name} depends on unknown service {target}"
             assert spec.get("condition") == "service_healthy", f"{name} -> {target}: {spec}"
             assert "healthcheck" in services[target], f"{name} waits for {target}: no healthcheck"
-    assert edges >= 2  # metabase -> metabase-db, pipeline -> warehouse
+    assert edges >= 3  # metabase -> metabase-db, pipeline -> warehouse, scheduler -> warehouse
 
 
 def test_ports_are_published_on_loopback_only(services, resolved):
@@ -322,7 +322,7 @@ def test_ports_are_published_on_loopback_only(services, resolved):
                 assert re.fullmatch(r"127\.0\.0\.1:\d+:\d+", port), (
                     f"{name}: {port} is not 127.0.0.1:host_port:container_port"
                 )
-    assert published == 2  # warehouse and metabase; metabase-db and the pipeline publish nothing
+    assert published == 2  # warehouse and metabase; metabase-db, the pipeline and the scheduler publish nothing
     assert "ports" not in services["metabase-db"]
 
 
@@ -409,6 +409,26 @@ def test_pipeline_commands_are_accepted_by_the_cli(services):
     assert cli.parser().parse_args(["demo"]).command == "demo"
     docs = (ROOT / "docs" / "docker.md").read_text(encoding="utf-8")
     assert "docker compose run --rm pipeline publics demo" in docs
+
+
+def test_the_scheduler_runs_the_pipeline_nightly_with_its_settings(services):
+    """The nightly run: the pipeline's own build, guard, warehouse, secrets, inbox and quarantine;
+    started by `up` and restarted; `publics schedule --at <time> /data/inbox`, which the real CLI
+    parses and which runs `publics run --wait` (queued behind a run started by hand)."""
+    pipeline, scheduler = services["pipeline"], services["scheduler"]
+    for key in ("build", "entrypoint", "depends_on", "environment", "volumes"):
+        assert scheduler[key] == pipeline[key], key
+    assert "image" not in scheduler and "ports" not in scheduler
+    assert not scheduler.get("profiles"), "the scheduler must start with a plain `docker compose up`"
+    assert scheduler["restart"] == "unless-stopped"
+    command = scheduler["command"]
+    assert command == ["publics", "schedule", "--at", "${PUBLICS_SCHEDULE_AT:-02:00}", "/data/inbox"]
+    cli = import_from_repo("publics.cli")
+    args = cli.parser().parse_args([interpolate_string(c, {}) for c in command[1:]])
+    assert (args.command, args.at, args.folder, args.once) == ("schedule", "02:00", "/data/inbox", False)
+    schedule = import_from_repo("publics.schedule")
+    run = schedule.command(Path(args.folder), args.wait_timeout)
+    assert run[-4:] == ["--wait", "--wait-timeout", f"{args.wait_timeout:g}", "/data/inbox"] and "run" in run
 
 
 # --------------------------------------------------------------------------- variables and .env
@@ -632,7 +652,7 @@ GUARD = ROOT / "docker" / "refuse-placeholders.sh"
 # docker-entrypoint.sh, metabase/metabase's /app/run_metabase.sh (its Dockerfile's ENTRYPOINT),
 # our Dockerfile's none.
 IMAGE_ENTRYPOINTS = {"warehouse": ["docker-entrypoint.sh"], "metabase-db": ["docker-entrypoint.sh"],
-                     "metabase": ["/app/run_metabase.sh"], "pipeline": []}
+                     "metabase": ["/app/run_metabase.sh"], "pipeline": [], "scheduler": []}
 
 
 def test_every_service_starts_through_the_placeholder_guard(services):
@@ -641,7 +661,7 @@ def test_every_service_starts_through_the_placeholder_guard(services):
         entrypoint = service["entrypoint"]
         assert entrypoint[0] == "sh" and entrypoint[1].endswith("/refuse-placeholders.sh"), name
         assert entrypoint[2:] == IMAGE_ENTRYPOINTS[name], name
-        if name == "pipeline":  # the image holds the repository (COPY . /app)
+        if name in ("pipeline", "scheduler"):  # the image holds the repository (COPY . /app)
             assert entrypoint[1] == "/app/docker/refuse-placeholders.sh"
         else:
             assert f"./docker/refuse-placeholders.sh:{entrypoint[1]}:ro" in service["volumes"], name
