@@ -52,8 +52,10 @@ with json_visits as (
 -- action's orderId)
 csv_visits as (
     select 'csv' as delivery_format, csv.record, csv_actions.action_details as csv_action_details, csv._source_file, csv._row_number, csv._loaded_at
-    from {{ source('matomo', 'visits_csv') }} as csv
-    {{ publics.incremental_filter(raw_visit_key, raw_visits) }}
+    from (
+        select * from {{ source('matomo', 'visits_csv') }}
+        {{ publics.incremental_filter(raw_visit_key, raw_visits) }}
+    ) as csv
     -- a lateral subquery: it reads the row's own record (a CTE cannot)
     left join lateral (  -- noqa: ST05
         select jsonb_agg(action order by position) as action_details
