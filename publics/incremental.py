@@ -16,6 +16,8 @@ READERS: dict[str, tuple[str, ...]] = {
     "ga4_events": ("stg_ga4__events",),
     "matomo_visits": ("stg_matomo__visits",),
     "matomo_visits_csv": ("stg_matomo__visits",),
+    "secutix_orders": ("stg_secutix__orders",),
+    "secutix_tickets": ("stg_secutix__tickets",),
 }
 
 __all__ = ["READERS", "models_to_refresh"]
