@@ -12,12 +12,14 @@
     'currency_code': 'currency_code'
 } -%}
 
-{#- Incremental by order_id (macros/incremental.sql): a delta that delivers an order again has all its versions ranked again (latest_record), per field as a full build does. -#}
+{#- Incremental by order_id (macros/incremental.sql): a delta that delivers an order again has all
+    its versions ranked again (latest_record), per field as a full build does. -#}
 {{ config(**publics.incremental_config('order_id')) }}
 {%- set raw_orders = [source('secutix', 'orders')] -%}
+{%- set new_orders = publics.incremental_filter([clean_text('file_number')], raw_orders) -%}
 
 with source as (
-    {{ with_columns_delivered('(select * from ' ~ raw_orders[0] ~ ' ' ~ publics.incremental_filter([clean_text('file_number')], raw_orders) ~ ')') }}
+    {{ with_columns_delivered('(select * from ' ~ raw_orders[0] ~ ' ' ~ new_orders ~ ')') }}
 ),
 
 typed as (

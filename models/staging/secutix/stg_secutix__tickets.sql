@@ -13,12 +13,14 @@
     'barcode': 'barcode'
 } -%}
 
-{#- Incremental by ticket_id (macros/incremental.sql): a delta that delivers a ticket again has all its versions ranked again (latest_record), per field as a full build does. -#}
+{#- Incremental by ticket_id (macros/incremental.sql): a delta that delivers a ticket again has all
+    its versions ranked again (latest_record), per field as a full build does. -#}
 {{ config(**publics.incremental_config('ticket_id')) }}
 {%- set raw_tickets = [source('secutix', 'tickets')] -%}
+{%- set new_tickets = publics.incremental_filter([clean_text('ticket_id')], raw_tickets) -%}
 
 with source as (
-    {{ with_columns_delivered('(select * from ' ~ raw_tickets[0] ~ ' ' ~ publics.incremental_filter([clean_text('ticket_id')], raw_tickets) ~ ')') }}
+    {{ with_columns_delivered('(select * from ' ~ raw_tickets[0] ~ ' ' ~ new_tickets ~ ')') }}
 ),
 
 typed as (
