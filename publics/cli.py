@@ -87,7 +87,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    pipeline.do_build(open_warehouse(), select=args.select)
+    pipeline.do_build(open_warehouse(), select=args.select, full_refresh=args.full_refresh)
     return 0
 
 
@@ -110,7 +110,7 @@ def cmd_dashboards(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    return pipeline.run_pipeline(Path(args.folder), strict=args.strict,
+    return pipeline.run_pipeline(Path(args.folder), strict=args.strict, full_refresh=args.full_refresh,
                                  quarantine_dir=args.quarantine and Path(args.quarantine))
 
 
@@ -122,8 +122,8 @@ def cmd_gdpr(args: argparse.Namespace) -> int:
     quarantine = args.quarantine and Path(args.quarantine)
     if args.action == "purge":
         with runs.writing(info, "gdpr purge"):  # the purge and the rebuild it calls for: one run
-            if pipeline.do_gdpr_purge(info, dry_run=args.dry_run, quarantine_dir=quarantine):
-                pipeline.do_build(info)
+            if (purged := pipeline.do_gdpr_purge(info, dry_run=args.dry_run, quarantine_dir=quarantine)) is not None:
+                pipeline.do_build(info, refresh_models=purged)
         return 0
     if not args.email:
         raise StepFailed(f"gdpr {args.action}", "--email is required")
@@ -184,6 +184,7 @@ def parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="dbt build: seeds, models and their tests")
     b.add_argument("--select", nargs="*", help="dbt selection (default: everything)")
     lock_options(b)
+    b.add_argument("--full-refresh", action="store_true", help="rebuild the incremental models whole")
     b.set_defaults(func=cmd_build)
 
     c = sub.add_parser("check", help="run the Great Expectations suites")
@@ -202,6 +203,7 @@ def parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="ingest, build, check — stopping on the first failed step")
     r.add_argument("folder")
     r.add_argument("--strict", action="store_true", help="stop when any input file is rejected")
+    r.add_argument("--full-refresh", action="store_true", help="rebuild the incremental models whole")
     r.add_argument("--quarantine", help="where rejected files are copied (default .local/quarantine)")
     lock_options(r)
     r.set_defaults(func=cmd_run)

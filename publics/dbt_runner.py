@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections import Counter
 from contextlib import contextmanager
@@ -59,8 +60,14 @@ def dbt_parse_offline() -> Path:
     return project_root() / "target" / "manifest.json"
 
 
-def dbt_build(info: ConnInfo, select: list[str] | None = None) -> str:
-    res = invoke(info, ["build", *(["--select", *select] if select else [])])
+def dbt_build(info: ConnInfo, select: list[str] | None = None, full_refresh: bool = False,
+              refresh_models: list[str] | None = None) -> str:
+    """`dbt build`; `full_refresh`: every incremental model rebuilt whole (--full-refresh),
+    `refresh_models`: only these (publics/incremental.py)."""
+    extra = ["--full-refresh"] if full_refresh else []
+    if refresh_models:
+        extra += ["--vars", json.dumps({"full_refresh_models": sorted(refresh_models)})]
+    res = invoke(info, ["build", *(["--select", *select] if select else []), *extra])
     if res.exception is not None:
         raise DbtFailed(f"dbt could not run: {res.exception}")
     counts: Counter[tuple[str, str]] = Counter()

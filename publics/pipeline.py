@@ -112,18 +112,20 @@ def _print_ingest_summary(result) -> None:
 
 
 @writes("build")
-def do_build(info: warehouse.ConnInfo, select: list[str] | None = None) -> None:
+def do_build(info: warehouse.ConnInfo, select: list[str] | None = None, full_refresh: bool = False,
+             refresh_models: list[str] | None = None) -> None:
     from ingestion.loader import prepare
     from publics.dbt_runner import DbtFailed, dbt_build
     from publics.gdpr import objections
     from publics.quality import ensure_history
 
-    with step("build (dbt seed, run, test)") as report:
+    what = " --full-refresh" if full_refresh else (f", rebuilt whole: {', '.join(refresh_models)}" if refresh_models else "")
+    with step(f"build (dbt seed, run, test{what})") as report:
         prepare(info)  # every raw table and the load ledger exist, even before a first ingestion
         ensure_history(info)  # the quality history the quality marts read
         objections.prepare(info)  # raw.gdpr_objections, a source of int_gdpr__objections
         try:
-            summary = dbt_build(info, select=select)
+            summary = dbt_build(info, select=select, full_refresh=full_refresh, refresh_models=refresh_models)
         except DbtFailed as exc:
             raise StepFailed("build", str(exc)) from None
         report(summary)
@@ -140,11 +142,12 @@ def purge_mode() -> str:
 
 @writes("gdpr purge")
 def do_gdpr_purge(info: warehouse.ConnInfo, dry_run: bool = False, refresh: bool = True,
-                  quarantine_dir: Path | None = None) -> bool:
+                  quarantine_dir: Path | None = None) -> list[str] | None:
     """The retention purge; with `refresh`, dbt first builds what decides it (the targets are
-    otherwise those of the build just made). Returns True when something was removed (the caller
-    rebuilds)."""
+    otherwise those of the build just made). Returns None when nothing was removed, else the
+    incremental models to rebuild whole (the caller rebuilds)."""
     from publics.gdpr.purge import purge, reference_date
+    from publics.incremental import models_to_refresh
 
     if refresh:
         do_build(info)
@@ -155,7 +158,8 @@ def do_gdpr_purge(info: warehouse.ConnInfo, dry_run: bool = False, refresh: bool
             say(f"  {line}")
         by_rule = result.by_rule()
         report(", ".join(f"{rule}: {n:,}" for rule, n in by_rule.items()) or "nothing past retention")
-    return result.changed
+    # the incremental models whose raw lost rows are rebuilt whole
+    return models_to_refresh(place for (_, place, _) in result.counts) if result.changed else None
 
 
 def server_log() -> Path | None:
@@ -188,6 +192,7 @@ def do_gdpr_object(info: warehouse.ConnInfo, email: str, kind: str, withdraw: bo
 @writes("gdpr forget")
 def do_gdpr_forget(info: warehouse.ConnInfo, email: str, quarantine_dir: Path | None = None) -> None:
     from publics.gdpr.rights import find_person, forget, remains
+    from publics.incremental import models_to_refresh
 
     quarantine_dir = quarantine_dir or default_quarantine()
     with warehouse.connect(info, autocommit=True) as conn:
@@ -197,7 +202,7 @@ def do_gdpr_forget(info: warehouse.ConnInfo, email: str, quarantine_dir: Path | 
         for place, n in sorted(removed.items()):
             say(f"  {place:<40} {n:>8,}")
         report(f"{sum(removed.values()):,} row(s)/file(s) removed, tombstone written")
-    do_build(info)
+    do_build(info, refresh_models=models_to_refresh(removed))  # the incremental models whose raw lost rows
     with step("gdpr forget: nothing remains (every text column of every schema, quarantine, log)") as report:
         left = remains(info, person, quarantine_dir, server_log())
         for place in left:
@@ -276,16 +281,17 @@ def _publish(exposures: Path | None) -> int:
 
 
 def run_pipeline(folder: Path, strict: bool = False, quarantine_dir: Path | None = None,
-                 require_rows: bool = False) -> int:
+                 require_rows: bool = False, full_refresh: bool = False) -> int:
     t0 = time.monotonic()
     info = open_warehouse()
     with runs.writing(info, "run", progress=say) as run:
         code = do_ingest(folder, info, quarantine_dir)
         if code and strict:
             raise StepFailed("ingest", "some files were rejected (--strict)", code)
-        do_build(info)
-        if do_gdpr_purge(info, dry_run=purge_mode() == "dry-run", refresh=False, quarantine_dir=quarantine_dir):
-            do_build(info)  # restricted, staging and marts follow what the purge removed from raw
+        do_build(info, full_refresh=full_refresh)
+        if (purged := do_gdpr_purge(info, dry_run=purge_mode() == "dry-run", refresh=False,
+                                    quarantine_dir=quarantine_dir)) is not None:
+            do_build(info, refresh_models=purged)  # restricted, staging and marts follow what the purge removed from raw
         do_check(info)
         do_dashboards_check(info, require_rows=require_rows)
         say(f"pipeline finished in {time.monotonic() - t0:.1f} s"

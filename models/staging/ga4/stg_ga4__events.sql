@@ -23,8 +23,15 @@
 {%- set integer_pattern = '^[0-9]+$' -%}
 {%- set decimal_pattern = '^-?[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?$' -%}
 
+{#- Incremental by event day (macros/incremental.sql): a batch that delivers a day again (a new
+    export, the daily table after the intraday one) has the whole day chosen again
+    (base_ga4__deliveries ranks a day's deliveries) and recomputed from all of its raw rows. -#}
+{{ config(**publics.incremental_config('event_date')) }}
+{%- set raw_events = [source('ga4', 'events')] -%}
+
 with events as (
     select * from {{ source('ga4', 'events') }}
+    {{ publics.incremental_filter(['event_date'], raw_events) }}
 ),
 
 deliveries as (
@@ -255,7 +262,8 @@ final as (
         currency,
         stream_id,
         platform,
-        _source_file as source_file
+        _source_file as source_file,
+        {{ publics.raw_loaded_through(raw_events) }} as raw_loaded_through
     from latest
 )
 

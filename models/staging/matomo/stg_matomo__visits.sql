@@ -36,16 +36,26 @@
     'content': ['mtm_content', 'pk_content', 'utm_content'],
 } -%}
 
+{#- Incremental by visit (macros/incremental.sql): a batch that delivers a visit again has all its
+    versions, JSON and CSV, ranked again. The raw key columns are the record's idSite / idVisit. -#}
+{{ config(**publics.incremental_config('visit_key')) }}
+{%- set raw_visits = [source('matomo', 'visits'), source('matomo', 'visits_csv')] -%}
+{%- set raw_visit_key = [clean_text('id_site'), clean_text('id_visit')] -%}
+
 with json_visits as (
     select 'json' as delivery_format, record, cast(null as {{ publics.type_json() }}) as csv_action_details, _source_file, _row_number, _loaded_at
     from {{ source('matomo', 'visits') }}
+    {{ publics.incremental_filter(raw_visit_key, raw_visits) }}
 ),
 
 -- the CSV's actionDetails rebuilt from its flattened keys (actionDetails_1_orderId → the second
 -- action's orderId)
 csv_visits as (
     select 'csv' as delivery_format, csv.record, csv_actions.action_details as csv_action_details, csv._source_file, csv._row_number, csv._loaded_at
-    from {{ source('matomo', 'visits_csv') }} as csv
+    from (
+        select * from {{ source('matomo', 'visits_csv') }}
+        {{ publics.incremental_filter(raw_visit_key, raw_visits) }}
+    ) as csv
     -- a lateral subquery: it reads the row's own record (a CTE cannot)
     left join lateral (  -- noqa: ST05
         select jsonb_agg(action order by position) as action_details
@@ -342,7 +352,8 @@ final as (
         ordered_at,
         currency,
         delivery_format,
-        _source_file as source_file
+        _source_file as source_file,
+        {{ publics.raw_loaded_through(raw_visits) }} as raw_loaded_through
     from ranked
     where _version_rank = 1
 )

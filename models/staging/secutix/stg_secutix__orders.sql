@@ -12,8 +12,14 @@
     'currency_code': 'currency_code'
 } -%}
 
+{#- Incremental by order_id (macros/incremental.sql): a delta that delivers an order again has all
+    its versions ranked again (latest_record), per field as a full build does. -#}
+{{ config(**publics.incremental_config('order_id')) }}
+{%- set raw_orders = [source('secutix', 'orders')] -%}
+{%- set new_orders = publics.incremental_filter([clean_text('file_number')], raw_orders) -%}
+
 with source as (
-    {{ with_columns_delivered(source('secutix', 'orders')) }}
+    {{ with_columns_delivered('(select * from ' ~ raw_orders[0] ~ ' ' ~ new_orders ~ ')') }}
 ),
 
 typed as (
@@ -57,7 +63,8 @@ final as (
         payment_state,
         currency_code,
         updated_at,
-        _source_file as source_file
+        _source_file as source_file,
+        {{ publics.raw_loaded_through(raw_orders) }} as raw_loaded_through
     from latest
 )
 

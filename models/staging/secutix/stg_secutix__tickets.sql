@@ -13,8 +13,14 @@
     'barcode': 'barcode'
 } -%}
 
+{#- Incremental by ticket_id (macros/incremental.sql): a delta that delivers a ticket again has all
+    its versions ranked again (latest_record), per field as a full build does. -#}
+{{ config(**publics.incremental_config('ticket_id')) }}
+{%- set raw_tickets = [source('secutix', 'tickets')] -%}
+{%- set new_tickets = publics.incremental_filter([clean_text('ticket_id')], raw_tickets) -%}
+
 with source as (
-    {{ with_columns_delivered(source('secutix', 'tickets')) }}
+    {{ with_columns_delivered('(select * from ' ~ raw_tickets[0] ~ ' ' ~ new_tickets ~ ')') }}
 ),
 
 typed as (
@@ -60,7 +66,8 @@ final as (
             as has_known_holder,
         barcode,
         updated_at,
-        _source_file as source_file
+        _source_file as source_file,
+        {{ publics.raw_loaded_through(raw_tickets) }} as raw_loaded_through
     from latest
 )
 

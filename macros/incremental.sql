@@ -1,0 +1,80 @@
+{#- Incremental staging: "the load batches not yet seen → the keys they touch → those keys
+    recomputed from all of raw". One pattern for every incremental model (DECISIONLOG.md,
+    "Incremental staging: delete+insert on the keys a new batch touches").
+
+    A model declares `{{ config(**publics.incremental_config('event_date')) }}` (delete+insert on
+    its key column), restricts its raw relation(s) with `{{ publics.incremental_filter(...) }}`
+    and selects `{{ publics.raw_loaded_through(...) }} as raw_loaded_through`: the newest
+    `_loaded_at` of its raw relations when it was built, its watermark. On an incremental run the
+    raw rows loaded after the watermark are the new batches; the keys they hold (`keys`, SQL over
+    the raw columns, e.g. GA4's `event_date` text, Matomo's `id_site, id_visit`) are the affected
+    keys, and every raw row of those keys — earlier versions included — goes through the model
+    again, so that the latest-version rule ranks all the versions of a key as a full build does.
+    dbt then deletes the target rows of the recomputed keys and inserts the new ones.
+    Raw rows removed (the GDPR purge, a person forgotten) are not a new batch: the caller rebuilds
+    the models concerned with `full_refresh_models` (publics/incremental.py). -#}
+
+{#- The model's config: delete+insert on `unique_key` (a column of the model, one value per
+    affected key or coarser), a full refresh forced when the model is named in the var
+    `full_refresh_models` (what the GDPR purge and forget pass). -#}
+{% macro incremental_config(unique_key) -%}
+    {%- set forced = model.name in var('full_refresh_models', []) -%}
+    {{ return({
+        'materialized': 'incremental',
+        'incremental_strategy': 'delete+insert',
+        'unique_key': unique_key,
+        'on_schema_change': 'fail',
+        'full_refresh': true if forced else none,
+    }) }}
+{%- endmacro %}
+
+{#- A WHERE clause (with its `where`) keeping the raw rows of `relation` whose keys a batch
+    loaded since the last build touches; empty on a full build. `relations`: every raw relation
+    the model reads for the same records (their keys are gathered from all of them). `keys`: a
+    list of SQL expressions over the raw columns, the same for each relation. -#}
+{% macro incremental_filter(keys, relations) -%}
+    {{ return(adapter.dispatch('incremental_filter', 'publics')(keys, relations)) }}
+{%- endmacro %}
+
+{% macro default__incremental_filter(keys, relations) -%}
+    {%- if is_incremental() -%}
+    where ({{ keys | join(', ') }}) in (
+        {%- for relation in relations %}
+        select {{ keys | join(', ') }}
+        from {{ relation }}
+        where _loaded_at > {{ publics.incremental_watermark() }}
+        {%- if not loop.last %}
+        union
+        {%- endif %}
+        {%- endfor %}
+    )
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The watermark of the model being built: the newest raw `_loaded_at` its previous builds read
+    (every raw row when the table is empty). -#}
+{% macro incremental_watermark() -%}
+    {{ return(adapter.dispatch('incremental_watermark', 'publics')()) }}
+{%- endmacro %}
+
+{% macro default__incremental_watermark() -%}
+    (select coalesce(max(raw_loaded_through), cast('-infinity' as timestamp with time zone)) from {{ this }})
+{%- endmacro %}
+
+{#- The newest `_loaded_at` of `relations` (read in the same statement as the rows: the same
+    snapshot), the value of the model's `raw_loaded_through` column. -#}
+{% macro raw_loaded_through(relations) -%}
+    {{ return(adapter.dispatch('raw_loaded_through', 'publics')(relations)) }}
+{%- endmacro %}
+
+{% macro default__raw_loaded_through(relations) -%}
+    {%- if relations | length == 1 -%}
+    (select max(_loaded_at) from {{ relations[0] }})
+    {%- else -%}
+    greatest(
+        {%- for relation in relations %}
+        (select max(_loaded_at) from {{ relation }}){{ ',' if not loop.last }}
+        {%- endfor %}
+    )
+    {%- endif -%}
+{%- endmacro %}

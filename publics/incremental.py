@@ -1,0 +1,30 @@
+"""The incremental staging models (macros/incremental.sql) and what must rebuild them whole.
+
+An incremental model processes the raw rows loaded since its last build. Rows removed or
+rewritten in raw in place (the GDPR retention purge, a person forgotten: `raw.<table>` in what
+they report) are not a new load: the models reading those tables are rebuilt in full
+(`dbt build --vars {full_refresh_models: [...]}`, read by `incremental_config`).
+DECISIONLOG.md, "Incremental staging: delete+insert on the keys a new batch touches".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+# raw table → the incremental models reading it (a unit test checks it against dbt's manifest)
+READERS: dict[str, tuple[str, ...]] = {
+    "ga4_events": ("stg_ga4__events",),
+    "matomo_visits": ("stg_matomo__visits",),
+    "matomo_visits_csv": ("stg_matomo__visits",),
+    "secutix_orders": ("stg_secutix__orders",),
+    "secutix_tickets": ("stg_secutix__tickets",),
+}
+
+__all__ = ["READERS", "models_to_refresh"]
+
+
+def models_to_refresh(places: Iterable[str]) -> list[str]:
+    """The incremental models to rebuild whole after raw rows were removed or rewritten in the
+    places named (`raw.<table>`, as the purge and forget report them; other places ignored)."""
+    tables = {p.removeprefix("raw.") for p in places if p.startswith("raw.")}
+    return sorted({m for t in tables for m in READERS.get(t, ())})

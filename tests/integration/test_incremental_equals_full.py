@@ -1,0 +1,124 @@
+"""Incremental and full builds give the same tables after a sequence of deliveries, revisions
+included (issue 16; macros/incremental.sql).
+
+Three deliveries land in one database, each followed by `publics build` of the web models
+(`+int_web__sessions`: the incremental stg_ga4__events and stg_matomo__visits, their parents,
+the sessions built from them; the incremental stg_secutix__orders and stg_secutix__tickets):
+1. GA4: the 12th, the 13th in two shards, the intraday table of the 14th; Matomo: the visits of
+   the 15th (JSON) and of the 16th (NDJSON);
+2. GA4: the 13th exported again (replacing both shards), the daily table of the 14th (replacing
+   the intraday one), the 15th with one shard cut (rejected); Matomo: the CSV export of the 18th;
+3. GA4: the cut shard sent again, a late copy of the 14th's intraday table (not kept); Matomo: the
+   visits of the 16th delivered again, as a UTF-16 CSV (a revision in another format).
+SecuTix: the full exports of 1 January first, the ticket delta of the 15th second (tickets of an
+order not delivered yet, a ticket cancelled), the order delta of the 15th third (orders revised;
+tests/fixtures/secutix/README.md).
+(tests/fixtures/ga4/deliveries/README.md tells where each GA4 detail comes from.) The tables the
+incremental builds left are copied aside, then the same selection is rebuilt with
+`--full-refresh`: every model of the selection is the same, row for row (EXCEPT ALL both ways),
+the technical watermark column aside. The marts are tables built from these models whole at
+every build: identical inputs, identical marts."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from ingestion.loader import prepare
+from publics import warehouse
+from publics.dbt_runner import dbt_build
+from tests.conftest import FIXTURES, querier, run_cli
+
+GA4 = FIXTURES / "ga4" / "deliveries"
+MATOMO = FIXTURES / "matomo" / "good"
+SECUTIX = FIXTURES / "secutix" / "good"
+DELIVERIES = [  # (the GA4 delivery, the Matomo files, the SecuTix files)
+    (GA4 / "1_first_delivery", ["matomo_visits_20240315.json", "matomo_visits_20240316_one_visit_per_line.ndjson"],
+     ["secutix_contacts_20260101.csv", "secutix_performances_20260101.csv", "secutix_orders_20260101.csv",
+      "secutix_tickets_20260101.csv"]),
+    (GA4 / "2_second_delivery", ["Export _ Visits Log _ Monday, March 18, 2024.csv"], ["secutix_tickets_20260115.csv"]),
+    (GA4 / "3_third_delivery", ["matomo_visits_20240318_utf16.csv"], ["secutix_orders_20260115.csv"]),
+]
+# the tests of these models only (not those reading models outside the selection)
+SELECT = ["+int_web__sessions", "+stg_secutix__orders", "+stg_secutix__tickets", "--indirect-selection", "cautious"]
+WATERMARK = "raw_loaded_through"
+
+
+def models(query) -> list[tuple[str, str]]:
+    """Every table the selection built (schema, name): staging and intermediate."""
+    return query("select table_schema, table_name from information_schema.tables "
+                 "where table_schema in ('staging', 'intermediate') and table_type = 'BASE TABLE' order by 1, 2")
+
+
+def columns(query, schema: str, table: str) -> list[str]:
+    return [c for (c,) in query(
+        "select column_name from information_schema.columns where table_schema = %s and table_name = %s "
+        "order by ordinal_position", (schema, table)) if c != WATERMARK]
+
+
+@pytest.fixture(scope="module")
+def built(module_db: warehouse.ConnInfo, tmp_path_factory):
+    query = querier(module_db)
+    env = {"DATABASE_URL": module_db.url}
+    quarantine = tmp_path_factory.mktemp("quarantine")
+    builds, watermarks = [], []
+    for n, (ga4, matomo, secutix) in enumerate(DELIVERIES, 1):
+        inbox = tmp_path_factory.mktemp(f"delivery_{n}")
+        for f in ga4.iterdir():
+            shutil.copy(f, inbox / f.name)
+        for name in matomo:
+            shutil.copy(MATOMO / name, inbox / name)
+        for name in secutix:
+            shutil.copy(SECUTIX / name, inbox / name)
+        ingest = run_cli("ingest", str(inbox), "--quarantine", str(quarantine), env=env)
+        assert ingest.code in (0, 2) and "Traceback" not in ingest.out, ingest  # 2: the cut shard
+        if n == 1:
+            prepare(module_db)  # every raw table exists (the spreadsheets are not delivered), as `publics build` does
+        builds.append(dbt_build(module_db, SELECT))
+        watermarks.append(query(
+            f"select event_date::text, max({WATERMARK}) from staging.stg_ga4__events group by 1 order by 1"))
+    incremental = {}
+    for schema, table in models(query):
+        cols = ", ".join(f'"{c}"' for c in columns(query, schema, table))
+        incremental[(schema, table)] = cols
+        query(f'create schema if not exists incremental_{schema}; '
+              f'create table incremental_{schema}."{table}" as select {cols} from {schema}."{table}"')
+    full = dbt_build(module_db, SELECT, full_refresh=True)
+    return {"query": query, "builds": builds, "full": full, "incremental": incremental, "watermarks": watermarks}
+
+
+def test_every_build_passes(built) -> None:
+    for summary in [*built["builds"], built["full"]]:  # dbt_build raises on a failure
+        assert "error" not in summary and "model(s)" in summary, summary
+
+
+def test_the_later_builds_were_incremental_and_left_the_days_no_batch_touched(built) -> None:
+    first, second, third = (dict(w) for w in built["watermarks"])
+    # the 12th is delivered once (first delivery): the later builds did not rewrite it
+    assert first["2026-03-12"] == second["2026-03-12"] == third["2026-03-12"]
+    # the 13th, exported again in the second delivery, was recomputed by the second build
+    assert second["2026-03-13"] > first["2026-03-13"]
+    # the 15th, completed by the third delivery, was recomputed by the third build
+    assert third["2026-03-15"] > second["2026-03-15"]
+
+
+def test_incremental_and_full_builds_give_identical_tables(built) -> None:
+    query, incremental = built["query"], built["incremental"]
+    assert ("staging", "stg_ga4__events") in incremental and ("staging", "stg_matomo__visits") in incremental
+    assert ("intermediate", "int_web__sessions") in incremental
+    assert ("staging", "stg_secutix__orders") in incremental and ("staging", "stg_secutix__tickets") in incremental
+    assert set(models(query)) == set(incremental)
+    differ = {}
+    for (schema, table), cols in incremental.items():
+        for a, b in ((f'{schema}."{table}"', f'incremental_{schema}."{table}"'),
+                     (f'incremental_{schema}."{table}"', f'{schema}."{table}"')):
+            (n,) = query(f"select count(*) from (select {cols} from {a} except all select {cols} from {b}) as d")[0]
+            if n:
+                differ[f"{a} − {b}"] = n
+    assert differ == {}
+    counts = dict(query("select 'ga4', count(*) from staging.stg_ga4__events "
+                        "union all select 'matomo', count(*) from staging.stg_matomo__visits "
+                        "union all select 'orders', count(*) from staging.stg_secutix__orders "
+                        "union all select 'tickets', count(*) from staging.stg_secutix__tickets"))
+    assert all(n > 0 for n in counts.values()), counts

@@ -1,0 +1,35 @@
+"""The incremental models and what rebuilds them whole (publics/incremental.py)."""
+
+from __future__ import annotations
+
+from publics.cli import parser as cli_parser
+from publics.incremental import READERS, models_to_refresh
+
+
+def test_every_incremental_model_and_only_those_are_rebuilt_after_raw_rows_of_its_sources_go(dbt_manifest) -> None:
+    """READERS names, for each raw table, exactly the incremental models reading it (dbt's manifest)."""
+    nodes = dbt_manifest["nodes"]
+    sources = dbt_manifest["sources"]
+    expected: dict[str, set[str]] = {}
+    for node in nodes.values():
+        if node["resource_type"] == "model" and node["config"]["materialized"] == "incremental":
+            assert node["config"]["incremental_strategy"] == "delete+insert", node["name"]
+            for dep in node["depends_on"]["nodes"]:
+                if dep.startswith("source.") and sources[dep]["schema"] == "raw":
+                    expected.setdefault(sources[dep]["identifier"], set()).add(node["name"])
+    expected.pop("load_columns", None)  # the ledger's, not a delivery's table
+    assert expected, "no incremental model found"
+    assert {table: set(models) for table, models in READERS.items()} == expected
+
+
+def test_the_places_a_purge_or_forget_reports_name_the_models_to_rebuild() -> None:
+    assert models_to_refresh(["raw.ga4_events", "raw.secutix_contacts", "quarantine deleted"]) == ["stg_ga4__events"]
+    assert models_to_refresh(["raw.matomo_visits", "raw.matomo_visits_csv"]) == ["stg_matomo__visits"]
+    assert models_to_refresh(["server log lines"]) == []
+
+
+def test_build_and_run_take_full_refresh() -> None:
+    parser = cli_parser()
+    assert parser.parse_args(["build", "--full-refresh"]).full_refresh
+    assert not parser.parse_args(["build"]).full_refresh
+    assert parser.parse_args(["run", "inbox", "--full-refresh"]).full_refresh
