@@ -33,6 +33,13 @@ GB = 1024 * MB
 ENV = "PUBLICS_PG_SETTINGS"
 OFF = "none"  # PUBLICS_PG_SETTINGS=none: no tuning at all
 
+# The server docker-compose.yml's warehouse is sized for (its `command`, checked by
+# tests/unit/test_pg_settings.py): a modest server of the house's. For another, print its
+# settings with `python -c "from publics import pg_settings as s; print(s.compose_command(
+# s.recommended(RAM_BYTES, CORES, throwaway=False)))"` and edit the command.
+COMPOSE_RAM = 8 * 1024**3
+COMPOSE_CORES = 4
+
 # Settings a crash can turn into a corrupt cluster: the throwaway local cluster only.
 THROWAWAY_ONLY = ("fsync", "full_page_writes", "wal_level", "max_wal_senders")
 
