@@ -440,10 +440,10 @@ def run(scale: float, seed: int, admin: warehouse.ConnInfo, daily: bool = False,
 
 def markdown(r: dict) -> list[str]:
     m = r["machine"]
-    lines = [f"Scale {r['scale']:g} (seed {r['seed']}), {r['files']:,} files, {r['bytes'] / 1e6:,.1f} MB; "
+    lines = [(f"Scale {r['scale']:g} (seed {r['seed']}), {r['files']:,} files, {r['bytes'] / 1e6:,.1f} MB; "
              f"{m['cores']} cores, {m['ram_gb']:.0f} GB RAM, load {m['load_avg_before'][0]:.1f} before; "
              f"jit {r['settings'].get('jit')}, shared_buffers {r['settings'].get('shared_buffers')}, "
-             f"work_mem {r['settings'].get('work_mem')}", "",
+             f"work_mem {r['settings'].get('work_mem')}"), "",
              "| step | seconds |", "|---|---:|"]
     lines += [f"| {s['step']} | {s['seconds']:.1f} |" for s in r["steps"]]
     lines.append(f"| **total** | **{r['total_seconds']:.1f}** |")
@@ -452,7 +452,7 @@ def markdown(r: dict) -> list[str]:
         lines.append(f"| daily delivery (`publics run`, {d['files']} files) | {d['seconds']:.1f} |")
     copy = {f["format"]: f for f in r["limit"]["copy"]["formats"]}
     same = {f["format"]: f for f in r["formats_comparable"]}
-    lines += ["", f"| format | files | rows | MB | ingest rows/s | ingest MB/s | bare COPY MB/s | × COPY |",
+    lines += ["", "| format | files | rows | MB | ingest rows/s | ingest MB/s | bare COPY MB/s | × COPY |",
               "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for f in r["formats"]:
         c = copy.get(f["format"])
