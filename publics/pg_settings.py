@@ -169,3 +169,8 @@ def apply_to_conf(conf: Path, settings: dict[str, str]) -> bool:
         return False
     conf.write_text(new)
     return True
+
+
+def pending_restart(conn) -> list[str]:
+    """The settings written but waiting for a restart of the server (shared_buffers…)."""
+    return [r[0] for r in conn.execute("select name from pg_settings where pending_restart order by name")]
