@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksu
 SCALE  ?= 0.05
 SEED   ?= 42
 
-.PHONY: setup system-packages demo test test-fast run bench-ingest dashboards-html db-up db-down docs lint lock clean clean-all
+.PHONY: setup system-packages demo test test-fast run bench bench-ingest dashboards-html db-up db-down docs lint lock clean clean-all
 
 setup: $(STAMP)  ## create the virtualenv and install the pinned dependencies
 
@@ -33,6 +33,10 @@ test: system-packages setup lint  ## the linters, then every test: unit, integra
 
 test-fast: setup  ## unit tests only (no database)
 	$(BIN)/python -m pytest tests/unit
+
+bench: SYSTEM_PACKAGES = postgres
+bench: system-packages setup  ## pipeline benchmark: files to dashboards step by step, bare COPY limit, a daily delivery (SCALE=1)
+	nice $(BIN)/publics bench pipeline --scale $(SCALE) --seed $(SEED) --daily
 
 bench-ingest: setup  ## ingestion benchmark: publics ingest vs bare COPY vs pandas to_sql (SCALE=1)
 	$(BIN)/publics bench ingest --scale $(SCALE)

@@ -59,7 +59,7 @@ def cmd_db(args: argparse.Namespace) -> int:
             cluster = warehouse.local_cluster()
             started = cluster.start()
             say(f"  local cluster {'started' if started else 'already running'} in {cluster.root}")
-            open_warehouse()
+            _say_pending_restart(open_warehouse())
         say(f"  schemas: {', '.join(warehouse.SCHEMAS)}")
         return 0
     if args.action == "down":
@@ -80,6 +80,16 @@ def cmd_db(args: argparse.Namespace) -> int:
         say(f"{info.host}:{info.port}/{info.dbname}: {'running' if running else 'stopped'}")
         return 0 if running else 1
     return 0
+
+
+def _say_pending_restart(info: warehouse.ConnInfo) -> None:
+    """The analytics settings (docs/reglages-postgresql.md) a running cluster applies only once restarted."""
+    from publics.pg_settings import pending_restart
+
+    with warehouse.connect(info, autocommit=True) as conn:
+        pending = pending_restart(conn)
+    if pending:
+        say(f"  settings waiting for a restart ({', '.join(pending)}): publics db down && publics db up")
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:

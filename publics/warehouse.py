@@ -143,14 +143,18 @@ class LocalCluster:
             self.key_secret_file.chmod(0o600)
         return self.key_secret_file.read_text().strip().encode("utf-8")
 
-    def _ensure_settings(self) -> None:
-        """The log settings (LOG_SETTINGS), added to a cluster made before them too."""
+    def _ensure_settings(self) -> bool:
+        """The log settings (LOG_SETTINGS) and the analytics settings sized from the machine
+        (publics/pg_settings.py), written to a cluster made before them too. True if changed."""
+        from publics import pg_settings
+
         conf = self.data / "postgresql.auto.conf"
         text = conf.read_text() if conf.exists() else ""
         missing = [f"{k} = '{v}'\n" for k, v in LOG_SETTINGS.items() if f"\n{k} = " not in f"\n{text}"]
         if missing:
             with open(conf, "a") as fh:
                 fh.writelines(missing)
+        return pg_settings.apply_to_conf(conf, pg_settings.settings_for_local_cluster()) or bool(missing)
 
     # PostgreSQL refuses to run as root: run its tools as the `postgres` system user then.
     def _as_owner(self) -> list[str]:
@@ -219,11 +223,7 @@ class LocalCluster:
         with open(self.data / "postgresql.auto.conf", "a") as conf:
             conf.write(
                 f"listen_addresses = '127.0.0.1'\nport = {port}\nunix_socket_directories = ''\n"
-                # A throwaway analytics cluster: durability traded for speed.
-                "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
-                "shared_buffers = '256MB'\nwork_mem = '64MB'\nmaintenance_work_mem = '256MB'\n"
-                "max_wal_size = '2GB'\n"
-            )
+            )  # the analytics settings (durability traded for speed) are added at start
 
     def start(self) -> bool:
         """Start the cluster (initialising it first if needed). Returns False if it was running."""
@@ -240,6 +240,8 @@ class LocalCluster:
                 self._chown(self.log)
                 self._run(bindir, "pg_ctl", "start", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60")
                 self._wait_ready()
+            elif self._ensure_settings():  # changed since it started: what a reload can apply
+                self._run(_find_bindir()[0], "pg_ctl", "reload", "-D", str(self.data), check=False)
             # also on a running cluster: one made before the owner role is upgraded here
             self.ensure_roles()
             self._ensure_database()

@@ -63,23 +63,9 @@ def _one(way: str, inbox: Path, url: str) -> dict:
         report = ingest(inbox, info, Path(os.environ.get("TMPDIR", "/tmp")) / "bench-quarantine", progress=lambda _: None)
         rows = report.rows
     elif way == "bare COPY":
-        from ingestion.loader import PG_ENCODINGS
-
         with warehouse.connect(info) as conn:
             for path, entity, src in _files(inbox):
-                columns = reader_for(entity.reader)(path, entity).columns
-                table = sql.Identifier("raw", entity.table)
-                conn.execute(sql.SQL("create table if not exists {} ({})").format(
-                    table, sql.SQL(", ").join(sql.SQL("{} text").format(sql.Identifier(c)) for c in entity.columns)))
-                copy_sql = sql.SQL("copy {} ({}) from stdin with (format csv, delimiter {}, encoding {})").format(
-                    table, sql.SQL(", ").join(map(sql.Identifier, columns)), sql.Literal(src.delimiter),
-                    sql.Literal(PG_ENCODINGS[src.encoding]))
-                with conn.cursor() as cur:
-                    with cur.copy(copy_sql) as copy, open(path, "rb") as fh:
-                        fh.seek(src.offset)
-                        while chunk := fh.read(1 << 20):
-                            copy.write(chunk)
-                    rows += cur.rowcount
+                rows += copy_delimited(conn, "raw", path, entity, src)
                 conn.commit()
     elif way == "pandas to_sql":
         import pandas as pd
@@ -97,6 +83,43 @@ def _one(way: str, inbox: Path, url: str) -> dict:
             rows += len(frame)
         engine.dispose()
     return {"rows": rows, "peak_mb": _own_peak_mb()}
+
+
+def copy_delimited(conn, schema: str, path: Path, entity: contracts.Entity, src: CopySource) -> int:
+    """Bare `COPY … FROM STDIN (FORMAT csv)` of a delimited file's bytes into `schema`.<its raw
+    table> (text columns, created if missing): the limit ingestion is compared with. Rows."""
+    from ingestion.loader import PG_ENCODINGS
+
+    columns = reader_for(entity.reader)(path, entity).columns
+    table = sql.Identifier(schema, entity.table)
+    conn.execute(sql.SQL("create table if not exists {} ({})").format(
+        table, sql.SQL(", ").join(sql.SQL("{} text").format(sql.Identifier(c)) for c in entity.columns)))
+    copy_sql = sql.SQL("copy {} ({}) from stdin with (format csv, delimiter {}, encoding {})").format(
+        table, sql.SQL(", ").join(map(sql.Identifier, columns)), sql.Literal(src.delimiter),
+        sql.Literal(PG_ENCODINGS[src.encoding]))
+    with conn.cursor() as cur:
+        with cur.copy(copy_sql) as copy, open(path, "rb") as fh:
+            fh.seek(src.offset)
+            while chunk := fh.read(1 << 20):
+                copy.write(chunk)
+        return cur.rowcount
+
+
+def copy_lines(conn, schema: str, table: str, path: Path) -> int:
+    """Bare COPY of a JSON file's bytes (gzip undone), one line a row into one text column
+    (`format csv` with a quote and a delimiter JSON never holds raw: every byte kept as is).
+    The limit the JSON readers are compared with. Rows (lines)."""
+    import gzip
+
+    ident = sql.Identifier(schema, table)
+    conn.execute(sql.SQL("create table if not exists {} (line text)").format(ident))
+    opener = gzip.open if path.name.endswith(".gz") else open
+    with conn.cursor() as cur:
+        with cur.copy(sql.SQL("copy {} (line) from stdin with (format csv, quote e'\\x01', delimiter e'\\x02')")
+                      .format(ident)) as copy, opener(path, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                copy.write(chunk)
+        return cur.rowcount
 
 
 def _own_peak_mb() -> float | None:

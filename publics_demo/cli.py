@@ -2,6 +2,7 @@
 
     publics demo [generate]      generate the demo institution (then run the pipeline on it)
     publics bench ingest         the ingestion benchmark on the demo's files
+    publics bench pipeline       files to dashboards, step by step, beside a bare COPY (--daily)
 
 The demo depends on the product (it runs its pipeline); the product never imports the demo.
 """
@@ -92,6 +93,14 @@ def reset_warehouse(info: warehouse.ConnInfo) -> None:
 def cmd_bench(args: argparse.Namespace) -> int:
     from publics_demo import bench
 
+    if args.what == "pipeline":
+        from publics_demo import bench_pipeline
+
+        info = open_warehouse()
+        admin = info.with_db("postgres") if not os.environ.get("DATABASE_URL") else info
+        with step(f"bench pipeline (scale {args.scale:g}{', daily' if args.daily else ''})"):
+            bench_pipeline.run(args.scale, args.seed, admin, daily=args.daily, printer=say)
+        return 0
     out = project_root() / ".local" / "bench" / f"scale-{args.scale:g}-seed-{args.seed}"
     if not demo_inbox(out).exists():
         do_generate(out, args.scale, args.seed)
@@ -108,7 +117,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     from publics.cli import lock_options  # (the CLI is loading this plugin: it is imported already)
 
     be = sub.add_parser("bench", help="benchmarks (they measure, they do not pass or fail)")
-    be.add_argument("what", choices=["ingest"])
+    be.add_argument("what", choices=["ingest", "pipeline"])
+    be.add_argument("--daily", action="store_true",
+                    help="pipeline: then deliver one more day of every source and time `publics run` on it")
     be.add_argument("--scale", type=float, default=1.0)
     be.add_argument("--seed", type=int, default=42)
     be.set_defaults(func=cmd_bench)

@@ -665,8 +665,10 @@ def test_every_service_starts_through_the_placeholder_guard(services):
             assert entrypoint[1] == "/app/docker/refuse-placeholders.sh"
         else:
             assert f"./docker/refuse-placeholders.sh:{entrypoint[1]}:ro" in service["volumes"], name
-    for name in ("warehouse", "metabase-db"):
-        assert services[name]["command"] == ["postgres"]  # the image's CMD, kept
+    assert services["metabase-db"]["command"] == ["postgres"]  # the image's CMD, kept
+    # the warehouse: the image's CMD with the analytics settings (tests/unit/test_pg_settings.py)
+    assert services["warehouse"]["command"][0] == "postgres"
+    assert all(a == "-c" for a in services["warehouse"]["command"][1::2])
 
 
 def run_guard(env: dict[str, str]) -> subprocess.CompletedProcess:
