@@ -59,8 +59,9 @@ def dbt_parse_offline() -> Path:
     return project_root() / "target" / "manifest.json"
 
 
-def dbt_build(info: ConnInfo, select: list[str] | None = None) -> str:
-    res = invoke(info, ["build", *(["--select", *select] if select else [])])
+def dbt_build(info: ConnInfo, select: list[str] | None = None, args: list[str] | None = None) -> str:
+    """`dbt build` (with `args`: more of dbt's own options, e.g. --state, --defer, --target-path)."""
+    res = invoke(info, ["build", *(["--select", *select] if select else []), *(args or [])])
     if res.exception is not None:
         raise DbtFailed(f"dbt could not run: {res.exception}")
     counts: Counter[tuple[str, str]] = Counter()
