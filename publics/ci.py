@@ -179,6 +179,28 @@ def demo_inbox(out: Path, scale: float, seed: int) -> Path:
     return out / "inbox"
 
 
+def state_for(state: Path, info: warehouse.ConnInfo, out: Path) -> Path:
+    """The production manifest, its database renamed to the throwaway one's: the database's name
+    is where a build runs, not what it builds. dbt compares the rendered database of each source
+    (every model would otherwise be « modified ») and defers to relations in it (a throwaway
+    database reaches no other)."""
+    from collections import Counter
+
+    manifest = json.loads((state / "manifest.json").read_text(encoding="utf-8"))
+    entries = [e for group in ("nodes", "sources") for e in manifest.get(group, {}).values()]
+    names = Counter(e.get("database") for e in entries if e.get("database"))
+    if names:
+        production = names.most_common(1)[0][0]
+        for e in entries:
+            if e.get("database") == production:
+                e["database"] = info.dbname
+                if e.get("relation_name"):
+                    e["relation_name"] = e["relation_name"].replace(f'"{production}".', f'"{info.dbname}".', 1)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return out
+
+
 def run_results(target: Path) -> list[dict]:
     path = target / "run_results.json"
     return json.loads(path.read_text(encoding="utf-8"))["results"] if path.exists() else []
@@ -234,7 +256,7 @@ def run_ci(state: Path | None = None, base_results: Path | None = None, inbox: P
         if state is None:
             dbt(db.info, "dbt build: everything (no production manifest given)", [], target)
         else:
-            state_args = ["--state", str(state)]
+            state_args = ["--state", str(state_for(state, db.info, work / "state"))]
             dbt(db.info, "dbt: the unchanged parents of the change (no tests)",
                 ["--select", "+state:modified+", "--exclude", "state:modified+",
                  "--exclude-resource-type", "test", "unit_test", *state_args], work / "dbt-parents")
