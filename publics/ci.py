@@ -3,9 +3,11 @@
 On a throwaway database, with throwaway data (the demo at a small scale, or the files of
 `--inbox`), it builds what a change touches: dbt's `state:modified+` against the production
 manifest of `--state DIR` (DIR/manifest.json), deferring to it, or everything without one. The
-unchanged parents of the modified models are built first, without their tests (a throwaway
+unchanged parents of the modified models and of their children (`@state:modified`) are built
+first, without their tests (a throwaway
 database holds none of production's relations, so dbt's deferral alone has nothing to read).
-Then the selected models' dbt tests (contracts, data and unit tests) and the Great Expectations
+Then the selected models' dbt tests (`buildable`: a test that also reads a model the change does
+not reach, e.g. a relationship from an unchanged fact, is left to production) (contracts, data and unit tests) and the Great Expectations
 suites of the tables it built, then the quality regression check: each rate of
 marts.quality_metrics against the reference export (`publics quality export`), within the
 tolerance its definition declares (models/marts/quality/_quality__models.yml, `meta.regression`).
@@ -258,10 +260,11 @@ def run_ci(state: Path | None = None, base_results: Path | None = None, inbox: P
         else:
             state_args = ["--state", str(state_for(state, db.info, work / "state"))]
             dbt(db.info, "dbt: the unchanged parents of the change (no tests)",
-                ["--select", "+state:modified+", "--exclude", "state:modified+",
+                ["--select", "@state:modified", "--exclude", "state:modified+",
                  "--exclude-resource-type", "test", "unit_test", *state_args], work / "dbt-parents")
             dbt(db.info, "dbt build: state:modified+ (deferring to the production manifest)",
-                ["--select", "state:modified+", "--defer", *state_args], target)
+                ["--select", "state:modified+", "--defer", "--indirect-selection", "buildable", *state_args],
+                target)
         built = built_nodes(target)
         say(f"  built and tested: {len(built)} model(s)/seed(s)")
         for uid in built:
