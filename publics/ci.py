@@ -57,9 +57,11 @@ def read_metrics(info: warehouse.ConnInfo) -> dict[str, float | None] | None:
             if v is None or isinstance(v, int | float) or hasattr(v, "as_integer_ratio")}
 
 
-def export_quality(info: warehouse.ConnInfo, out: Path, state_out: Path | None = None) -> dict:
+def export_quality(info: warehouse.ConnInfo, out: Path, state_out: Path | None = None,
+                   manifest: Path | None = None) -> dict:
     """`publics quality export`: the quality metrics of this warehouse as JSON (the reference a
-    pull request is compared with) and, with `state_out`, the manifest of the last build there."""
+    pull request is compared with) and, with `state_out`, the manifest of the last build there
+    (`manifest`, default target/manifest.json; a `publics ci` run's is target/ci/dbt/manifest.json)."""
     metrics = read_metrics(info)
     if metrics is None:
         raise StepFailed("quality export", f"{'.'.join(METRICS_TABLE)} does not exist: run `publics build` first")
@@ -69,7 +71,7 @@ def export_quality(info: warehouse.ConnInfo, out: Path, state_out: Path | None =
     out.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     say(f"✔ quality metrics ({len(metrics)}) exported to {out}")
     if state_out:
-        manifest = project_root() / "target" / "manifest.json"
+        manifest = manifest or project_root() / "target" / "manifest.json"
         if not manifest.exists():
             raise StepFailed("quality export", f"{manifest} does not exist: run `publics build` first")
         state_out.mkdir(parents=True, exist_ok=True)

@@ -137,7 +137,8 @@ def cmd_ci(args: argparse.Namespace) -> int:
 def cmd_quality(args: argparse.Namespace) -> int:
     from publics import ci
 
-    ci.export_quality(open_warehouse(), Path(args.out), args.state_out and Path(args.state_out))
+    ci.export_quality(open_warehouse(), Path(args.out), args.state_out and Path(args.state_out),
+                      args.manifest and Path(args.manifest))
     return 0
 
 
@@ -209,6 +210,7 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument("action", choices=["export"])
     q.add_argument("--out", required=True, help="the JSON file to write")
     q.add_argument("--state-out", help="also copy the last build's dbt manifest into this folder (for --state)")
+    q.add_argument("--manifest", help="the manifest --state-out copies (default target/manifest.json)")
     q.set_defaults(func=cmd_quality)
 
     g = sub.add_parser("glossary", help="write the French glossary (docs/glossaire.md) from the dbt docs and seeds")
