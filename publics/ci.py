@@ -256,14 +256,14 @@ def run_ci(state: Path | None = None, base_results: Path | None = None, inbox: P
             raise StepFailed("ci", "the throwaway data could not be ingested")
         prepare(db.info)
         ensure_history(db.info)
-        target = work / "dbt"
+        target = work / "dbt"  # one target for both dbt calls: the second one reuses the parse (partial parsing)
         if state is None:
             dbt(db.info, "dbt build: everything (no production manifest given)", [], target)
         else:
             state_args = ["--state", str(state_for(state, db.info, work / "state"))]
             dbt(db.info, "dbt: the unchanged parents of the change (no tests)",
                 ["--select", "@state:modified", "--exclude", "state:modified+",
-                 "--exclude-resource-type", "test", "unit_test", *state_args], work / "dbt-parents")
+                 "--exclude-resource-type", "test", "unit_test", *state_args], target)
             dbt(db.info, "dbt build: state:modified+ (deferring to the production manifest)",
                 ["--select", "state:modified+", "--defer", "--indirect-selection", "buildable", *state_args],
                 target)

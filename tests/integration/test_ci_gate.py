@@ -19,14 +19,14 @@ from tests.conftest import FIXTURES, ROOT, run_cli
 INBOX = FIXTURES / "secutix" / "good"
 PROJECT = ["dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests/dbt", "expectations"]
 DIM_PERSONS = Path("models/marts/core/dim_persons.sql")
-CORE_YML = Path("models/marts/core/_core__models.yml")
-CURRENT_SEASON = Path("models/marts/core/dim_current_season.sql")
-# The contract commit A declares on dim_current_season (the project declares none of its own yet).
-CONTRACT = """    config:
-      contract: {enforced: true}
-      meta: {category: "aucune donnée personnelle", purpose: connaissance_publics, retention: no_personal_data}
-"""
-COLUMN_TYPES = {"today_date": "date", "today_season": "text", "season": "text", "is_fallback": "boolean"}
+FILE_DATES = Path("models/marts/quality/quality_file_data_dates.sql")
+GAPS = Path("models/marts/quality/quality_delivery_gaps.sql")
+QUALITY_YML = Path("models/marts/quality/_quality__models.yml")
+# The contract commit A declares on quality_delivery_gaps (the project declares none of its own
+# yet): a small model, few parents, so that the broken case builds little.
+CONTRACT_MODEL = "quality_delivery_gaps"
+COLUMN_TYPES = {"gap_type": "text", "record_id": "text", "tickets": "bigint", "ticket_ids": "text",
+                "first_source_file": "text", "gap_description": "text"}
 
 
 def git(repo: Path, *args: str) -> str:
@@ -40,17 +40,15 @@ def edit(repo: Path, path: Path, old: str, new: str) -> None:
 
 
 def with_contract(repo: Path) -> None:
-    """dim_current_season with an enforced contract: each column's data type declared."""
-    edit(repo, CORE_YML, """  - name: dim_current_season
-    config:
-      meta: {category: "aucune donnée personnelle", purpose: connaissance_publics, retention: no_personal_data}
-""", "  - name: dim_current_season\n" + CONTRACT)
-    text = (repo / CORE_YML).read_text(encoding="utf-8")
-    start = text.index("  - name: dim_current_season")
-    head, block = text[:start], text[start:]
+    """CONTRACT_MODEL with an enforced contract: each column's data type declared."""
+    text = (repo / QUALITY_YML).read_text(encoding="utf-8")
+    start = text.index(f"  - name: {CONTRACT_MODEL}\n")
+    end = text.index("  - name: ", start + 10)
+    block = text[start:end].replace("    config:\n", "    config:\n      contract: {enforced: true}\n", 1)
     for column, data_type in COLUMN_TYPES.items():
         block = block.replace(f"      - name: {column}\n", f"      - name: {column}\n        data_type: {data_type}\n", 1)
-    (repo / CORE_YML).write_text(head + block, encoding="utf-8")
+    assert block.count("data_type:") == len(COLUMN_TYPES)
+    (repo / QUALITY_YML).write_text(text[:start] + block + text[end:], encoding="utf-8")
 
 
 def env(repo: Path, info: warehouse.ConnInfo) -> dict[str, str]:
@@ -95,17 +93,18 @@ def pull_request(production, info: warehouse.ConnInfo, name: str, change) -> tup
 
 def test_a_change_builds_only_the_modified_model_and_its_children(production, fresh_db) -> None:
     def change(repo: Path) -> None:
-        edit(repo, DIM_PERSONS, "left join rfm on", "-- a reviewed change that alters nothing\nleft join rfm on")
+        edit(repo, FILE_DATES, "\nfinal as (", "\n-- a reviewed change that alters nothing\nfinal as (")
 
     result, ran = pull_request(production, fresh_db, "b-harmless-change", change)
     assert result.code == 0, result
     models = {r["unique_id"] for r in ran if r["unique_id"].startswith("model.")}
-    # dim_persons and its children (dbt's graph: dashboard 3 and the quality metrics), nothing else.
-    assert models == {"model.publics.dim_persons", "model.publics.dash_03_audiences_loyalty",
-                      "model.publics.quality_metrics"}, result
+    # The model and its children (dbt's graph: the sources' freshness and stalled sources), nothing else.
+    assert models == {"model.publics.quality_file_data_dates", "model.publics.quality_source_freshness",
+                      "model.publics.quality_stalled_sources"}, result
     assert not [r["unique_id"] for r in ran if r["status"] in ("error", "fail", "skipped")]
     assert any(r["unique_id"].startswith("test.") for r in ran), "their tests ran"
-    assert "0 regression(s)" in result.out and "✔ ci: the change passes" in result.out
+    assert "the change does not reach marts.quality_metrics" in result.out
+    assert "✔ ci: the change passes" in result.out
 
 
 def test_a_quality_regression_fails_naming_the_metric_its_values_and_the_tolerance(production, fresh_db) -> None:
@@ -124,10 +123,10 @@ def test_a_quality_regression_fails_naming_the_metric_its_values_and_the_toleran
 
 
 def test_a_broken_contract_fails(production, fresh_db) -> None:
-    def change(repo: Path) -> None:  # is_fallback as text: not the contract's boolean
-        edit(repo, CURRENT_SEASON, "    is_fallback\nfrom final", "    cast(is_fallback as text) as is_fallback\nfrom final")
+    def change(repo: Path) -> None:  # tickets as text: not the contract's bigint
+        edit(repo, GAPS, "        tickets,\n        ticket_ids,", "        cast(tickets as text) as tickets,\n        ticket_ids,")
 
     result, _ = pull_request(production, fresh_db, "d-contract", change)
     assert result.code == 1, result
-    assert "dim_current_season" in result.out and "contract" in result.out.lower(), result
+    assert CONTRACT_MODEL in result.out and "contract" in result.out.lower(), result
     assert "Traceback" not in result.out
