@@ -43,7 +43,7 @@ def with_contract(repo: Path) -> None:
     """CONTRACT_MODEL with an enforced contract: each column's data type declared."""
     text = (repo / QUALITY_YML).read_text(encoding="utf-8")
     start = text.index(f"  - name: {CONTRACT_MODEL}\n")
-    end = text.index("  - name: ", start + 10)
+    end = text.index("\n  - name: ", start) + 1
     block = text[start:end].replace("    config:\n", "    config:\n      contract: {enforced: true}\n", 1)
     for column, data_type in COLUMN_TYPES.items():
         block = block.replace(f"      - name: {column}\n", f"      - name: {column}\n        data_type: {data_type}\n", 1)
