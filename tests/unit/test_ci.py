@@ -99,3 +99,20 @@ def test_regression_rule(better, reference, now, regressed) -> None:
     assert bool(found) is regressed
     if found:
         assert "production" in str(found[0]) and "tolerance 0.02" in str(found[0])
+
+
+def test_the_production_manifest_is_read_under_the_throwaway_database_name(tmp_path) -> None:
+    import json
+
+    from publics.ci import state_for
+    from publics.warehouse import ConnInfo
+
+    manifest = {"nodes": {"model.p.a": {"database": "publics", "relation_name": '"publics"."marts"."a"'}},
+                "sources": {"source.p.s.t": {"database": "publics", "relation_name": '"publics"."raw"."t"'}}}
+    (tmp_path / "prod").mkdir()
+    (tmp_path / "prod" / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    info = ConnInfo("h", 5432, "u", "", "publics_ci_1")
+    out = json.loads((state_for(tmp_path / "prod", info, tmp_path / "state") / "manifest.json").read_text())
+    assert out["nodes"]["model.p.a"] == {"database": "publics_ci_1", "relation_name": '"publics_ci_1"."marts"."a"'}
+    assert out["sources"]["source.p.s.t"]["relation_name"] == '"publics_ci_1"."raw"."t"'
+    assert json.loads((tmp_path / "prod" / "manifest.json").read_text()) == manifest  # the original is untouched
