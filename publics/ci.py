@@ -219,6 +219,7 @@ def built_nodes(target: Path) -> list[str]:
 def dbt(info: warehouse.ConnInfo, name: str, args: list[str], target: Path) -> str:
     from publics.dbt_runner import DbtFailed, dbt_build
 
+    (target / "run_results.json").unlink(missing_ok=True)  # what is read after is this call's
     with step(name) as report:
         try:
             summary = dbt_build(info, args=[*args, "--target-path", str(target)])
