@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksu
 SCALE  ?= 0.05
 SEED   ?= 42
 
-.PHONY: setup system-packages demo test test-fast run bench bench-ingest dashboards-html db-up db-down docs lint lock clean clean-all
+.PHONY: setup system-packages demo test test-fast ci run bench bench-ingest dashboards-html db-up db-down docs lint lock clean clean-all
 
 setup: $(STAMP)  ## create the virtualenv and install the pinned dependencies
 
@@ -23,6 +23,9 @@ system-packages:  ## as root with apt: PostgreSQL (and, for the tests, Chromium)
 demo: SYSTEM_PACKAGES = postgres
 demo: system-packages setup  ## generate the demo institution, then ingest, build, check it
 	$(BIN)/publics demo --scale $(SCALE) --seed $(SEED)
+
+ci: setup  ## the gate on pull requests (docs/ci.md): STATE=dir-of-manifest BASE_RESULTS=quality.json, both optional
+	$(BIN)/publics ci $(if $(STATE),--state $(STATE)) $(if $(BASE_RESULTS),--base-results $(BASE_RESULTS))
 
 run: setup  ## run the pipeline on your own extracts: make run INBOX=/path/to/files
 	$(BIN)/publics run $(INBOX)

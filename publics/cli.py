@@ -17,6 +17,8 @@
     publics gdpr forget --email X       right to erasure: X removed everywhere, tombstoned
     publics gdpr object --email X --kind profiling|marketing [--withdraw]
                                         right to object: X out of the scores / marketing lists
+    publics ci [--state D] [--base-results F]   the gate on pull requests (docs/ci.md)
+    publics quality export --out F      the quality metrics as JSON (the reference of `publics ci`)
     publics glossary                    write docs/glossaire.md from the dbt docs and the seeds
     publics sources                     write docs/sources.md's tables and the dbt sources files
                                         from the contracts (ingestion/contracts/*.yml)
@@ -167,6 +169,21 @@ def lock_options(p: argparse.ArgumentParser) -> None:
                    help=f"with --wait: give up after this many seconds (default {locking.DEFAULT_WAIT_TIMEOUT:.0f})")
 
 
+def cmd_ci(args: argparse.Namespace) -> int:
+    from publics import ci
+
+    return ci.run_ci(state=args.state and Path(args.state), base_results=args.base_results and Path(args.base_results),
+                     inbox=args.inbox and Path(args.inbox), scale=args.scale, keep=args.keep)
+
+
+def cmd_quality(args: argparse.Namespace) -> int:
+    from publics import ci
+
+    ci.export_quality(open_warehouse(), Path(args.out), args.state_out and Path(args.state_out),
+                      args.manifest and Path(args.manifest))
+    return 0
+
+
 def cmd_glossary(args: argparse.Namespace) -> int:
     pipeline.do_glossary()
     return 0
@@ -243,6 +260,22 @@ def parser() -> argparse.ArgumentParser:
     sc.add_argument("--wait-timeout", type=float, default=locking.DEFAULT_WAIT_TIMEOUT,
                     help="how long each run waits for a step already running")
     sc.set_defaults(func=cmd_schedule)
+
+    ci = sub.add_parser("ci", help="the gate on pull requests: build what a change touches on a throwaway "
+                                   "database, test it, compare its quality with production's (docs/ci.md)")
+    ci.add_argument("--state", help="the folder of the production manifest (manifest.json): build state:modified+")
+    ci.add_argument("--base-results", help="the production quality export (`publics quality export`)")
+    ci.add_argument("--inbox", help="the files to build on (default: the demo institution at --scale)")
+    ci.add_argument("--scale", type=float, default=0.01, help="the demo's scale when no --inbox (default 0.01)")
+    ci.add_argument("--keep", action="store_true", help="keep the throwaway database (local cluster) to inspect it")
+    ci.set_defaults(func=cmd_ci)
+
+    q = sub.add_parser("quality", help="quality metrics: export them as JSON")
+    q.add_argument("action", choices=["export"])
+    q.add_argument("--out", required=True, help="the JSON file to write")
+    q.add_argument("--state-out", help="also copy the last build's dbt manifest into this folder (for --state)")
+    q.add_argument("--manifest", help="the manifest --state-out copies (default target/manifest.json)")
+    q.set_defaults(func=cmd_quality)
 
     g = sub.add_parser("glossary", help="write the French glossary (docs/glossaire.md) from the dbt docs and seeds")
     g.set_defaults(func=cmd_glossary)

@@ -61,13 +61,14 @@ def dbt_parse_offline() -> Path:
 
 
 def dbt_build(info: ConnInfo, select: list[str] | None = None, full_refresh: bool = False,
-              refresh_models: list[str] | None = None) -> str:
+              refresh_models: list[str] | None = None, args: list[str] | None = None) -> str:
     """`dbt build`; `full_refresh`: every incremental model rebuilt whole (--full-refresh),
-    `refresh_models`: only these (publics/incremental.py)."""
+    `refresh_models`: only these (publics/incremental.py); `args`: more of dbt's own options,
+    e.g. --state, --defer, --target-path (publics ci)."""
     extra = ["--full-refresh"] if full_refresh else []
     if refresh_models:
         extra += ["--vars", json.dumps({"full_refresh_models": sorted(refresh_models)})]
-    res = invoke(info, ["build", *(["--select", *select] if select else []), *extra])
+    res = invoke(info, ["build", *(["--select", *select] if select else []), *extra, *(args or [])])
     if res.exception is not None:
         raise DbtFailed(f"dbt could not run: {res.exception}")
     counts: Counter[tuple[str, str]] = Counter()
