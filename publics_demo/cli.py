@@ -96,7 +96,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     info = open_warehouse()
     with step(f"bench ingest (scale {args.scale:g})"):
         bench.run(demo_inbox(out), info.with_db("postgres") if not os.environ.get("DATABASE_URL") else info,
-                  printer=say)
+                  printer=say, formats=tuple(args.format or bench.FORMATS))
     return 0
 
 
@@ -105,6 +105,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     be.add_argument("what", choices=["ingest"])
     be.add_argument("--scale", type=float, default=1.0)
     be.add_argument("--seed", type=int, default=42)
+    be.add_argument("--format", action="append", choices=["delimited", "ga4", "matomo_json", "matomo_csv"],
+                    help="only these formats (repeatable; default: all)")
     be.set_defaults(func=cmd_bench)
 
     m = sub.add_parser("demo", help="generate the demo institution's files, then run the pipeline on them")
