@@ -202,13 +202,13 @@ def _measure(way: str, fmt: str, folder: Path, admin: warehouse.ConnInfo, printe
 
 
 def run(inbox: Path, admin: warehouse.ConnInfo, printer=print, workdir: Path | None = None,
-        ways: tuple[str, ...] = WAYS, formats: tuple[str, ...] = FORMATS) -> list[dict]:
+        ways: tuple[str, ...] = WAYS, formats: tuple[str, ...] = FORMATS, variants: bool = True) -> list[dict]:
     results: list[dict] = []
     for fmt in formats:
         if fmt == "delimited":
             results += _run_delimited(inbox, admin, printer, workdir, ways)
         else:
-            results += _run_web(inbox, fmt, admin, printer, workdir)
+            results += _run_web(inbox, fmt, admin, printer, workdir, variants)
     printer(f"  {'format':<12} {'way':<16} {'files':>5} {'MB':>7} {'rows':>10} {'seconds':>8} {'rows/s':>9} "
             f"{'MB/s':>6} {'× COPY':>7} {'peak MB':>8}")
     for r in results:
@@ -247,14 +247,15 @@ def _run_delimited(inbox: Path, admin: warehouse.ConnInfo, printer, workdir: Pat
     return results
 
 
-def _run_web(inbox: Path, fmt: str, admin: warehouse.ConnInfo, printer, workdir: Path | None) -> list[dict]:
+def _run_web(inbox: Path, fmt: str, admin: warehouse.ConnInfo, printer, workdir: Path | None,
+             variants: bool = True) -> list[dict]:
     files = [p for p, _ in web_bench.files_of(inbox, fmt)]
     if not files:
         printer(f"{fmt}: no file in {inbox}")
         return []
     folder = _link_folder(inbox, files, workdir)
     size = sum(web_bench.content_bytes(p) for p in files)
-    ways = web_bench.WAYS if fmt != "matomo_csv" else web_bench.WAYS[:2]  # a CSV line is not JSON
+    ways = web_bench.WAYS if fmt != "matomo_csv" and variants else web_bench.WAYS[:2]  # a CSV line is not JSON
     results = [_measure(way, fmt, folder, admin, printer) for way in ways]
     shutil.rmtree(folder, ignore_errors=True)
     printer(f"{fmt}: {len(files)} files, {size / 1e6:,.1f} MB of content")

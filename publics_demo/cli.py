@@ -96,7 +96,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     info = open_warehouse()
     with step(f"bench ingest (scale {args.scale:g})"):
         bench.run(demo_inbox(out), info.with_db("postgres") if not os.environ.get("DATABASE_URL") else info,
-                  printer=say, formats=tuple(args.format or bench.FORMATS))
+                  printer=say, formats=tuple(args.format or bench.FORMATS), variants=not args.limit_only)
     return 0
 
 
@@ -107,6 +107,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     be.add_argument("--seed", type=int, default=42)
     be.add_argument("--format", action="append", choices=["delimited", "ga4", "matomo_json", "matomo_csv"],
                     help="only these formats (repeatable; default: all)")
+    be.add_argument("--limit-only", action="store_true",
+                    help="web formats: the bare COPY into text only, not the json and jsonb variants")
     be.set_defaults(func=cmd_bench)
 
     m = sub.add_parser("demo", help="generate the demo institution's files, then run the pipeline on them")
