@@ -171,7 +171,7 @@ class _NotPlain(Exception):
 
 
 def _stream_lines(cur: psycopg.Cursor, statement, fh, name: str, progress: Callable[[str], None],
-                  refuse: tuple[bytes, ...] = ()) -> int:
+                  refuse: tuple[bytes, ...] = (), inspect: Callable[[bytes], None] | None = None) -> int:
     """Send a file's bytes into a COPY in 1 MB chunks (progress every 5 s); return the records
     COPY made, which must be one per physical line (a last line without its newline counts):
     otherwise, or when a chunk holds a byte of `refuse`, `_NotPlain`."""
@@ -190,6 +190,8 @@ def _stream_lines(cur: psycopg.Cursor, statement, fh, name: str, progress: Calla
                     raise _NotPlain("a line longer than a value may be")
             if run > MAX_LINE_CHARS:
                 raise _NotPlain("a line longer than a value may be")
+            if inspect is not None:
+                inspect(chunk)
             copy.write(chunk)
             sent += len(chunk)
             lines += chunk.count(b"\n")
@@ -272,18 +274,71 @@ def _copy_json(conn: psycopg.Connection, entity: contracts.Entity, plan: JsonCop
     top-level key the contract does not know (drift: the row path adds its column). Any such
     row, a line count that differs from the rows COPY made, invalid JSON or UTF-8, a value jsonb
     refuses (\\u0000…), a file without any record: `_NotPlain` or a DataError, and the caller
-    rolls back to its savepoint and takes the row path (same rows, or the same rejection)."""
-    table = sql.Identifier(RAW, entity.table)
+    rolls back to its savepoint and takes the row path (same rows, or the same rejection).
+    The checks a file cannot fail are left out of its INSERT (`_json_insert`): nesting when no
+    line has more brackets than a record may nest, the numbers' text when no scalar is a number."""
     conn.execute(sql.SQL("create temp table publics_json (doc text, line integer default nextval({})) on commit drop"
                          ).format(sql.Literal(f"{RAW}.{seq}")))
     conn.execute("select setval(%s, 1, false)", (f"{RAW}.{seq}",))
+    brackets = _Brackets()
     with conn.cursor() as cur:
         try:
             with gzip.open(plan.path, "rb") if plan.gzip else open(plan.path, "rb") as fh:
                 fh.read(plan.offset)  # a UTF-8 BOM
-                _stream_lines(cur, JSON_COPY, fh, plan.path.name, progress, refuse=(b"\x01", b"\x02"))
+                _stream_lines(cur, JSON_COPY, fh, plan.path.name, progress, refuse=(b"\x01", b"\x02"),
+                              inspect=brackets)
         except (OSError, EOFError, zlib.error) as exc:  # a corrupt or cut gzip stream
             raise _NotPlain(f"unreadable: {exc}") from None
+    # Most files have no number in a scalar column (bq extract writes INT64 as strings) and no line
+    # with more brackets than a record may nest: their INSERT takes the scalars from the jsonb and
+    # skips both checks. A file with a number there is inserted again (after a rollback to the
+    # savepoint below) the exact way: the number as written in the line.
+    try:
+        with conn.transaction():
+            rows, doubtful, numbers = conn.execute(_json_insert(entity, plan, digest, batch_id, False,
+                                                                brackets.most > MAX_JSON_DEPTH)).fetchone()
+            if numbers and not doubtful:
+                raise _Numbers
+    except _Numbers:
+        rows, doubtful, numbers = conn.execute(_json_insert(entity, plan, digest, batch_id, True,
+                                                            brackets.most > MAX_JSON_DEPTH)).fetchone()
+    if doubtful or not rows:
+        raise _NotPlain(f"{doubtful} of {rows} records need the row path")
+    return rows
+
+
+class _Numbers(Exception):
+    """A scalar column holds a JSON number: the file's INSERT takes it from the line's text."""
+
+
+class _Brackets:
+    """The most `[` and `{` one line of the streamed chunks holds: a line with no more than
+    MAX_JSON_DEPTH cannot nest deeper (the row path's `too_deep` counts the same way)."""
+
+    def __init__(self):
+        self.run, self.max = 0, 0
+
+    def __call__(self, chunk: bytes) -> None:
+        parts = chunk.split(b"\n")
+        for k, part in enumerate(parts):
+            count = part.count(b"[") + part.count(b"{") + (self.run if k == 0 else 0)
+            if k + 1 < len(parts):
+                self.max = max(self.max, count)
+            else:
+                self.run = count
+
+    @property
+    def most(self) -> int:
+        return max(self.max, self.run)
+
+
+def _json_insert(entity: contracts.Entity, plan: JsonCopySource, digest: str, batch_id: str,
+                 numbers: bool, deep: bool) -> sql.Composed:
+    """The INSERT … SELECT of `_copy_json`, returning (rows, doubtful rows, rows with a number in a
+    scalar column). `numbers`: a number in a scalar column is taken as written in the line (else
+    from the jsonb: only right when there is none, which the third count tells); `deep`: some line
+    has more brackets than a record may nest, the nesting is checked."""
+    table = sql.Identifier(RAW, entity.table)
 
     keys = list(dict.fromkeys(key for _column, key in plan.scalars))
     fields = sql.SQL(", ").join(sql.SQL("{} json").format(sql.Identifier(k)) for k in keys)
@@ -292,14 +347,19 @@ def _copy_json(conn: psycopg.Connection, entity: contracts.Entity, plan: JsonCop
     # rows that have a number in one of those columns.
     number = sql.SQL(" or ").join(
         sql.SQL("jsonb_typeof(s.j -> {}) = 'number'").format(sql.Literal(k)) for k in keys) if keys else sql.SQL("false")
-    values = sql.SQL(", ").join(
-        sql.SQL("case when jsonb_typeof(s.j -> {k}) = 'number' then x.{i} #>> '{{}}' else s.j ->> {k} end").format(
-            k=sql.Literal(k), i=sql.Identifier(k)) for _c, k in plan.scalars)
     # offset 0: the subquery is not flattened, each line is cast to jsonb once, not per use
     source = sql.SQL(
-        "(select e.doc, e.line, e.doc::jsonb as j from pg_temp.publics_json e where e.doc is not null offset 0) s "
-        "cross join lateral json_to_record(case when {} then s.doc::json else '{{}}' end) as x({})"
-    ).format(number, fields)
+        "(select e.doc, e.line, e.doc::jsonb as j from pg_temp.publics_json e where e.doc is not null offset 0) s")
+    if numbers:
+        values = sql.SQL(", ").join(
+            sql.SQL("case when jsonb_typeof(s.j -> {k}) = 'number' then x.{i} #>> '{{}}' else s.j ->> {k} end").format(
+                k=sql.Literal(k), i=sql.Identifier(k)) for _c, k in plan.scalars)
+        source = sql.SQL("{} cross join lateral json_to_record(case when {} then s.doc::json else '{{}}' end) as x({})"
+                         ).format(source, number, fields)
+    else:
+        values = sql.SQL(", ").join(sql.SQL("s.j ->> {}").format(sql.Literal(k)) for _c, k in plan.scalars)
+    with_number = sql.SQL(" or ").join(
+        sql.SQL("jsonb_typeof(record -> {}) = 'number'").format(sql.Literal(k)) for k in keys) if keys else sql.SQL("false")
     doubts = [sql.SQL("jsonb_typeof(record) <> 'object'")]
     for key in plan.required:
         if key not in plan.nullable:  # a nullable key may be null or absent (exporters leave NULLs out)
@@ -311,25 +371,21 @@ def _copy_json(conn: psycopg.Connection, entity: contracts.Entity, plan: JsonCop
         ).format(k=sql.Literal(key), c=sql.Identifier(column), integer=sql.Literal(PLAIN_INTEGER)))
     # Nesting deeper than a record may be: the row path rejects it (PostgreSQL itself would take
     # thousands of levels, Python's parser fewer: the bound is ours, the same on both paths).
-    doubts.append(sql.SQL("jsonb_path_exists(record, {})").format(
-        sql.Literal(f"strict $.**{{{MAX_JSON_DEPTH + 1}}}")))
-    if plan.known is not None:
-        doubts.append(sql.SQL(
-            "jsonb_typeof(record) = 'object' and exists "
-            "(select from jsonb_object_keys(record) k where k <> all({known}))"
-        ).format(known=sql.Literal(list(plan.known))))
+    if deep:
+        doubts.append(sql.SQL("jsonb_path_exists(record, {})").format(
+            sql.Literal(f"strict $.**{{{MAX_JSON_DEPTH + 1}}}")))
+    if plan.known is not None:  # a key left once the known ones are removed
+        doubts.append(sql.SQL("jsonb_typeof(record) = 'object' and (record - {known}::text[]) <> '{{}}'::jsonb"
+                              ).format(known=sql.Literal(list(plan.known))))
     columns = [c for c, _k in plan.scalars]
     query = sql.SQL(
         "with landed as (insert into {table} ({columns}, record, _source_file, _file_hash, _row_number, _batch_id) "
         "select {values}, s.j, {file}, {hash}, s.line, {batch} from {source} "
-        "returning coalesce(({doubt}), false) as doubt) "
-        "select count(*), count(*) filter (where doubt) from landed"
+        "returning coalesce(({doubt}), false) as doubt, coalesce({with_number}, false) as with_number) "
+        "select count(*), count(*) filter (where doubt), count(*) filter (where with_number) from landed"
     ).format(
         table=table, columns=sql.SQL(", ").join(map(sql.Identifier, columns)), values=values,
         file=sql.Literal(plan.path.name), hash=sql.Literal(digest), batch=sql.Literal(batch_id),
-        source=source, doubt=sql.SQL(") or (").join(doubts),
+        source=source, doubt=sql.SQL(") or (").join(doubts), with_number=with_number,
     )
-    rows, doubtful = conn.execute(query).fetchone()
-    if doubtful or not rows:
-        raise _NotPlain(f"{doubtful} of {rows} records need the row path")
-    return rows
+    return query

@@ -14,7 +14,9 @@ Rules:
 Throughput: files are loaded on two connections at once (`WORKERS`; PostgreSQL parses a COPY on
 one core per connection), in lanes — one per raw table, its files one after the other in
 discovery order, so overlapping deltas load (and get their `_loaded_at`) in the order they
-always did, and the ALTER TABLE of a file never waits for another. Each connection numbers lines
+always did, and the ALTER TABLE of a file never waits for another; the web analytics tables'
+lanes (whose loads alter nothing) are shared by both connections, each file's transaction
+started in the lane's order (`SharedLane`). Each connection numbers lines
 with its own sequence; identical contents are never checked at the same time; a file's sha256
 is computed while the previous one of its lane loads. jsonb records are TOASTed with lz4 where
 the server has it. `PUBLICS_INGEST_WORKERS=1` loads everything on one connection.
@@ -122,15 +124,23 @@ def _load_all(folder: Path, files: list[Path], info: ConnInfo, batch_id: str, qu
     left. Each connection numbers lines with its own sequence. Files with the same content
     are checked and loaded one after the other whatever their lanes, so the second one sees
     the first in the ledger and is skipped. The next file of a lane is hashed while the
-    current one loads."""
+    current one loads. The lane of a table whose loads never alter it (SHARED_READERS: web
+    analytics) is shared: every connection takes its next file, started in the lane's order."""
     routes = [route(p, folder) for p in files]
     lanes: dict[str, list[int]] = {}
     for index, where in enumerate(routes):
         lanes.setdefault(where.entity.table if where.entity else "", []).append(index)
+    workers = max(1, min(workers, len(ROW_SEQUENCES)))
     todo = queue.SimpleQueue()
     for lane in sorted(lanes.values(), key=lambda lane: -sum(_size(files[i]) for i in lane)):
-        todo.put(lane)
-    workers = max(1, min(workers, len(lanes), len(ROW_SEQUENCES)))
+        entity = routes[lane[0]].entity
+        if workers > 1 and len(lane) > 1 and entity is not None and entity.reader in SHARED_READERS:
+            shared = SharedLane(lane)
+            for _ in range(workers):  # every connection may take its next file
+                todo.put(shared)
+        else:
+            todo.put(lane)
+    workers = min(workers, todo.qsize())
     results: list[FileResult | None] = [None] * len(files)
     guard, by_digest, failures, stop = threading.Lock(), {}, [], threading.Event()
 
@@ -142,6 +152,19 @@ def _load_all(folder: Path, files: list[Path], info: ConnInfo, batch_id: str, qu
         with guard:
             return by_digest.setdefault(digest, threading.Lock())
 
+    def load(conn: psycopg.Connection, index: int, digest: str | OSError, size: int, seq: str) -> None:
+        path = files[index]
+        name = path.relative_to(folder)
+        say(f"  [{index + 1}/{len(files)}] {name}")
+        if isinstance(digest, OSError):  # vanished, or not readable by this user
+            result = FileResult(path, None, "rejected", error=f"{name}: unreadable: {digest}",
+                                folder_source=routes[index].source)
+        else:
+            with same_content(digest):
+                result = _ingest_file(conn, routes[index], digest, size, seq, batch_id, quarantine_dir, say)
+        results[index] = result
+        say(f"      {name}: {_describe(result)}" if workers > 1 else f"      {_describe(result)}")
+
     def work(seq: str, hashing: ThreadPoolExecutor) -> None:
         try:
             with connect(info) as conn:
@@ -151,6 +174,10 @@ def _load_all(folder: Path, files: list[Path], info: ConnInfo, batch_id: str, qu
                         lane = todo.get_nowait()
                     except queue.Empty:
                         return
+                    if isinstance(lane, SharedLane):
+                        while not stop.is_set() and (index := lane.start(conn)) is not None:
+                            load(conn, index, *_hash_or_error(files[index]), seq)
+                        continue
                     pending = hashing.submit(_hash_or_error, files[lane[0]])
                     for k, index in enumerate(lane):
                         if stop.is_set():
@@ -158,18 +185,7 @@ def _load_all(folder: Path, files: list[Path], info: ConnInfo, batch_id: str, qu
                         digest, size = pending.result()
                         if k + 1 < len(lane):
                             pending = hashing.submit(_hash_or_error, files[lane[k + 1]])
-                        path = files[index]
-                        name = path.relative_to(folder)
-                        say(f"  [{index + 1}/{len(files)}] {name}")
-                        if isinstance(digest, OSError):  # vanished, or not readable by this user
-                            result = FileResult(path, None, "rejected", error=f"{name}: unreadable: {digest}",
-                                                folder_source=routes[index].source)
-                        else:
-                            with same_content(digest):
-                                result = _ingest_file(conn, routes[index], digest, size, seq, batch_id,
-                                                      quarantine_dir, say)
-                        results[index] = result
-                        say(f"      {name}: {_describe(result)}" if workers > 1 else f"      {_describe(result)}")
+                        load(conn, index, digest, size, seq)
         except BaseException as exc:  # noqa: BLE001 — re-raised by the caller's thread
             if isinstance(exc, Exception) and is_database_fault(exc):
                 exc = DatabaseFault(describe_fault(exc, None))
@@ -193,6 +209,29 @@ def _load_all(folder: Path, files: list[Path], info: ConnInfo, batch_id: str, qu
     if failures:
         raise failures[0]
     return [r for r in results if r is not None]
+
+
+# Readers whose files load without altering their raw table (JSON fast path, row path): the
+# files of one such table can load on several connections at once, started in their lane's order.
+SHARED_READERS = frozenset({"ga4_ndjson", "matomo_json", "matomo_csv"})
+
+
+class SharedLane:
+    """The files of one raw table that every connection takes from, one at a time, each file's
+    transaction started in the lane's order (discovery order) under the lane's lock: the rows'
+    `_loaded_at` (the transaction's start) keep the order staging's version rule relies on, while
+    two files of the table load at once (their INSERT/COPY take no lock against each other)."""
+
+    def __init__(self, indexes: list[int]):
+        self.left, self.lock = list(reversed(indexes)), threading.Lock()
+
+    def start(self, conn: psycopg.Connection) -> int | None:
+        with self.lock:
+            if not self.left:
+                return None
+            conn.rollback()  # nothing is pending; the next statement starts the file's transaction
+            conn.execute("select now()")
+            return self.left.pop()
 
 
 def _size(path: Path) -> int:

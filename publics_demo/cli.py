@@ -108,8 +108,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     with step(f"bench ingest (scale {args.scale:g})"):
         # the bench creates and drops its databases: the local cluster's superuser does
         admin = info if os.environ.get("DATABASE_URL") else warehouse.local_cluster().admin_info.with_db("postgres")
-        bench.run(demo_inbox(out), admin,
-                  printer=say)
+        bench.run(demo_inbox(out), admin, printer=say, formats=tuple(args.format or bench.FORMATS),
+                  variants=not args.limit_only)
     return 0
 
 
@@ -122,6 +122,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                     help="pipeline: then deliver one more day of every source and time `publics run` on it")
     be.add_argument("--scale", type=float, default=1.0)
     be.add_argument("--seed", type=int, default=42)
+    be.add_argument("--format", action="append", choices=["delimited", "ga4", "matomo_json", "matomo_csv"],
+                    help="only these formats (repeatable; default: all)")
+    be.add_argument("--limit-only", action="store_true",
+                    help="web formats: the bare COPY into text only, not the json and jsonb variants")
     be.set_defaults(func=cmd_bench)
 
     m = sub.add_parser("demo", help="generate the demo institution's files, then run the pipeline on them")

@@ -194,6 +194,7 @@ def _with_line(decoded: tuple[object, str, int]) -> tuple[int, object, str]:
 def read_matomo_json(path: Path, entity: Entity) -> ParsedFile:
     columns = list(entity.columns)
     keys = {c: matomo_key(c) for c in columns if c != RECORD}
+    fields = [keys.get(c) for c in columns]  # None: the record itself
     stream = _JsonStream(path, open_json_text(path))
 
     def rows() -> Iterator[tuple[int, list[str | None]]]:
@@ -213,9 +214,9 @@ def read_matomo_json(path: Path, entity: Entity) -> ParsedFile:
                     problem = "\\u0000 (NUL) in a value: PostgreSQL jsonb refuses it"
                 if problem:
                     raise RejectedFile(path, line, f"record {record}: {problem}")
-                values = {c: as_text(visit.get(k)) for c, k in keys.items()}
-                values[RECORD] = text
-                yield record, [values[c] for c in columns]
+                # in the columns' order; strings and nulls (most values) as they are
+                yield record, [text if k is None else v if (v := visit.get(k)) is None or type(v) is str
+                               else as_text(v) for k in fields]
         finally:
             stream.text.close()
 

@@ -128,6 +128,9 @@ CASES = {
     "control_byte": ([event(), event()[:-1] + '\x01"x": 1}'], "rows"),
     "end_of_copy_marker": ([event(), "\\.", event()], "rows"),
     "invalid_utf8": (["\udcff" + event()], "rows"),
+    # more brackets than a record may nest: the nesting is checked (and passes when shallow)
+    "many_brackets_shallow": ([event(), event(event_params=[{"key": str(n)} for n in range(120)])], "copy"),
+    "nested_too_deep": ([event(), event(device=json.loads("[" * 101 + "]" * 101))], "rows"),
 }
 
 

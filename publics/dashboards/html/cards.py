@@ -122,8 +122,8 @@ def card_body(result: CardResult) -> tuple[str, str, str]:
             if "non mesuré" in notes:  # outside its sources' window: « non mesuré », with the reason
                 return f'<p class="scalar-value">non mesuré</p>{notes}', "ok", ""
             if before_the_history(card, result.columns, result.rows[0]):
-                return (f'<p class="scalar-value">non mesuré</p><p class="scalar-note">{_esc(NO_SEASON_BEFORE)}</p>'
-                        f"{notes}", "ok", "")
+                value_html = f'<p class="scalar-value">non mesuré</p><p class="scalar-note">{_esc(NO_SEASON_BEFORE)}</p>'
+                return value_html + notes, "ok", ""
             return _message("Aucune donnée pour ces filtres."), "empty", ""
         text = format_value(value, column_kind(card, result.columns[0]))
         return f'<p class="scalar-value">{_esc(text)}</p>{notes}', "ok", ""
