@@ -75,6 +75,11 @@
 {%- endmacro %}
 
 {% macro default__incremental_watermark() -%}
+    {%- set built = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
+    {%- if 'raw_loaded_through' not in built -%}
+        {{ exceptions.raise_compiler_error(this ~ " was built before it became incremental (no raw_loaded_through): "
+            ~ "rebuild it once with `publics build --full-refresh`") }}
+    {%- endif %}
     (select coalesce(max(raw_loaded_through), cast('-infinity' as timestamp with time zone)) from {{ this }})
 {%- endmacro %}
 
