@@ -25,7 +25,24 @@
         'unique_key': unique_key,
         'on_schema_change': 'fail',
         'full_refresh': true if forced else none,
+        'pre_hook': '{{ publics.incremental_session(true) }}',
+        'post_hook': '{{ publics.incremental_session(false) }}',
     }) }}
+{%- endmacro %}
+
+{#- Around an incremental run (`start`: before, else after), what the session needs: on
+    PostgreSQL, no JIT. The planner sizes the query by the whole raw tables (it cannot know how few
+    rows are new) and compiles it: 19 s of JIT for a 1 s Matomo day at the 0.05 demo. A full
+    build keeps the server's setting. -#}
+{% macro incremental_session(start) -%}
+    {{ return(adapter.dispatch('incremental_session', 'publics')(start)) }}
+{%- endmacro %}
+
+{% macro default__incremental_session(start) -%}
+{%- endmacro %}
+
+{% macro postgres__incremental_session(start) -%}
+    {%- if start and is_incremental() %}set jit = off{% elif not start %}reset jit{% endif -%}
 {%- endmacro %}
 
 {#- A WHERE clause (with its `where`) keeping the raw rows of `relation` whose keys a batch
@@ -58,6 +75,11 @@
 {%- endmacro %}
 
 {% macro default__incremental_watermark() -%}
+    {%- set built = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
+    {%- if 'raw_loaded_through' not in built -%}
+        {{ exceptions.raise_compiler_error(this ~ " was built before it became incremental (no raw_loaded_through): "
+            ~ "rebuild it once with `publics build --full-refresh`") }}
+    {%- endif %}
     (select coalesce(max(raw_loaded_through), cast('-infinity' as timestamp with time zone)) from {{ this }})
 {%- endmacro %}
 
