@@ -37,6 +37,8 @@ def d18_runs_card(info: warehouse.ConnInfo) -> tuple[list[str], list[tuple]]:
 
 
 def test_a_second_build_is_refused_naming_the_first_then_queues_with_wait(fresh_db, tmp_path):
+    """Refused while a step holds the lock (exit 75, naming it); with --wait, two builds queue
+    behind it and then behind each other: both succeed, neither collides with the other."""
     env = {"DATABASE_URL": fresh_db.url}
     query = querier(fresh_db)
     # A failing run first: a delivery folder that is not there.
@@ -49,40 +51,33 @@ def test_a_second_build_is_refused_naming_the_first_then_queues_with_wait(fresh_
         assert "build: another pipeline step is running on this database: build pid " \
                f"{os.getpid()}@" in refused.out, refused
         assert "--wait" in refused.out and "Traceback" not in refused.out
-        queued = popen_cli(*SMALL_BUILD, "--wait", "--wait-timeout", "600", env=env)
-        seen = []
-        for line in queued.stdout:
-            seen.append(line)
-            if "waiting" in line:
-                break
-        assert "waiting" in seen[-1] and f"build pid {os.getpid()}@" in seen[-1], "".join(seen)
-    out = "".join(seen) + queued.stdout.read()
-    assert queued.wait(timeout=600) == 0, out
-    assert "lock obtained" in out
+        queued = [popen_cli(*SMALL_BUILD, "--wait", "--wait-timeout", "600", env=env) for _ in range(2)]
+        seen: list[list[str]] = []
+        for proc in queued:
+            lines = []
+            for line in proc.stdout:
+                lines.append(line)
+                if "waiting" in line:
+                    break
+            assert "waiting" in lines[-1] and f"build pid {os.getpid()}@" in lines[-1], "".join(lines)
+            seen.append(lines)
+    outs = ["".join(lines) + proc.stdout.read() for lines, proc in zip(seen, queued, strict=True)]
+    assert [proc.wait(timeout=600) for proc in queued] == [0, 0], outs
+    assert all("lock obtained" in out for out in outs) and not any("already exists" in out for out in outs)
 
     history = query("select command, status, exit_code, message from quality.pipeline_runs order by started_at")
-    assert [(c, s, e) for c, s, e, _ in history] == [("ingest", "failed", 1), ("build", "ok", 0)]  # no refusal
+    assert [(c, s, e) for c, s, e, _ in history] == [  # the refusal is not a run
+        ("ingest", "failed", 1), ("build", "ok", 0), ("build", "ok", 0)]
     assert "no such folder" in history[0][3]
 
     columns, rows = d18_runs_card(fresh_db)
     assert columns[:5] == ["debut", "commande", "declenchement", "statut", "a_verifier"]
-    shown = {(r[1], r[3], r[4]) for r in rows}
-    assert shown == {("build", "réussie", ""), ("ingest", "échec", "✘ à vérifier")}
+    shown = sorted((r[1], r[3], r[4]) for r in rows)
+    assert shown == [("build", "réussie", ""), ("build", "réussie", ""), ("ingest", "échec", "✘ à vérifier")]
     message = next(r[-1] for r in rows if r[1] == "ingest")
     assert "missing" in message and str(tmp_path) not in message  # the folder, not its path
-    assert "publics runs" not in message
     listed = run_cli("runs", "--last", "5", env=env)
     assert listed.code == 0 and "ingest" in listed.out and "failed" in listed.out, listed
-
-
-def test_two_builds_at_once_never_collide(fresh_db):
-    env = {"DATABASE_URL": fresh_db.url}
-    first = popen_cli(*SMALL_BUILD, "--wait", env=env)
-    second = popen_cli(*SMALL_BUILD, "--wait", env=env)
-    outs = [p.communicate(timeout=600)[0] for p in (first, second)]
-    assert [first.returncode, second.returncode] == [0, 0], outs
-    assert not any("already exists" in o for o in outs)
-    assert querier(fresh_db)("select count(*), bool_and(status = 'ok') from quality.pipeline_runs") == [(2, True)]
 
 
 def test_run_inside_run_is_reentrant_and_a_partial_run_is_recorded(fresh_db, tmp_path):
