@@ -109,7 +109,7 @@ def test_the_reader_cannot_turn_person_keys_back_into_contact_numbers(shared) ->
 
     _, info, query = shared
     password = secrets.token_urlsafe(12)
-    warehouse.ensure_schemas(info, reader_password=password)
+    warehouse.local_cluster().ensure_roles(reader_password=password)  # the superuser's, at `db up`
     reader = warehouse.ConnInfo(info.host, info.port, warehouse.READER_ROLE, password, info.dbname)
     with warehouse.connect(reader, autocommit=True) as conn:
         person_keys = {r[0] for r in conn.execute("select person_key from marts.dim_persons")}
