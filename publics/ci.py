@@ -161,12 +161,7 @@ def throwaway_database() -> Throwaway:
         info = warehouse.ConnInfo.from_url(os.environ["DATABASE_URL"])
         warehouse.ensure_schemas(info)
         return Throwaway(info, drop=False)
-    cluster = warehouse.local_cluster()
-    cluster.start()
-    admin = cluster.info.with_db("postgres")
-    name = f"publics_ci_{uuid.uuid4().hex[:10]}"
-    warehouse.create_database(admin, name)
-    info = cluster.info.with_db(name)
+    info, admin = warehouse.scratch_database(f"publics_ci_{uuid.uuid4().hex[:10]}")
     warehouse.ensure_schemas(info)
     return Throwaway(info, drop=True, admin=admin)
 

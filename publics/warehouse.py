@@ -339,6 +339,22 @@ def adopt_database(admin: ConnInfo, owner: str) -> int:
     return changed
 
 
+def scratch_database(name: str) -> tuple[ConnInfo, ConnInfo]:
+    """A database of its own on the warehouse's server (a benchmark's, a CI gate's), created
+    empty: (what to work in it as, what drops it). On the local cluster the superuser creates it
+    for the owner role, which works in it as the pipeline does; with DATABASE_URL, that role
+    creates it and works in it (it needs CREATEDB there)."""
+    if os.environ.get("DATABASE_URL"):
+        admin = ConnInfo.from_url(os.environ["DATABASE_URL"])
+        create_database(admin, name)
+        return admin.with_db(name), admin
+    cluster = local_cluster()
+    cluster.start()
+    admin = cluster.admin_info.with_db("postgres")
+    create_database(admin, name, owner=OWNER_ROLE)
+    return cluster.info.with_db(name), admin
+
+
 def drop_database(admin: ConnInfo, name: str) -> None:
     with connect(admin, autocommit=True) as conn:
         conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))

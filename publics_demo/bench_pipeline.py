@@ -397,8 +397,7 @@ def run(scale: float, seed: int, admin: warehouse.ConnInfo, daily: bool = False,
         full_files, daily_files = full_files + daily_files, []
     full_inbox = link_folder(full_files, inbox, work / "inbox")
     warehouse.drop_database(admin, BENCH_DB)
-    warehouse.create_database(admin, BENCH_DB)
-    info = admin.with_db(BENCH_DB)
+    info, _ = warehouse.scratch_database(BENCH_DB)
     data_dir = None if os.environ.get("DATABASE_URL") else warehouse.local_cluster().data
     ram, cores = pg_settings.machine()
     result: dict = {"scale": scale, "seed": seed, "generated_seconds": generated,

@@ -97,7 +97,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         from publics_demo import bench_pipeline
 
         info = open_warehouse()
-        admin = info.with_db("postgres") if not os.environ.get("DATABASE_URL") else info
+        # the bench drops and creates its database: the local cluster's superuser does
+        admin = info if os.environ.get("DATABASE_URL") else warehouse.local_cluster().admin_info.with_db("postgres")
         with step(f"bench pipeline (scale {args.scale:g}{', daily' if args.daily else ''})"):
             bench_pipeline.run(args.scale, args.seed, admin, daily=args.daily, printer=say)
         return 0

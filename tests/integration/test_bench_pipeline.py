@@ -45,5 +45,5 @@ def test_bench_pipeline_runs_and_reports_every_step(cluster):
     assert r["settings"]["jit"] == "off"  # the local cluster's analytics settings are in force
     assert "daily" not in r
 
-    with warehouse.connect(cluster.info.with_db("postgres"), autocommit=True) as conn:
+    with warehouse.connect(cluster.admin_info.with_db("postgres"), autocommit=True) as conn:
         assert conn.execute("select count(*) from pg_database where datname = %s", (BENCH_DB,)).fetchone()[0] == 0

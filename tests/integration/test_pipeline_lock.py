@@ -100,9 +100,9 @@ def test_run_inside_run_is_reentrant_and_a_partial_run_is_recorded(fresh_db, tmp
 
 
 def test_parallel_db_up_on_a_fresh_database_all_succeed(cluster):
-    admin = cluster.info.with_db("postgres")
+    admin = cluster.admin_info.with_db("postgres")
     name = f"publics_test_{uuid.uuid4().hex[:10]}"
-    warehouse.create_database(admin, name)  # nothing set up: no schema, no key material
+    warehouse.create_database(admin, name, owner=warehouse.OWNER_ROLE)  # nothing set up: no schema, no key material
     try:
         env = {"DATABASE_URL": cluster.info.with_db(name).url}
         procs = [popen_cli("db", "up", env=env) for _ in range(6)]
@@ -147,12 +147,12 @@ def test_simultaneous_set_ups_of_fresh_databases_all_succeed(cluster):
     """The race itself, tight: set-ups released together by a barrier, on connections of their
     own, on fresh databases (the `CREATE SCHEMA IF NOT EXISTS` of two sessions collide on the
     catalog's unique index when nothing serialises them)."""
-    admin = cluster.info.with_db("postgres")
+    admin = cluster.admin_info.with_db("postgres")
     secret = cluster.key_secret()
     names = [f"publics_test_{uuid.uuid4().hex[:10]}" for _ in range(3)]
     try:
         for name in names:
-            warehouse.create_database(admin, name)
+            warehouse.create_database(admin, name, owner=warehouse.OWNER_ROLE)
             info, barrier = cluster.info.with_db(name), threading.Barrier(8)
             errors: list[Exception] = []
 
