@@ -30,7 +30,7 @@ from pathlib import Path
 from psycopg import sql
 
 from publics import warehouse
-from publics.pipeline import StepFailed, do_ingest, say, step
+from publics.pipeline import StepFailed, do_ingest, prepare_build, say, step
 from publics.project import project_root
 
 METRICS_TABLE = ("marts", "quality_metrics")
@@ -226,8 +226,7 @@ def dbt(info: warehouse.ConnInfo, name: str, args: list[str], target: Path) -> s
 
 def run_ci(state: Path | None = None, base_results: Path | None = None, inbox: Path | None = None,
            scale: float = DEMO_SCALE, seed: int = DEMO_SEED, keep: bool = False) -> int:
-    from ingestion.loader import prepare
-    from publics.quality import discover_suites, ensure_history, run_checks
+    from publics.quality import discover_suites, run_checks
 
     root = project_root()
     work = root / "target" / "ci"
@@ -250,8 +249,7 @@ def run_ci(state: Path | None = None, base_results: Path | None = None, inbox: P
         code = do_ingest(inbox, db.info, work / "quarantine")
         if code == 1:
             raise StepFailed("ci", "the throwaway data could not be ingested")
-        prepare(db.info)
-        ensure_history(db.info)
+        prepare_build(db.info)
         target = work / "dbt"  # one target for both dbt calls: the second one reuses the parse (partial parsing)
         if state is None:
             dbt(db.info, "dbt build: everything (no production manifest given)", [], target)

@@ -111,19 +111,26 @@ def _print_ingest_summary(result) -> None:
             say(f"    ✘ {r.error}")
 
 
-@writes("build")
-def do_build(info: warehouse.ConnInfo, select: list[str] | None = None, full_refresh: bool = False,
-             refresh_models: list[str] | None = None) -> None:
+def prepare_build(info: warehouse.ConnInfo) -> None:
+    """The tables dbt reads that no dbt model makes, created if missing (every build: `publics
+    build`, `publics ci`)."""
     from ingestion.loader import prepare
-    from publics.dbt_runner import DbtFailed, dbt_build
     from publics.gdpr import objections
     from publics.quality import ensure_history
 
+    prepare(info)  # every raw table and the load ledger exist, even before a first ingestion
+    ensure_history(info)  # the quality history the quality marts read
+    objections.prepare(info)  # raw.gdpr_objections, a source of int_gdpr__objections
+
+
+@writes("build")
+def do_build(info: warehouse.ConnInfo, select: list[str] | None = None, full_refresh: bool = False,
+             refresh_models: list[str] | None = None) -> None:
+    from publics.dbt_runner import DbtFailed, dbt_build
+
     what = " --full-refresh" if full_refresh else (f", rebuilt whole: {', '.join(refresh_models)}" if refresh_models else "")
     with step(f"build (dbt seed, run, test{what})") as report:
-        prepare(info)  # every raw table and the load ledger exist, even before a first ingestion
-        ensure_history(info)  # the quality history the quality marts read
-        objections.prepare(info)  # raw.gdpr_objections, a source of int_gdpr__objections
+        prepare_build(info)
         try:
             summary = dbt_build(info, select=select, full_refresh=full_refresh, refresh_models=refresh_models)
         except DbtFailed as exc:
