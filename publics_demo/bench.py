@@ -50,20 +50,26 @@ WAYS = ("publics ingest", "bare COPY", "pandas to_sql")
 FORMATS = ("delimited", *web_bench.FORMATS)
 
 
+def copy_source(path: Path, entity: contracts.Entity) -> CopySource | None:
+    """Where a bare COPY can read a plain delimited file as it is (its reader's copy source), or
+    None: not a delimited file, rejected, or not readable by COPY as it is."""
+    if entity.reader not in ("secutix_csv", "delimited"):
+        return None
+    try:
+        parsed = reader_for(entity.reader)(path, entity)
+    except RejectedFile:
+        return None
+    parsed.rows.close()
+    return parsed.copy_source
+
+
 def _files(inbox: Path) -> list[tuple[Path, contracts.Entity, CopySource]]:
     """The plain delimited files of the inbox (those bare COPY can load as they are)."""
     found = []
     for path in discover(inbox):
         entity = route(path, inbox).entity  # the loader's rule: the source folder first
-        if entity is None or entity.reader not in ("secutix_csv", "delimited"):
-            continue
-        try:
-            parsed = reader_for(entity.reader)(path, entity)
-        except RejectedFile:
-            continue
-        parsed.rows.close()
-        if parsed.copy_source is not None:
-            found.append((path, entity, parsed.copy_source))
+        if entity is not None and (src := copy_source(path, entity)) is not None:
+            found.append((path, entity, src))
     return found
 
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import re
 import resource
 import shutil
@@ -40,7 +39,7 @@ from pathlib import Path
 
 from publics import pg_settings, warehouse
 from publics.project import project_root
-from publics_demo import INBOX, TODAY, bench
+from publics_demo import INBOX, TODAY, bench, web_bench
 
 BENCH_DB = "publics_bench"
 STEPS = ("ingest", "build", "check", "dashboards check", "dashboards render")
@@ -282,70 +281,48 @@ def copy_limit(files: list[Path], inbox: Path, info: warehouse.ConnInfo, workers
     """Bare COPY of the same files on `workers` connections into a schema of their own; per
     format, the rows, bytes and the per-file seconds summed (as the ingestion's are)."""
     from ingestion.loader import WORKERS
-    from ingestion.readers import RejectedFile, reader_for
     from ingestion.routing import route
 
     workers = workers or WORKERS
-    jobs: queue.Queue = queue.Queue()
+    items = []
     for path in files:
         entity = route(path, inbox).entity
         if entity is None:
             continue
         if entity.reader in ("ga4_ndjson", "matomo_json"):
-            jobs.put((path, entity, None))
-        elif entity.reader in ("secutix_csv", "delimited"):
-            try:
-                parsed = reader_for(entity.reader)(path, entity)
-            except RejectedFile:
-                continue
-            parsed.rows.close()
-            if parsed.copy_source is not None:
-                jobs.put((path, entity, parsed.copy_source))
+            items.append((path, entity, None))
+        elif (src := bench.copy_source(path, entity)) is not None:
+            items.append((path, entity, src))
     acc: dict[str, dict] = defaultdict(lambda: {"files": 0, "rows": 0, "bytes": 0, "file_seconds": 0.0})
     lock = threading.Lock()
     copied: set[Path] = set()
-    errors: list[BaseException] = []
 
-    def work() -> None:
-        try:
-            with warehouse.connect(info) as conn:
-                while True:
-                    try:
-                        path, entity, src = jobs.get_nowait()
-                    except queue.Empty:
-                        return
-                    t0 = time.monotonic()
-                    if src is None:
-                        rows = bench.copy_lines(conn, "bench_limit", entity.table, path)
-                    else:
-                        rows = bench.copy_delimited(conn, "bench_limit", path, entity, src)
-                    conn.commit()
-                    with lock:
-                        a = acc[entity.reader]
-                        a["files"] += 1
-                        a["rows"] += rows
-                        a["bytes"] += path.stat().st_size
-                        a["file_seconds"] += time.monotonic() - t0
-                        copied.add(path.resolve())
-        except BaseException as exc:  # noqa: BLE001 — re-raised in the caller's thread
-            errors.append(exc)
+    def load(conn, item) -> int:
+        path, entity, src = item
+        t0 = time.monotonic()
+        if src is None:
+            rows = bench.copy_lines(conn, "bench_limit", entity.table, path)
+        else:
+            rows = bench.copy_delimited(conn, "bench_limit", path, entity, src)
+        with lock:
+            a = acc[entity.reader]
+            a["files"] += 1
+            a["rows"] += rows
+            a["bytes"] += path.stat().st_size
+            a["file_seconds"] += time.monotonic() - t0
+            copied.add(path.resolve())
+        return rows
 
     with warehouse.connect(info, autocommit=True) as conn:
         conn.execute("drop schema if exists bench_limit cascade")
         conn.execute("create schema bench_limit")
         # the tables first, on one connection: two workers never race to create one
-        for path, entity, src in list(jobs.queue):
+        for path, entity, src in items:
             cols = ["line"] if src is None else list(entity.columns)
             conn.execute(f'create table if not exists bench_limit."{entity.table}" ('
                          + ", ".join(f'"{c}" text' for c in cols) + ")")
     t0 = time.monotonic()
-    threads = [threading.Thread(target=work) for _ in range(workers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if errors:
-        raise errors[0]
+    web_bench.on_connections(info, items, workers, load)  # (each file one transaction, committed)
     wall = time.monotonic() - t0
     out = []
     for fmt, a in sorted(acc.items(), key=lambda kv: -kv[1]["bytes"]):
