@@ -324,6 +324,9 @@ def copy_limit(files: list[Path], inbox: Path, info: warehouse.ConnInfo, workers
     t0 = time.monotonic()
     web_bench.on_connections(info, items, workers, load)  # (each file one transaction, committed)
     wall = time.monotonic() - t0
+    with warehouse.connect(info, autocommit=True) as conn:  # a second raw's size: freed at once
+        conn.execute("drop schema bench_limit cascade")
+        conn.execute("create schema bench_limit")
     out = []
     for fmt, a in sorted(acc.items(), key=lambda kv: -kv[1]["bytes"]):
         s = a["file_seconds"] or float("nan")
@@ -346,6 +349,7 @@ def ctas_limit(info: warehouse.ConnInfo, n: int = 3) -> list[dict]:
             cur = conn.execute(f'create table bench_limit."ctas_{table}" as select * from raw."{table}"')
             out.append({"table": f"raw.{table}", "rows": cur.rowcount, "mb": size / 1e6,
                         "seconds": time.monotonic() - t0})
+            conn.execute(f'drop table bench_limit."ctas_{table}"')  # the disk it took, back at once
         conn.execute("drop schema if exists bench_limit cascade")
     return out
 
