@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
-from contextlib import contextmanager
 from pathlib import Path
 
-from publics.project import project_root
+from publics.project import environment, project_root
 from publics.warehouse import ConnInfo
 
 
@@ -16,20 +14,9 @@ class DbtFailed(RuntimeError):
     pass
 
 
-@contextmanager
 def dbt_environment(info: ConnInfo):
     """The variables profiles.yml reads, set for the duration of the dbt call."""
-    env = {**info.dbt_env(), "DBT_PROFILES_DIR": str(project_root())}
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    return environment({**info.dbt_env(), "DBT_PROFILES_DIR": str(project_root())})
 
 
 def invoke(info: ConnInfo, args: list[str]):

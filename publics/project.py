@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -20,3 +22,19 @@ def project_root() -> Path:
     if (checkout / "dbt_project.yml").exists():
         return checkout
     raise RuntimeError("cannot find the publics project (no dbt_project.yml): set PUBLICS_HOME")
+
+
+@contextmanager
+def environment(values: Mapping[str, str]) -> Iterator[None]:
+    """These environment variables set for the duration, then put back as they were (those
+    that were unset, unset again)."""
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

@@ -34,11 +34,10 @@ import sys
 import threading
 import time
 from collections import defaultdict
-from contextlib import contextmanager
 from pathlib import Path
 
 from publics import pg_settings, warehouse
-from publics.project import project_root
+from publics.project import environment, project_root
 from publics_demo import INBOX, TODAY, bench, web_bench
 
 BENCH_DB = "publics_bench"
@@ -191,26 +190,16 @@ def python_peak() -> dict:
 # --------------------------------------------------------------------------- the steps
 
 
-@contextmanager
 def _pointed_at(info: warehouse.ConnInfo):
     """The pipeline's commands, run in this process, use the bench database (DATABASE_URL; the
     keys' secret is then the local cluster's, as the tests do), and read the demo's world."""
-    keep = {k: os.environ.get(k) for k in ("DATABASE_URL", "PUBLICS_KEY_SECRET", "PUBLICS_TODAY",
-                                           "PUBLICS_GDPR_PURGE")}
+    values = {"DATABASE_URL": info.url,
+              "PUBLICS_TODAY": os.environ.get("PUBLICS_TODAY", TODAY.isoformat()),  # as `publics demo` does
+              "PUBLICS_GDPR_PURGE": os.environ.get("PUBLICS_GDPR_PURGE", "dry-run")}
     if not os.environ.get("DATABASE_URL"):
-        os.environ["PUBLICS_KEY_SECRET"] = os.environ.get("PUBLICS_KEY_SECRET") or \
-            warehouse.local_cluster().key_secret().decode()
-    os.environ["DATABASE_URL"] = info.url
-    os.environ.setdefault("PUBLICS_TODAY", TODAY.isoformat())  # as `publics demo` does
-    os.environ.setdefault("PUBLICS_GDPR_PURGE", "dry-run")
-    try:
-        yield
-    finally:
-        for key, value in keep.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        values["PUBLICS_KEY_SECRET"] = (os.environ.get("PUBLICS_KEY_SECRET")
+                                        or warehouse.local_cluster().key_secret().decode())
+    return environment(values)
 
 
 def _slowest_models(run_results: Path, n: int = SLOWEST) -> list[dict]:
