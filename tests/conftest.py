@@ -118,6 +118,31 @@ def module_db(cluster: warehouse.LocalCluster):
     yield from _new_database(cluster)
 
 
+@dataclass(frozen=True)
+class DemoWarehouse:
+    result: CliResult  # what `publics demo` printed
+    out: Path  # its folder: inbox/, broken/, truth/
+    env: dict[str, str]  # the environment that reaches its database (DATABASE_URL)
+    info: warehouse.ConnInfo
+    query: object  # querier(info)
+
+
+DEMO_SCALE, DEMO_SEED = "0.02", "7"
+
+
+@pytest.fixture(scope="session")
+def demo_warehouse(cluster: warehouse.LocalCluster, tmp_path_factory) -> DemoWarehouse:
+    """`publics demo --scale 0.02 --seed 7` run once for the whole test run, in its own database:
+    the demo institution ingested, built and checked. Shared by the tests that read its marts,
+    cards and pages against the planted truth (they must not change its data)."""
+    out = tmp_path_factory.mktemp("demo")
+    for info in _new_database(cluster):
+        env = {"DATABASE_URL": info.url}
+        result = run_cli("demo", "--scale", DEMO_SCALE, "--seed", DEMO_SEED, "--out", str(out), env=env)
+        assert result.code == 0, result
+        yield DemoWarehouse(result, out, env, info, querier(info))
+
+
 def querier(info: warehouse.ConnInfo):
     """A function running one SQL query on `info` and returning its rows."""
     def run(sql: str, params: tuple = ()) -> list[tuple]:

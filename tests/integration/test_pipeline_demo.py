@@ -10,7 +10,7 @@ import pytest
 
 from publics_demo import INBOX, SOURCES
 from publics_demo import truth as demo_truth
-from tests.conftest import assert_broken_files_reported, querier, run_cli
+from tests.conftest import assert_broken_files_reported, run_cli
 
 # The generator's SecuTix point-of-sale channel → our sales channel (seeds/secutix_order_originators.csv).
 CHANNELS = {"WEB": "web", "GUICHET": "box_office", "TELEPHONE": "phone", "REVENDEUR": "reseller",
@@ -18,12 +18,8 @@ CHANNELS = {"WEB": "web", "GUICHET": "box_office", "TELEPHONE": "phone", "REVEND
 
 
 @pytest.fixture(scope="module")
-def demo(module_db, tmp_path_factory):
-    out = tmp_path_factory.mktemp("demo")
-    env = {"DATABASE_URL": module_db.url}
-    result = run_cli("demo", "--scale", "0.02", "--seed", "7", "--out", str(out), env=env)
-    assert result.code == 0, result
-    return result, out, env, querier(module_db)
+def demo(demo_warehouse):
+    return demo_warehouse.result, demo_warehouse.out, demo_warehouse.env, demo_warehouse.query
 
 
 def inbox_files(out) -> int:

@@ -26,7 +26,6 @@ import pytest
 from publics.dashboards.definitions import discover, load
 from publics.dashboards.html.formats import PARIS
 from publics.dashboards.html.pages import render, slug
-from tests.conftest import run_cli
 
 pytestmark = pytest.mark.integration
 
@@ -149,12 +148,11 @@ def browser(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def pages(browser, module_db, tmp_path_factory):
+def pages(browser, demo_warehouse, tmp_path_factory):
     """The demo's warehouse (the marts built) rendered into a folder: {dashboard id: page}."""
     out = tmp_path_factory.mktemp("render")
     t0 = time.monotonic()
-    result = run_cli("demo", "--scale", "0.02", "--seed", "7", "--out", str(out / "demo"),
-                     env={"DATABASE_URL": module_db.url})
+    result, module_db = demo_warehouse.result, demo_warehouse.info
     # The marts must be built; a card with no rows (which `publics dashboards check` reports as
     # a failure) is what the pages must draw as a message rather than crash on.
     assert "✔ build" in result.out, result
@@ -254,7 +252,8 @@ cards:
 """
 
 
-def test_failing_query_is_a_message_and_values_apply(pages, browser, module_db, tmp_path) -> None:
+def test_failing_query_is_a_message_and_values_apply(pages, browser, demo_warehouse, tmp_path) -> None:
+    module_db = demo_warehouse.info
     definition = tmp_path / "98_essai_pannes.yml"
     definition.write_text(FAULTY, encoding="utf-8")
     period = (dt.date(2000, 1, 1), dt.date(2000, 12, 31))  # before the demo's seasons: no sales
