@@ -125,11 +125,7 @@ zones as (
 located as (
     select
         golden.*,
-        case
-            when golden.country_code <> 'FR' then null
-            when golden.postcode like '97%' or golden.postcode like '98%' then substring(golden.postcode, 1, 3)
-            else substring(golden.postcode, 1, 2)
-        end as departement,
+        {{ publics.departement_of_postcode('golden.postcode', 'golden.country_code') }} as departement,
         {{ publics.date_part('year', 'as_of.as_of_date') }} - golden.birth_year as age
     from golden
     cross join as_of

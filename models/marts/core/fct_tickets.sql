@@ -21,6 +21,7 @@ final as (
         sales_channel,
         sales_channel_label,
         is_online,
+        seat_category_code,
         tariff_code,
         tariff_category,
         tariff_category_label,
