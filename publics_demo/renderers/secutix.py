@@ -30,6 +30,7 @@ from pathlib import Path
 from publics_demo.defects import BrokenFolder
 from publics_demo.world.catalogue import VENUES
 from publics_demo.world.frame import EXPORT_TIME
+from publics_demo.world.box_office import BoxOfficeTruth
 from publics_demo.world.loyalty import LoyaltyTruth
 from publics_demo.world.model import World
 from publics_demo.world.orders import Order, Ticket, simulate_orders
@@ -172,10 +173,13 @@ def write(world: World, out_dir: Path) -> tuple[dict[str, int], dict]:
             counts[name] = 0
     first, second = DELIVERIES
     loyalty = LoyaltyTruth(world)
+    box_office = BoxOfficeTruth(world)
     try:
         for order in simulate_orders(world):
             _deliver(order, first, second, handles, names, counts, truth, touch_rng)
             loyalty.add(order)
+            state, _, ticket_states = order_version(order, second.as_of)
+            box_office.add(order, state == "CANCELED", [s in CANCELLED_TICKET_STATES for s, _ in ticket_states])
     finally:
         for fh, _ in handles.values():
             fh.close()
@@ -193,6 +197,7 @@ def write(world: World, out_dir: Path) -> tuple[dict[str, int], dict]:
             ordered[name] = counts[name]
     document = _truth_document(world, truth, contact_defects + perf_defects, names)
     document["loyalty"] = loyalty.document()
+    document["box_office"] = box_office.document(loyalty.attendees)
     return ordered, document
 
 

@@ -10,6 +10,7 @@ from datetime import date, datetime
 
 from publics_demo.world.draws import cum, pick, random_datetime, ri, scaled
 from publics_demo.world.frame import EXPORT_TIME, INDIVIDUALS, STRUCTURES, season_bounds
+from publics_demo.world.geography import province_address, province_rng
 from publics_demo.world.names import (
     EMAIL_DOMAINS,
     EMAIL_TYPOS,
@@ -97,6 +98,7 @@ def build_people(rng: random.Random, scale: float, seasons: tuple[str, ...]) -> 
     season_starts = [season_bounds(s)[0] for s in seasons]
     zone_names = list(ZONES)
     zone_cum = cum(ZONES[z][0] for z in zone_names)
+    towns_rng = province_rng(rng)  # towns by distance from Paris (geography.py)
     emails: set[str] = set()
 
     def unique_email(local: str, domain: str) -> str:
@@ -111,7 +113,9 @@ def build_people(rng: random.Random, scale: float, seasons: tuple[str, ...]) -> 
 
     def address(rec: ContactRecord) -> None:
         zone = pick(rng, zone_names, zone_cum)
-        postcode, town, country = rng.choice(ZONES[zone][1])
+        postcode, town, country = rng.choice(ZONES[zone][1])  # drawn even when replaced: same draws after
+        if zone == "province":
+            postcode, town, country = province_address(towns_rng)
         rec.zipcode, rec.town, rec.country_code = postcode, town, country
         rec.pref_lang = LANG_OF_COUNTRY.get(country, "fr")
         rec.line1 = f"{ri(rng, 1, 180)} {rng.choice(STREETS)}"
