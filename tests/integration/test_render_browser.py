@@ -30,7 +30,7 @@ from publics.dashboards.html.pages import render, slug
 pytestmark = pytest.mark.integration
 
 DASHBOARDS = discover()
-CHARTS = {"bar", "combo", "row", "funnel", "line", "area", "pie"}
+CHARTS = {"bar", "combo", "row", "funnel", "line", "area", "pie", "map"}
 WIDTH = 1440
 INSTALL = "as root, setup/system-packages.sh chromium (apt-get install -y chromium chromium-driver fonts-dejavu-core)"
 

@@ -26,6 +26,7 @@ from publics.dashboards.html.formats import (
     format_value,
     parse_number,
 )
+from publics.dashboards.html.maps import map_svg, placed
 
 TABLE_MAX_ROWS = 50
 CHART_DISPLAYS = {"bar", "combo", "row", "funnel", "line", "area", "pie"}
@@ -127,6 +128,8 @@ def card_body(result: CardResult) -> tuple[str, str, str]:
             return _message("Aucune donnée pour ces filtres."), "empty", ""
         text = format_value(value, column_kind(card, result.columns[0]))
         return f'<p class="scalar-value">{_esc(text)}</p>{notes}', "ok", ""
+    if display == "map":
+        return map_body(result)
     if display in CHART_DISPLAYS:
         return chart_body(result)
     return table_body(result)
@@ -180,6 +183,27 @@ def chart_body(result: CardResult) -> tuple[str, str, str]:
             note = f"Les {room} premières catégories sur {len(xs)} sont tracées."
             xs, series = xs[:room], [Series(s.name, s.values[:room], s.kind) for s in series]
         svg = bar_chart_svg([_category(x) for x in xs], series, width, height, horizontal=horizontal)
+    return f'<div class="chart">{svg}</div>', "ok", note
+
+
+def map_body(result: CardResult) -> tuple[str, str, str]:
+    """A map card: its first dimension holds département codes, its first metric the value;
+    a `nom` column, when there is one, names them. What the map cannot place (overseas,
+    unknown codes) is listed in the note."""
+    card, columns, rows = result.card, result.columns, result.rows
+    code_at = columns.index((card.get("dimensions") or columns[:1])[0])
+    metric = (card.get("metrics") or [c for c in columns if c != columns[code_at]][-1:])[0]
+    at, name_at = columns.index(metric), columns.index("nom") if "nom" in columns else None
+    values = {str(r[code_at]): _number(r[at]) for r in rows if r[code_at] is not None}
+    names = {str(r[code_at]): str(r[name_at]) for r in rows if name_at is not None and r[code_at] is not None}
+    if not values or all(v is None for v in values.values()):
+        return _message("Aucune valeur à tracer pour ces filtres."), "empty", ""
+    width, height = card_size(card)
+    kind = column_kind(card, metric)
+    svg = map_svg(values, names, width, height, kind, column_label(card, metric).lower())
+    off = [c for c in values if c not in placed(values)]
+    note = ("Hors carte : " + " ; ".join(f"{names.get(c, c)} ({c}) {format_value(values[c], kind)}" for c in off)
+            if off else "")
     return f'<div class="chart">{svg}</div>', "ok", note
 
 
