@@ -200,6 +200,18 @@ def test_every_column_is_formatted_by_its_unit_in_french(fake, definitions) -> N
     assert matching["column_settings"]['["name","value_unit"]'] == {"column_title": "Unité"}
 
 
+def test_the_map_of_departements_is_a_region_map_on_the_custom_map(fake, definitions) -> None:
+    """Dashboard 13's map is a Metabase region map on the custom map `departements_fr` (its
+    regions keyed by the INSEE code, README), the département code its dimension, the buyers
+    its metric."""
+    publish(definitions, settings_for(fake))
+    card = card_by_marker(fake, "geographie_publics", "map")
+    assert card["display"] == "map"
+    viz = card["visualization_settings"]
+    assert (viz["map.type"], viz["map.region"], viz["map.dimension"], viz["map.metric"]) == (
+        "region", "departements_fr", "departement", "acheteurs")
+
+
 @pytest.mark.parametrize("stage_number", [True, False], ids=["targets-with-stage-number", "targets-as-sent"])
 def test_publishing_twice_leaves_one_copy_of_everything(definitions, stage_number: bool) -> None:
     with FakeMetabase(marts_warehouse(), accept=reader_only, stage_number_in_targets=stage_number) as fake:

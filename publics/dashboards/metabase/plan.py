@@ -29,7 +29,7 @@ FILTER_TYPES = {
 CHART_DISPLAYS = {"bar", "line", "area", "row", "combo"}
 # Keys of visualization_settings this module writes: any other key (set by hand) is left alone.
 MANAGED_VIZ_KEYS = {"graph.dimensions", "graph.metrics", "pie.dimension", "pie.metric", "column_settings",
-                    "series_settings"}
+                    "series_settings", "map.type", "map.region", "map.dimension", "map.metric"}
 # A column's formatting by its unit (publics.kpis.UNITS), in the keys of Metabase's column settings
 # (frontend/src/metabase/visualizations/lib/settings/column.js, NUMBER_COLUMN_SETTINGS:
 # number_style decimal|percent|currency, currency, currency_style, decimals, suffix, and
@@ -78,6 +78,14 @@ def _viz_settings(card: dict) -> dict:
     elif card["display"] == "pie" and dims:
         viz["pie.dimension"] = dims[0]
         viz["pie.metric"] = metrics[0] if metrics else None
+    elif card["display"] == "map" and dims:
+        # a region map on the custom map the card names (Admin › Settings › Maps: the setting
+        # `custom-geojson`, {key: {name, url, region_key, region_name}}; README « Carte des
+        # départements dans Metabase »), its regions matched on the dimension's values
+        viz["map.type"] = "region"
+        viz["map.region"] = card.get("region")
+        viz["map.dimension"] = dims[0]
+        viz["map.metric"] = metrics[0] if metrics else None
     # Column keys as Metabase's frontend writes them (getColumnKey): JSON of ["name", <column>].
     settings = {json.dumps(["name", c], separators=(",", ":")): dict(UNIT_SETTINGS[unit])
                 for c, unit in (card.get("column_units") or {}).items() if c in card["columns"]}
