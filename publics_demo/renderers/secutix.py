@@ -28,9 +28,9 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from publics_demo.defects import BrokenFolder
+from publics_demo.world.box_office import BoxOfficeTruth
 from publics_demo.world.catalogue import VENUES
 from publics_demo.world.frame import EXPORT_TIME
-from publics_demo.world.box_office import BoxOfficeTruth
 from publics_demo.world.loyalty import LoyaltyTruth
 from publics_demo.world.model import World
 from publics_demo.world.orders import Order, Ticket, simulate_orders
