@@ -65,6 +65,13 @@ evidence as (
     inner join prospects on prospects.person_key = email_persons.person_key
     where prospects.first_purchase_date is null or invitations.performance_date < prospects.first_purchase_date
     union
+    -- the invitation as the box office issues it: free tickets (tariff « exonéré / invitation »)
+    select tickets.buyer_person_key as person_key, 'invitation' as origin
+    from {{ ref('int_sales__tickets') }} as tickets
+    inner join prospects on prospects.person_key = tickets.buyer_person_key
+    where tickets.tariff_category = 'exonere' and not tickets.is_cancelled
+        and (prospects.first_purchase_date is null or tickets.order_date < prospects.first_purchase_date)
+    union
     select identities.person_key, 'inscription_newsletter' as origin
     from contacts
     inner join identities on identities.contact_id = contacts.contact_id
