@@ -82,18 +82,4 @@ final as (
         age_band_label, geo_zone_label
 )
 
-select
-    season,
-    prospect_origin,
-    prospect_origin_label,
-    buyer_type,
-    age_band_label,
-    geo_zone_label,
-    prospects,
-    new_prospects,
-    converted_prospects,
-    conversion_delay_days,
-    prospects_at_season_end,
-    near_retention_limit,
-    near_retention_limit_contactable
-from final
+select * from final
