@@ -17,6 +17,10 @@
     publics gdpr forget --email X       right to erasure: X removed everywhere, tombstoned
     publics gdpr object --email X --kind profiling|marketing [--withdraw]
                                         right to object: X out of the scores / marketing lists
+    publics audiences export <list> --format brevo|mailchimp --purpose "…" --out FILE
+                                        a list with its contact details (from `restricted`) in the
+                                        tool's contact-import CSV, recorded in the export ledger
+    publics audiences exports [--last N]  the export ledger: when, list, purpose, count, format, role
     publics ci [--state D] [--base-results F]   the gate on pull requests (docs/ci.md)
     publics quality export --out F      the quality metrics as JSON (the reference of `publics ci`)
     publics glossary                    write docs/glossaire.md from the dbt docs and the seeds
@@ -45,7 +49,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 from ingestion import locking
-from publics import pipeline, runs, schedule, warehouse
+from publics import audiences, pipeline, runs, schedule, warehouse
 from publics.pipeline import StepFailed, open_warehouse, say
 from publics.project import project_root
 
@@ -150,6 +154,25 @@ def cmd_gdpr(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_audiences(args: argparse.Namespace) -> int:
+    info, _ = warehouse.resolve(start=True)  # as it is: a role allowed `restricted` is not the owner
+    try:
+        if args.action == "exports":
+            for line in audiences.format_exports(audiences.exports(info, args.last)):
+                say(line)
+            return 0
+        if not args.list or not args.format or not args.out:
+            raise StepFailed("audiences export", "give the list, --format and --out "
+                                                 f"(lists: {', '.join(audiences.LISTS)})")
+        result = audiences.export(info, args.list, args.format, args.purpose or "", Path(args.out))
+    except audiences.ExportRefused as exc:
+        say(f"✘ audiences {args.action} refused: {exc}")
+        return exc.code
+    say(f"  {result.contacts} contacts of « {result.list_name} » written to {result.path} ({result.format} import "
+        f"format), recorded in the export ledger (role {result.role})")
+    return 0
+
+
 def cmd_runs(args: argparse.Namespace) -> int:
     for line in runs.format_runs(runs.last_runs(open_warehouse(), args.last)):
         say(line)
@@ -248,6 +271,17 @@ def parser() -> argparse.ArgumentParser:
     gd.add_argument("--withdraw", action="store_true", help="object: the person withdraws the objection")
     lock_options(gd)
     gd.set_defaults(func=cmd_gdpr)
+
+    au = sub.add_parser("audiences", help="activation: export a list with its contact details for Brevo or "
+                                          "Mailchimp (a role allowed to read restricted), list the exports")
+    au.add_argument("action", choices=["export", "exports"])
+    au.add_argument("list", nargs="?", choices=list(audiences.LISTS),
+                    help="export: the list (prospects near the retention limit, subscribers at risk, subscriber candidates)")
+    au.add_argument("--format", choices=list(audiences.FORMATS), help="export: the tool's contact-import CSV")
+    au.add_argument("--purpose", help="export: why the list is exported (recorded in the ledger)")
+    au.add_argument("--out", help="export: the CSV file to write")
+    au.add_argument("--last", type=int, default=20, help="exports: how many (newest first)")
+    au.set_defaults(func=cmd_audiences)
 
     ru = sub.add_parser("runs", help="the pipeline's run history: when, steps, durations, exit code, rejected files")
     ru.add_argument("--last", type=int, default=10, help="how many runs (newest first)")

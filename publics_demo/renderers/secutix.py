@@ -34,6 +34,7 @@ from publics_demo.world.frame import EXPORT_TIME
 from publics_demo.world.loyalty import LoyaltyTruth
 from publics_demo.world.model import World
 from publics_demo.world.orders import Order, Ticket, simulate_orders
+from publics_demo.world.prospects import ProspectTruth
 
 SOURCE = "secutix"
 FOLDER = "inbox/secutix"  # out_dir/inbox/<source>/: every source delivers into the inbox
@@ -174,12 +175,14 @@ def write(world: World, out_dir: Path) -> tuple[dict[str, int], dict]:
     first, second = DELIVERIES
     loyalty = LoyaltyTruth(world)
     box_office = BoxOfficeTruth(world)
+    prospects = ProspectTruth(world)
     try:
         for order in simulate_orders(world):
             _deliver(order, first, second, handles, names, counts, truth, touch_rng)
             loyalty.add(order)
             state, _, ticket_states = order_version(order, second.as_of)
             box_office.add(order, state == "CANCELED", [s in CANCELLED_TICKET_STATES for s, _ in ticket_states])
+            prospects.add(order)
     finally:
         for fh, _ in handles.values():
             fh.close()
@@ -198,6 +201,7 @@ def write(world: World, out_dir: Path) -> tuple[dict[str, int], dict]:
     document = _truth_document(world, truth, contact_defects + perf_defects, names)
     document["loyalty"] = loyalty.document()
     document["box_office"] = box_office.document(loyalty.attendees)
+    document["prospects"] = prospects.document()
     return ordered, document
 
 
