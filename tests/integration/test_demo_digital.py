@@ -88,7 +88,7 @@ def test_emailing_list_growth_and_attributed_sales(demo) -> None:
     by_model = dict(query("select attribution_model, round(sum(attributed_revenue_eur), 2) from marts.dash_11_emailing "
                           "where row_type = 'attribution' group by attribution_model"))
     print(f"attributed to e-mails by model: {by_model}")
-    assert len(by_model) == 6 and by_model["last_non_direct"] > Decimal("0")
+    assert len(by_model) == 6 and by_model["last_non_direct"] > Decimal(0)
     email_credits = query("select round(sum(credited_revenue_eur), 2) from marts.fct_attribution_credits "
                           "where attribution_model = 'last_non_direct' and channel_group = 'Email' and is_attributed")[0][0]
     assert by_model["last_non_direct"] <= email_credits
