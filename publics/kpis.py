@@ -37,7 +37,7 @@ LIBRARY = Path("dashboards") / "kpis.yml"
 KPI_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 AGGREGATE = re.compile(r"^(sum|count)\(", re.IGNORECASE)  # each side of the ratio is a sum (or a count)
 REQUIRED = ("id", "label", "numerator", "denominator", "unit", "numerator_unit", "denominator_unit", "sql")
-SOURCES = ("secutix", "web", "ads", "emailing")  # the `source` values of quality_measurement_windows
+SOURCES = ("secutix", "web", "ads", "emailing", "social")  # the `source` values of quality_measurement_windows
 
 
 class KpiError(ValueError):

@@ -7,7 +7,8 @@ Files written to `<out>/inbox/emailing/` (UTF-8 without BOM, commas, LF, as Airb
 
 - `mailchimp_reports_<YYYY-MM>.csv` — the `/reports` stream, one row per campaign sent that
   month, nested objects flattened with a dot (`bounces.hard_bounces`, `opens.unique_opens`,
-  `clicks.click_rate`…);
+  `clicks.click_rate`…), with the opens without Apple Mail Privacy Protection's proxy opens
+  (`opens.proxy_excluded_opens`, `…_unique_opens`, `…_open_rate`, Mailchimp Marketing API);
 - `mailchimp_email_activity_<YYYY-MM>.csv` — the `/reports/{campaign_id}/email-activity` stream
   of the campaigns sent that month (activity of the following days included), one row per
   open, click (with the clicked link and its UTM) or bounce; `email_id` is the MD5 of the
@@ -60,7 +61,7 @@ from pathlib import Path
 from publics_demo.defects import BrokenFolder
 from publics_demo.files import ZIP_TIME, csv_bytes, inbox_files, month_of, read_csv
 from publics_demo.world.frame import EXPORT_TIME
-from publics_demo.world.mailing import Activity, Mailing, MailingPlan, Stats
+from publics_demo.world.mailing import MPP_RATE, Activity, Mailing, MailingPlan, Stats
 from publics_demo.world.webclock import day_of, local_seconds, utc_offset
 
 FOLDER = "inbox/emailing"
@@ -71,7 +72,8 @@ LIST_NAME = "Opéra Favart — Lettre d'information"
 REPORT_COLUMNS = ["id", "campaign_title", "type", "list_id", "list_name", "subject_line", "emails_sent",
                   "abuse_reports", "unsubscribed", "send_time", "bounces.hard_bounces", "bounces.soft_bounces",
                   "bounces.syntax_errors", "opens.opens_total", "opens.unique_opens", "opens.open_rate",
-                  "opens.last_open", "clicks.clicks_total", "clicks.unique_clicks", "clicks.unique_subscriber_clicks",
+                  "opens.last_open", "opens.proxy_excluded_opens", "opens.proxy_excluded_unique_opens",
+                  "opens.proxy_excluded_open_rate", "clicks.clicks_total", "clicks.unique_clicks", "clicks.unique_subscriber_clicks",
                   "clicks.click_rate", "clicks.last_click"]
 # The audience export's columns (docs/formats.md §4): merge fields, system columns, per status.
 MEMBER_HEAD = ["Email Address", "First Name", "Last Name", "MEMBER_RATING", "OPTIN_TIME", "OPTIN_IP", "CONFIRM_TIME",
@@ -211,7 +213,9 @@ def _truth(plan: MailingPlan, stats: list[Stats]) -> dict:
         campaigns.append({"key": m.campaign.key, "id": m.campaign.platform_id, "name": m.campaign.name,
                           "sent_at": utc_iso(m.sent), "audience": m.campaign.audience, "emails_sent": st.sent,
                           "hard_bounces": st.hard, "soft_bounces": st.soft, "unique_opens": st.openers,
-                          "opens": st.opens, "unique_clicks": st.clickers, "clicks": st.clicks,
+                          "opens": st.opens, "proxy_openers": st.proxy_openers, "proxy_opens": st.proxy_opens,
+                          "machine_only_opens": st.machine_only,
+                          "proxy_excluded_unique_opens": st.openers - st.proxy_openers, "unique_clicks": st.clickers, "clicks": st.clicks,
                           "clicks_in_web_window": st.clicks_in_window, "journey_clicks": st.journey_clicks,
                           "links": {link.content: [link.touch.seen_source, link.touch.seen_medium, link.path]
                                     for link in m.links}})
@@ -224,7 +228,12 @@ def _truth(plan: MailingPlan, stats: list[Stats]) -> dict:
         "campaigns": campaigns,
         "totals": {k: sum(getattr(s, k) for s in stats) for k in
                    ("sent", "hard", "soft", "openers", "opens", "clickers", "clicks", "clicks_in_window",
-                    "journey_clicks")},
+                    "journey_clicks", "proxy_openers", "proxy_opens", "machine_only")},
+        "apple_mpp": {"rate": MPP_RATE, "addresses": sum(1 for a in plan.addresses if a.apple_mpp),
+                      "rule": ("an address read in Apple Mail with Mail Privacy Protection (MPP_RATE, from its "
+                               "hash) is opened by Apple's proxy within MPP_DELAY s of every send it receives; "
+                               "proxy_excluded_unique_opens = openers that are not such addresses, as Mailchimp's "
+                               "report gives it; machine_only_opens = such addresses that did not really open")},
         "defects": [
             {"file": f"{FOLDER}/mailchimp_email_activity_*.csv", "defect": "mistyped_duplicate_addresses",
              "what": "duplicate contacts whose e-mail domain was mistyped (gmial.com…) are subscribers too: "
@@ -246,7 +255,8 @@ def _report_row(m: Mailing, st: Stats) -> list[str]:
     return [m.campaign.platform_id, m.campaign.name, "regular", LIST_ID, LIST_NAME, m.subject, str(st.sent),
             str(st.abuse), str(st.unsubscribed), utc_iso(m.sent), str(st.hard), str(st.soft), "0", str(st.opens),
             str(st.openers), _rate(st.openers, delivered), utc_iso(st.last_open) if st.last_open else "",
-            str(st.clicks), str(st.clickers), str(st.clickers), _rate(st.clickers, delivered),
+            str(st.opens - st.proxy_opens), str(st.openers - st.proxy_openers),
+            _rate(st.openers - st.proxy_openers, delivered), str(st.clicks), str(st.clickers), str(st.clickers), _rate(st.clickers, delivered),
             utc_iso(st.last_click) if st.last_click else ""]
 
 

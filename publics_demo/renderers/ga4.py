@@ -17,8 +17,8 @@ there as sessions; the devices that refused send cookieless pings (Consent Mode)
 per page without the `user_pseudo_id` key (NULL fields are left out of the export) nor
 `ga_session_id`, `privacy_info.analytics_storage` "No" — no session, no purchase.
 Events of a session: `first_visit` (the device's first session), `session_start`, one
-`page_view` per page, `view_item` on show pages, `begin_checkout` on the cart and `purchase`
-on the confirmation page (ecommerce: `transaction_id` = the SecuTix file number,
+`page_view` per page, `view_item` on show pages, `begin_checkout` on the cart (with the order's
+value, or the show alone for a cart left on the way) and `purchase` on the confirmation page (ecommerce: `transaction_id` = the SecuTix file number,
 `purchase_revenue` in euros, one item per performance × seat category × tariff). The UTM of a
 tagged landing page are in `collected_traffic_source.manual_*` (as typed: `fb`, `Facebook`…) and
 in `page_location`; organic, social and referral sessions carry `source` / `medium` /
@@ -368,6 +368,11 @@ class Ga4Files:
             elif page.kind == KIND_CART and s.order is not None:
                 emit("begin_checkout", page.t + 1, k, base + "," + _param_d("value", s.order.total_cents / 100), uid,
                      extra=',"ecommerce":null,"items":' + _order_items(s.order)[0])
+                k += 1
+            elif page.kind == KIND_CART and s.show is not None:  # a cart left on the way: the show, no value yet
+                emit("begin_checkout", page.t + 1, k, base, uid,
+                     extra=',"ecommerce":null,"items":' + self._fragment(("items", s.show.code),
+                                                                        partial(_show_items, s.show)))
                 k += 1
             elif page.kind == KIND_CONFIRM and s.order is not None:
                 k = _purchase(s, page, base, uid, emit, k)

@@ -31,6 +31,7 @@ from publics_demo.renderers.matomo import matomo_visitor_id
 from publics_demo.truth import FOLDER as TRUTH_FOLDER
 from publics_demo.truth import truth_header
 from publics_demo.world.journeys import (
+    CART_ABANDON_RATE,
     FLAG_GA4_NO_ID,
     FLAG_GA4_TWICE,
     FLAG_MATOMO_NO_ORDER,
@@ -38,7 +39,14 @@ from publics_demo.world.journeys import (
     WebWorld,
 )
 from publics_demo.world.model import World
-from publics_demo.world.visits import ADBLOCK_RATE, CONSENT_RATE, Session, Touch
+from publics_demo.world.visits import (
+    ADBLOCK_RATE,
+    CONSENT_RATE,
+    KIND_CART,
+    KIND_SHOW,
+    Session,
+    Touch,
+)
 from publics_demo.world.webclock import ATTRIBUTION_DAYS, DAY, WEB_END, WEB_START, day_of, iso_local
 
 SOURCE = "web"
@@ -67,6 +75,28 @@ class WebTruth:
         self.journeys = journeys
         self.persons: set[int] = set()
         self.pings = 0  # GA4 cookieless pings (visitors who refused consent)
+        # the closed funnel as each tool sees it: (tool, device category, step) → sessions, and
+        # (tool, channel group) → sessions, purchasing sessions
+        self.funnel = Counter()
+        self.channel_sessions = Counter()
+
+    def count_funnel(self, s: Session, pages: list, in_ga4: bool, in_matomo: bool) -> None:
+        """The steps of the purchase funnel the session reached, as each tool that saw it records
+        them: a show page, the cart, the purchase (Matomo: when its order was tracked)."""
+        kinds = {page.kind for page in pages}
+        show, cart = KIND_SHOW in kinds, KIND_CART in kinds
+        device = s.visitor.device.category
+        for tool, seen in (("ga4", in_ga4), ("matomo", in_matomo)):
+            if not seen:
+                continue
+            bought = s.order is not None and not (tool == "matomo" and s.flags & FLAG_MATOMO_NO_ORDER)
+            steps = ["landing"] + (["show_page"] if show else [])
+            steps += ["checkout"] if show and cart else []
+            steps += ["purchase"] if show and cart and bought else []
+            for step in steps:
+                self.funnel[(tool, device, step)] += 1
+            self.channel_sessions[(tool, s.touch.channel, "sessions")] += 1
+            self.channel_sessions[(tool, s.touch.channel, "purchasing")] += bought
 
     def count(self, s: Session, in_ga4: bool, in_matomo: bool, day: str) -> str:
         """Count a session; return its line of the sessions file (`day`: its date, ISO)."""
@@ -148,6 +178,7 @@ def write(world: World, out_dir: Path) -> tuple[dict[str, int], dict]:
                 if not s.visitor.blocked:
                     matomo_out.add(s, pages)
                 lines.append(truth.count(s, in_ga4, not s.visitor.blocked, iso_day))
+                truth.count_funnel(s, pages, in_ga4, not s.visitor.blocked)
             counts.update(ga4_out.end_day())
             counts.update(matomo_out.end_day(day))
             writers.submit(sessions_file.write, "".join(lines))
@@ -263,6 +294,7 @@ def _truth_document(world: World, web: WebWorld, truth: WebTruth, counts: dict[s
                      "matomo_visitor_id": "sha1(userId)[:16] when logged in (enable_userid_overwrites_visitorid), "
                                           "else the device's"},
         "truth_files": {"sessions": SESSIONS_FILE, "visitors": VISITORS_FILE},
+        "funnel": _funnel_truth(truth),
         "paid_campaigns": dict(sorted(paid.items())),
         "emailing": email_truth,
         "web_orders": {"count": len(orders),
@@ -273,6 +305,28 @@ def _truth_document(world: World, web: WebWorld, truth: WebTruth, counts: dict[s
         "orders": orders,
         "defects": defects,
     }
+
+
+def _funnel_truth(truth: WebTruth) -> dict:
+    """The closed funnel each tool records (landing → show page → checkout → purchase), in all
+    and by device, and the sessions and purchasing sessions by channel group."""
+    steps = ("landing", "show_page", "checkout", "purchase")
+    out: dict = {"rule": ("closed funnel: a session is at a step when it reached every step before; show_page = a "
+                          "show page seen (GA4 view_item), checkout = the cart (GA4 begin_checkout), purchase = the "
+                          "order (Matomo: when its ecommerceOrder was tracked); GA4 sees consenting visitors without "
+                          "an ad-blocker, Matomo every visitor without an ad-blocker"),
+                 "cart_abandon_rate": CART_ABANDON_RATE}
+    for tool in ("ga4", "matomo"):
+        devices = sorted({d for t, d, _ in truth.funnel if t == tool})
+        out[tool] = {
+            "all": {step: sum(n for (t, _, st), n in truth.funnel.items() if t == tool and st == step)
+                    for step in steps},
+            "by_device": {d: {step: truth.funnel[(tool, d, step)] for step in steps} for d in devices},
+            "by_channel": {c: {"sessions": n, "purchasing": truth.channel_sessions[(tool, c, "purchasing")]}
+                           for (t, c, kind), n in sorted(truth.channel_sessions.items())
+                           if t == tool and kind == "sessions"},
+        }
+    return out
 
 
 # --------------------------------------------------------------------------- broken deliveries

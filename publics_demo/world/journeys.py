@@ -22,6 +22,11 @@ bring some of them; the renderers (`publics_demo.renderers.web`) only write them
 one cookie per device, a second device for some; they log in sometimes (user id = their SecuTix
 contact number); consent and ad-blockers per device (`visits.py`).
 
+**Funnel.** A purchase session goes landing → show page → seats → cart (GA4 `begin_checkout`) →
+confirmation (`purchase`); some sessions about a show leave a cart (`CART_ABANDON_RATE`, by
+device): the funnel's drop-offs are the sessions that see no show page, those that see one and
+stop, and these carts.
+
 **Defects planted in the tags**: GA4 purchases without transaction id or sent twice, Matomo
 visits whose ecommerce order was not tracked (`FLAG_*` on the session).
 
@@ -68,6 +73,7 @@ from publics_demo.world.webclock import (
     day_of,
     day_start,
     local_seconds,
+    mix64,
     utc_offset,
 )
 
@@ -93,6 +99,11 @@ GA4_NO_TRANSACTION_ID = 0.015  # purchase event sent with transaction_id "(not s
 GA4_PURCHASE_TWICE = 0.01  # confirmation page reloaded: the purchase event sent again
 MATOMO_ORDER_LOST = 0.015  # ecommerce order not tracked (the visit is there, not the order)
 FLAG_GA4_NO_ID, FLAG_GA4_TWICE, FLAG_MATOMO_NO_ORDER = 1, 2, 4
+# Carts left on the way (the checkout step, `begin_checkout`, without a purchase): the share of
+# the sessions about a show (not a purchase) that put seats in the cart and leave, by device —
+# more on a phone. Drawn from a hash of the session, not from the day's draws, so that adding
+# them changes no other session.
+CART_ABANDON_RATE = {"mobile": 0.07, "tablet": 0.05, "desktop": 0.035}
 
 
 # --------------------------------------------------------------------------- journeys
@@ -237,6 +248,14 @@ class Day:
         for p, q, kind in paths:
             pages.append(Page(t, p, q, kind))
             t += 12 + int(rng.random() ** 2 * 240)
+        if show is not None and _abandons_cart(s):
+            h = mix64(s.visitor.key ^ (s.start << 8))
+            left = [] if any(page.path == site.show_page(show) for page in pages) else [(site.show_page(show), KIND_SHOW)]
+            if pages[-1].path != site.seats_page(show):
+                left.append((site.seats_page(show), KIND_PAGE))
+            for k, (path, kind) in enumerate([*left, (CART, KIND_CART)]):
+                pages.append(Page(t, path, "", kind))
+                t += 15 + (h >> (8 * k)) % 180
         overflow = pages[-1].t - (self.start + DAY - 1)
         if overflow > 0:  # a late visit: it happened a little earlier, inside the day
             for page in pages:
@@ -247,6 +266,12 @@ class Day:
 
 def _start_of(s: Session) -> int:
     return s.start
+
+
+def _abandons_cart(s: Session) -> bool:
+    """Does this session (not a purchase) leave a cart? From a hash of the session."""
+    rate = CART_ABANDON_RATE.get(s.visitor.device.category, 0.0)
+    return s.order is None and (mix64(s.visitor.key ^ s.start) & 0xFFFF) < rate * 0x10000
 
 
 # --------------------------------------------------------------------------- volumes

@@ -16,6 +16,12 @@ time: one hard bounce, then cleaned. About `OPEN_RATE` of the delivered open, `C
 the recipients click, a few soft bounces. The buyers' journeys (`journeys.Journeys`) add the
 clicks they need (a click is a session, a session from an e-mail is a click).
 
+**Machine opens.** About `MPP_RATE` of the addresses are read in Apple Mail with Mail Privacy
+Protection (drawn from the address's hash, no random draw): every message delivered to them is
+« opened » by Apple's proxy a few minutes after the send, read or not. Mailchimp counts these
+opens and, apart, its opens without them (`proxy_excluded_…`: every open of such an address
+goes through the proxy, so only the other addresses' opens are left).
+
 Each campaign's links (`bouton`, `visuel`, `lien-texte`) are tagged once, as typed by the team:
 mostly `newsletter / email`, sometimes `Newsletter / Email` or `mailchimp / e-mail`
 (`Campaign.tagged`). Deterministic: `world.rng("emailing/…/<campaign key>")` and hashes of the seed.
@@ -51,6 +57,11 @@ OPEN_RATE = 0.35  # of the delivered
 CLICK_RATE = 0.04  # of the recipients (all of them openers)
 SECOND_CLICK = 0.20
 SOFT_BOUNCE_RATE = 0.008
+# Apple Mail Privacy Protection: the share of addresses read in Apple Mail with the protection on;
+# Apple's servers fetch every message they receive (its tracking pixel: an « open ») within
+# minutes, whether anyone reads it or not (`MPP_DELAY` seconds at most after the send)
+MPP_RATE = 0.25
+MPP_DELAY = 900
 DEAD_ADDRESS_RATE = 0.012  # addresses that stop working at some point
 DEAD_FROM = (datetime(2023, 6, 1), datetime(2026, 7, 1))
 SEND_HOUR = {"newsletter": 10, "relance": 11, "abonnement": 9}
@@ -75,6 +86,7 @@ class Address:
     main: bool  # the person's own record's address (not a duplicate's)
     email_id: str  # MD5 of the lower-cased address, as Mailchimp computes it
     ip: str  # where they open their e-mails from
+    apple_mpp: bool = False  # read in Apple Mail with Mail Privacy Protection: machine opens
 
 
 @dataclass(frozen=True)
@@ -118,6 +130,9 @@ class Stats:
     journey_clicks: int = 0
     unsubscribed: int = 0
     abuse: int = 0
+    proxy_openers: int = 0  # delivered to an Apple MPP address: every open of theirs is the proxy's
+    proxy_opens: int = 0
+    machine_only: int = 0  # Apple MPP addresses that did not really open (the proxy's open alone)
 
 
 # One row of a campaign's activity: (address, action: bounce | open | click, bounce type, Paris
@@ -132,6 +147,7 @@ class MailingPlan:
         self.world = world
         salt = salt_of(world, "emailing/addresses")
         ip_salt = salt_of(world, "emailing/ip")
+        self._mpp_salt = salt_of(world, "emailing/apple_mpp")
         self.addresses: list[Address] = []
         self.main: dict[int, Address] = {}  # person -> their own (working at first) address
         lo, hi = local_seconds(DEAD_FROM[0]), local_seconds(DEAD_FROM[1])
@@ -149,7 +165,8 @@ class MailingPlan:
                 typo = "duplicate_email_typo" in rec.defects
                 created = local_seconds(rec.created)
                 a = Address(p.index, rec.email, lower, created, created if typo else dies, p.segment, typo,
-                            rec is p.record, email_id(lower), _ip(ip_salt, p.index))
+                            rec is p.record, email_id(lower), _ip(ip_salt, p.index),
+                            (mix64(self._mpp_salt ^ int(email_id(lower)[:15], 16)) & 0xFFFF) < MPP_RATE * 0x10000)
                 self.addresses.append(a)
                 if a.main:
                     self.main[p.index] = a
@@ -254,15 +271,29 @@ class MailingPlan:
                 st.soft += 1
                 activity.append((a, "bounce", "soft", m.sent + ri(rng, 5, 900), None))
                 continue
+            machine = self._machine_open(a, m)
             if forced is None and u >= OPEN_RATE:
+                if machine is not None:  # nobody read it: Apple's proxy opened it
+                    activity.append((a, "open", "", machine, None))
+                    st.opens += 1
+                    st.openers += 1
+                    st.proxy_openers += 1
+                    st.proxy_opens += 1
+                    st.machine_only += 1
+                    st.last_open = max(st.last_open, machine)
                 continue
             actions = self._actions(m, u, forced, rng)
+            if machine is not None:
+                actions = sorted([(machine, None, False), *actions], key=lambda x: (x[0], x[1] is not None))
             activity += [(a, "click" if link else "open", "", t, link) for t, link, _ in actions]
             opens = [t for t, link, _ in actions if link is None]
             clicks = [action for action in actions if action[1] is not None]
             st.opens += len(opens)
             st.openers += 1
-            st.last_open = max(st.last_open, opens[-1])
+            if machine is not None:
+                st.proxy_openers += 1
+                st.proxy_opens += len(opens)
+            st.last_open = max(st.last_open, max(opens))
             if clicks:
                 st.clicks += len(clicks)
                 st.clickers += 1
@@ -274,6 +305,14 @@ class MailingPlan:
                     if not journey:  # a journey's click already is one of its sessions
                         on_click(a.person, t, link.touch, (link.path, link.query), rng)
         return activity, st
+
+    def _machine_open(self, a: Address, m: Mailing) -> int | None:
+        """When Apple's proxy opens the campaign for an Apple MPP address (None: not such an
+        address, or after the extraction); a hash of the address and the campaign, no draw."""
+        if not a.apple_mpp:
+            return None
+        t = m.sent + 30 + mix64(self._mpp_salt ^ int(a.email_id[:15], 16) ^ (m.index << 40)) % MPP_DELAY
+        return t if t < local_seconds(EXPORT_TIME) else None
 
     def _actions(self, m: Mailing, u: float, forced, rng) -> list[tuple[int, Link | None, bool]]:
         """The opens (link None) and clicks of one recipient, in time order, each with whether it

@@ -1,5 +1,5 @@
 {#- From when to when each source's tools have data: one row per source and tool (SecuTix;
-    GA4 and Matomo; Meta Ads and Google Ads; Mailchimp and Brevo), its first and last day of
+    GA4 and Matomo; Meta Ads and Google Ads; Mailchimp and Brevo; each social network), its first and last day of
     data (local days, from the data itself), and the window the KPIs use: the data's, or the
     one the var `measurement_windows` gives for the tool (`{ga4: {from: "2025-06-01"}}`, a
     bound left out keeping the data's). A figure of a period outside its source's window is
@@ -31,6 +31,9 @@ days as (
     union all
     select 'emailing' as source, 'brevo' as tool, {{ local_date('sent_at') }} as data_day
     from {{ ref('stg_emailing__brevo_campaigns') }}
+    union all
+    select 'social' as source, platform as tool, activity_date as data_day
+    from {{ ref('stg_social__posts') }}
 ),
 
 observed as (

@@ -68,7 +68,12 @@ ga4_marked as (
         min(case when page_location is not null then event_number end)
             over (partition by user_pseudo_id, ga_session_id) as landing_event_number,
         max(case when user_id is not null then event_number end)
-            over (partition by user_pseudo_id, ga_session_id) as user_event_number
+            over (partition by user_pseudo_id, ga_session_id) as user_event_number,
+        -- the funnel's page steps (macros/web_funnel.sql): the first event marking each
+        {%- for step in publics.web_funnel_page_steps() %}
+        min(case when event_name = '{{ step.ga4_event }}' then event_number end)
+            over (partition by user_pseudo_id, ga_session_id) as {{ step.step }}_event_number{{ ',' if not loop.last }}
+        {%- endfor %}
     from ga4_numbered
 ),
 
@@ -89,7 +94,11 @@ ga4_grouped as (
         max(device_category) as device_category,
         max(country) as country,
         max(city) as city,
-        count(case when event_name = 'page_view' then 1 end) as pageviews
+        count(case when event_name = 'page_view' then 1 end) as pageviews,
+        {%- for step in publics.web_funnel_page_steps() %}
+        max(case when event_number = {{ step.step }}_event_number then event_at end) as reached_{{ step.step }}_at,
+        max(case when event_number = {{ step.step }}_event_number then page_location end) as {{ step.step }}_url{{ ',' if not loop.last }}
+        {%- endfor %}
     from ga4_marked
     group by user_pseudo_id, ga_session_id
 ),
@@ -114,7 +123,11 @@ ga4_sessions as (
         device_category,
         country,
         city,
-        cast(pageviews as {{ dbt.type_int() }}) as pageviews
+        cast(pageviews as {{ dbt.type_int() }}) as pageviews,
+        {%- for step in publics.web_funnel_page_steps() %}
+        reached_{{ step.step }}_at,
+        {{ step.step }}_url{{ ',' if not loop.last }}
+        {%- endfor %}
     from ga4_grouped
 ),
 
@@ -155,7 +168,11 @@ matomo_sessions as (
         end as device_category,
         country,
         city,
-        pageviews
+        pageviews,
+        {%- for step in publics.web_funnel_page_steps() %}
+        reached_{{ step.step }}_at,
+        {{ step.step }}_url{{ ',' if not loop.last }}
+        {%- endfor %}
     from visits
 ),
 
@@ -252,7 +269,12 @@ final as (
         cast(coalesce(session_transactions.transactions, 0) as {{ dbt.type_int() }}) as transactions,
         session_transactions.transaction_ids,
         cast(session_transactions.revenue as numeric(12, 2)) as revenue,
-        coalesce(session_transactions.transactions, 0) > 0 as has_purchase
+        coalesce(session_transactions.transactions, 0) > 0 as has_purchase,
+        {%- for step in publics.web_funnel_page_steps() %}
+        unioned.reached_{{ step.step }}_at,
+        {%- endfor %}
+        -- the show page the visitor saw first, without its query string (the funnel's by-show view)
+        {{ dbt.split_part(dbt.split_part('unioned.show_page_url', "'?'", 1), "'#'", 1) }} as show_page
     from unioned
     -- null-safe equality written as two equalities per column, so that Postgres can hash it
     inner join classes_labelled as classes

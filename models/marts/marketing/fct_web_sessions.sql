@@ -35,7 +35,13 @@ select
     sessions.pageviews,
     sessions.transactions,
     cast(sessions.revenue as numeric(14, 2)) as revenue_eur,
-    sessions.has_purchase
+    sessions.has_purchase,
+    sessions.show_page,
+    {%- for step in publics.web_funnel_page_steps() %}
+    sessions.reached_{{ step.step }}_at,
+    {%- endfor %}
+    {{ publics.web_funnel_step_reached('sessions') }} as funnel_step,
+    {{ publics.web_funnel_step_skipped('sessions') }} as has_skipped_funnel_step
 from sessions
 left join visitors
     on visitors.tool = sessions.tool

@@ -13,6 +13,9 @@ typed as (
         {{ parse_integer('emails_sent') }} as emails_sent,
         {{ parse_integer('opens_unique_opens') }} as unique_opens,
         {{ parse_integer('opens_opens_total') }} as opens,
+        -- without Apple Mail Privacy Protection's automatic opens (older exports: null)
+        {{ parse_integer('opens_proxy_excluded_unique_opens') }} as proxy_excluded_unique_opens,
+        {{ parse_integer('opens_proxy_excluded_opens') }} as proxy_excluded_opens,
         {{ parse_integer('clicks_unique_subscriber_clicks') }} as unique_clickers,
         {{ parse_integer('clicks_clicks_total') }} as clicks,
         {{ parse_integer('unsubscribed') }} as unsubscribes,
@@ -41,6 +44,8 @@ select
     emails_sent - coalesce(hard_bounces, 0) - coalesce(soft_bounces, 0) as delivered,
     unique_opens,
     opens,
+    proxy_excluded_unique_opens,
+    proxy_excluded_opens,
     unique_clickers,
     clicks,
     unsubscribes,

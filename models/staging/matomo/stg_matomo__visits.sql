@@ -112,6 +112,10 @@ with_actions as (
         summary.order_count,
         summary.order_ids,
         summary.orders_revenue,
+        {%- for step in publics.web_funnel_page_steps() %}
+        summary.{{ step.step }}_ts,
+        summary.{{ step.step }}_url,
+        {%- endfor %}
         last_order.order_id,
         last_order.order_revenue,
         last_order.ordered_ts
@@ -127,7 +131,17 @@ with_actions as (
                 "', '", 'order by position') }} as order_ids,
             sum(case when {{ publics.json_text('action', 'type') }} = 'ecommerceOrder'
                     and {{ publics.regex_matches("trim(" ~ publics.json_text('action', 'revenue') ~ ")", decimal_pattern) }}
-                then cast(trim({{ publics.json_text('action', 'revenue') }}) as numeric) end) as orders_revenue
+                then cast(trim({{ publics.json_text('action', 'revenue') }}) as numeric) end) as orders_revenue,
+            {#- the funnel's page steps (macros/web_funnel.sql): the first page of each, and its URL -#}
+            {%- for step in publics.web_funnel_page_steps() %}
+            min(case when {{ publics.json_text('action', 'type') }} = 'action'
+                    and {{ publics.json_text('action', 'url') }} like '%{{ step.matomo_url }}%'
+                    and {{ publics.regex_matches(publics.json_text('action', 'timestamp'), integer_pattern) }}
+                then cast({{ publics.json_text('action', 'timestamp') }} as {{ dbt.type_bigint() }}) end) as {{ step.step }}_ts,
+            (array_agg(nullif(trim({{ publics.json_text('action', 'url') }}), '') order by position)
+                filter (where {{ publics.json_text('action', 'type') }} = 'action'
+                    and {{ publics.json_text('action', 'url') }} like '%{{ step.matomo_url }}%'))[1] as {{ step.step }}_url{{ ',' if not loop.last }}
+            {%- endfor %}
         -- the alias only names the function's columns (action, position)
         from jsonb_array_elements(visits.action_details) with ordinality as actions_array (action, position)  -- noqa: AL05
     ) as summary on true
@@ -209,6 +223,10 @@ typed as {{ publics.materialized_cte() }} (
         cast(order_revenue as numeric(12, 2)) as order_revenue,
         cast(orders_revenue as numeric(12, 2)) as orders_revenue,
         {{ unix_seconds | replace('EXPR', 'ordered_ts') }} as ordered_at_delivered,
+        {%- for step in publics.web_funnel_page_steps() %}
+        {{ dbt.dateadd('second', step.step ~ '_ts', epoch) }} as reached_{{ step.step }}_at,
+        {{ step.step }}_url,
+        {%- endfor %}
         upper({{ clean_text('"siteCurrency"') }}) as currency,
         delivery_format,
         _source_file,
@@ -280,6 +298,10 @@ normalised as (
         campaigns.orders_revenue,
         case when campaigns.order_id is not null
             then coalesce(campaigns.ordered_at_delivered, campaigns.last_action_at) end as ordered_at,
+        {%- for step in publics.web_funnel_page_steps() %}
+        campaigns.reached_{{ step.step }}_at,
+        campaigns.{{ step.step }}_url,
+        {%- endfor %}
         campaigns.currency,
         campaigns.delivery_format,
         campaigns._source_file,
@@ -350,6 +372,10 @@ final as (
         order_revenue,
         orders_revenue,
         ordered_at,
+        {%- for step in publics.web_funnel_page_steps() %}
+        reached_{{ step.step }}_at,
+        {{ step.step }}_url,
+        {%- endfor %}
         currency,
         delivery_format,
         _source_file as source_file,
