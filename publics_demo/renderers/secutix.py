@@ -33,6 +33,7 @@ from publics_demo.world.frame import EXPORT_TIME
 from publics_demo.world.loyalty import LoyaltyTruth
 from publics_demo.world.model import World
 from publics_demo.world.orders import Order, Ticket, simulate_orders
+from publics_demo.world.pacing import PacingTruth
 
 SOURCE = "secutix"
 FOLDER = "inbox/secutix"  # out_dir/inbox/<source>/: every source delivers into the inbox
@@ -172,10 +173,12 @@ def write(world: World, out_dir: Path) -> tuple[dict[str, int], dict]:
             counts[name] = 0
     first, second = DELIVERIES
     loyalty = LoyaltyTruth(world)
+    pacing = PacingTruth(world)
     try:
         for order in simulate_orders(world):
             _deliver(order, first, second, handles, names, counts, truth, touch_rng)
             loyalty.add(order)
+            pacing.add(order)
     finally:
         for fh, _ in handles.values():
             fh.close()
@@ -193,6 +196,7 @@ def write(world: World, out_dir: Path) -> tuple[dict[str, int], dict]:
             ordered[name] = counts[name]
     document = _truth_document(world, truth, contact_defects + perf_defects, names)
     document["loyalty"] = loyalty.document()
+    document["box_office"] = pacing.document()  # dashboard 4
     return ordered, document
 
 
