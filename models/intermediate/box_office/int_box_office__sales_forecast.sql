@@ -113,6 +113,15 @@ forecast as (
     from joined
 ),
 
+evaluated as (
+    select
+        *,
+        -- evaluated: played, with a forecast and a baseline (both judged on the same performances)
+        coalesce(final_paid_tickets > 0 and forecast_paid_tickets is not null and baseline_paid_tickets is not null, false)
+            as is_evaluated
+    from forecast
+),
+
 final as (
     select
         performance_id,
@@ -126,16 +135,12 @@ final as (
         forecast_high_paid_tickets,
         baseline_paid_tickets,
         final_paid_tickets,
-        -- evaluated: played, with a forecast and a baseline (both judged on the same performances)
-        coalesce(final_paid_tickets > 0 and forecast_paid_tickets is not null and baseline_paid_tickets is not null, false)
-            as is_evaluated,
-        case when final_paid_tickets > 0 and forecast_paid_tickets is not null and baseline_paid_tickets is not null
-            then cast(abs(forecast_paid_tickets - final_paid_tickets) / final_paid_tickets as numeric(10, 6)) end
+        is_evaluated,
+        case when is_evaluated then cast(abs(forecast_paid_tickets - final_paid_tickets) / final_paid_tickets as numeric(10, 6)) end
             as forecast_abs_pct_error,
-        case when final_paid_tickets > 0 and forecast_paid_tickets is not null and baseline_paid_tickets is not null
-            then cast(abs(baseline_paid_tickets - final_paid_tickets) / final_paid_tickets as numeric(10, 6)) end
+        case when is_evaluated then cast(abs(baseline_paid_tickets - final_paid_tickets) / final_paid_tickets as numeric(10, 6)) end
             as baseline_abs_pct_error
-    from forecast
+    from evaluated
 )
 
 select
