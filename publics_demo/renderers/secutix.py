@@ -35,6 +35,7 @@ from publics_demo.world.loyalty import LoyaltyTruth
 from publics_demo.world.model import World
 from publics_demo.world.orders import Order, Ticket, simulate_orders
 from publics_demo.world.prospects import ProspectTruth
+from publics_demo.world.pacing import PacingTruth
 
 SOURCE = "secutix"
 FOLDER = "inbox/secutix"  # out_dir/inbox/<source>/: every source delivers into the inbox
@@ -176,6 +177,7 @@ def write(world: World, out_dir: Path) -> tuple[dict[str, int], dict]:
     loyalty = LoyaltyTruth(world)
     box_office = BoxOfficeTruth(world)
     prospects = ProspectTruth(world)
+    pacing = PacingTruth(world)
     try:
         for order in simulate_orders(world):
             _deliver(order, first, second, handles, names, counts, truth, touch_rng)
@@ -183,6 +185,7 @@ def write(world: World, out_dir: Path) -> tuple[dict[str, int], dict]:
             state, _, ticket_states = order_version(order, second.as_of)
             box_office.add(order, state == "CANCELED", [s in CANCELLED_TICKET_STATES for s, _ in ticket_states])
             prospects.add(order)
+            pacing.add(order)
     finally:
         for fh, _ in handles.values():
             fh.close()
@@ -202,6 +205,7 @@ def write(world: World, out_dir: Path) -> tuple[dict[str, int], dict]:
     document["loyalty"] = loyalty.document()
     document["box_office"] = box_office.document(loyalty.attendees)
     document["prospects"] = prospects.document()
+    document["sales_pacing"] = pacing.document()  # dashboard 4
     return ordered, document
 
 

@@ -20,6 +20,7 @@ from publics_demo.world.catalogue import (
 from publics_demo.world.draws import cum, pick, random_datetime, ri
 from publics_demo.world.frame import TODAY, season_bounds
 from publics_demo.world.model import World
+from publics_demo.world.pacing import lead_time, sales_target, show_demand
 from publics_demo.world.people import Person
 
 # --------------------------------------------------------------------------- sales channels
@@ -137,7 +138,7 @@ def simulate_orders(world: World) -> Iterator[Order]:
     """Every order of every season, subscriptions first, then performance by performance.
 
     Sold (non-cancelled) tickets never exceed a performance's capacity: cancelled orders free
-    their seats, and each performance is filled up to its own fill rate.
+    their seats, and each performance is filled up to its own fill rate times its show's demand.
     """
     rng = world.rng("orders")
     counter = {"file": 20_000_000, "ticket": 300_000_000}
@@ -154,6 +155,7 @@ def simulate_orders(world: World) -> Iterator[Order]:
         return f"{10**14 + int(rng.random() * 9 * 10**14)}"
 
     individuals = [p for p in world.people if p.kind == "INDIVIDUAL"]
+    demand = show_demand(world)
     structures = [p for p in world.people if p.kind == "STRUCTURE"]
     for s_index, season in enumerate(world.seasons):
         perfs = world.performances_of(season)
@@ -199,7 +201,7 @@ def simulate_orders(world: World) -> Iterator[Order]:
             mix = CHANNEL_MIX["jeune public" if perf.show.genre == "jeune public" else "default"]
             kinds = list(mix)
             order_cum = cum(mix[k] / _mean_size(k) for k in kinds)
-            target = min(perf.capacity, int(perf.capacity * perf.fill_rate))
+            target = sales_target(perf, demand)  # the fill rate times the show's demand (pacing.py)
             while sold[perf.performance_id] < target:
                 kind = pick(rng, kinds, order_cum)
                 sizes, size_cum = ORDER_SIZE_CUM[kind]
@@ -242,7 +244,7 @@ def _single_order(rng, world, perf, kind, size, season, buyers, groups, invitees
     elif kind == "GROUP":
         when = random_datetime(rng, perf.on_sale, perf.on_sale + (start - perf.on_sale) * 0.6)
     else:
-        lead = (start - perf.on_sale) * (1 - rng.betavariate(2.2, 1.3))
+        lead = lead_time(rng, perf)  # pacing by genre, hall and weekday (pacing.py)
         when = start - lead - timedelta(minutes=ri(rng, 30, 180))
         if when < perf.on_sale:
             when = perf.on_sale + timedelta(minutes=ri(rng, 0, 600))
