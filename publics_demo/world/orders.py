@@ -120,6 +120,7 @@ ORDER_SIZE = {
     "ADMINISTRATION": ((1, 2), (0.3, 0.7)),
 }
 CANCEL_RATE = 0.015
+REFUND_DAYS_BEFORE = 6  # the mean number of days before the performance a refund comes
 ORDER_SIZE_CUM = {k: (sizes, cum(w)) for k, (sizes, w) in ORDER_SIZE.items()}
 _SEAT_CUM = {
     (code, favour): ([c for c, _ in v.seat_categories],
@@ -354,7 +355,10 @@ def _finish(rng: random.Random, order: Order) -> None:
     if order.originator not in ("ST_RENEWAL", "ADMINISTRATION") and rng.random() < CANCEL_RATE:
         span = perf_start - order.order_date
         if span > timedelta(hours=2):
-            order.canceled_at = order.order_date + span * rng.uniform(0.05, 0.9)
+            # Refunds come mostly in the last days before the performance (an illness, a change
+            # of plans): days before it drawn from an exponential, never in the first 5 % of the span.
+            before = timedelta(days=rng.expovariate(1 / REFUND_DAYS_BEFORE))
+            order.canceled_at = perf_start - min(before, span * 0.95)
             order.canceled_at = order.canceled_at.replace(microsecond=0)
             for t in order.tickets:
                 if t.printed_at and t.printed_at >= order.canceled_at:

@@ -40,7 +40,7 @@ def test_curves_equal_the_planted_sales_day_by_day(pacing) -> None:
 
 def test_pacing_differs_by_genre_as_planted(pacing) -> None:
     """Operas sell early, concerts late: the share of final paid sales reached at D-30."""
-    truth, query = pacing
+    _, query = pacing
     share = dict(query(
         "select genre, sum(paid_tickets) filter (where days_before = 30)::numeric "
         "/ sum(paid_tickets) filter (where days_before = 0) "
