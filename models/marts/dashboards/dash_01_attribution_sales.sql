@@ -19,14 +19,7 @@ select
     season,
     order_date,
     attribution_model,
-    case attribution_model
-        when 'last_non_direct' then 'Dernier clic non direct'
-        when 'first_click' then 'Premier clic'
-        when 'last_click' then 'Dernier clic'
-        when 'linear' then 'Linéaire'
-        when 'position_based' then 'En U (40/20/40)'
-        when 'time_decay' then 'Décroissance temporelle'
-    end as attribution_model_label,
+    {{ publics.attribution_model_label('attribution_model') }} as attribution_model_label,
     channel_group,
     channel_group_label,
     is_paid_channel,
