@@ -32,7 +32,9 @@ purchases as (
 flagged as (
     select
         invitations.*,
-        invitations.performance_date <= as_of.as_of_date as is_past,
+        -- past: before the as-of date (the latest order delivered), or proven by a scan at the door
+        invitations.performance_date <= as_of.as_of_date or coalesce(invitation_tickets.has_scanned_ticket, false)
+            as is_past,
         invitation_tickets.person_key is not null as has_ticket,
         coalesce(invitation_tickets.has_scanned_ticket, false) as has_scanned_ticket,
         invitations.is_matched_person
