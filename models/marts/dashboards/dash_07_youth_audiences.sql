@@ -92,10 +92,7 @@ campaigns as (
 campaign_rows as (
     select
         campaigns.*,
-        {{ measurement_status(
-            "coalesce(campaigns.first_spend_date, " ~ season_start_date('campaigns.season') ~ ")",
-            "coalesce(campaigns.last_spend_date, " ~ dbt.dateadd('day', -1, dbt.dateadd('year', 1, season_start_date('campaigns.season'))) ~ ")",
-            'web_window.measured_from', 'web_window.measured_to') }} as measurement_status,
+        {{ publics.campaign_measurement_status('campaigns') }} as measurement_status,
         {{ measurement_window_label('mesure web', 'web_window.measured_from', 'web_window.measured_to') }}
             as measurement_window_label
     from campaigns
