@@ -89,3 +89,13 @@
     {{ publics.local_date(dbt.current_timestamp()) }}
     {%- endif -%}
 {%- endmacro %}
+
+{#- What a campaign's days of spend are against the web window (else its season's, for a campaign
+    without spend): `alias` is a relation with first_spend_date, last_spend_date and season,
+    joined to `web_window` (dashboards 2 and 7). -#}
+{% macro campaign_measurement_status(alias) -%}
+    {{ publics.measurement_status(
+        "coalesce(" ~ alias ~ ".first_spend_date, " ~ publics.season_start_date(alias ~ '.season') ~ ")",
+        "coalesce(" ~ alias ~ ".last_spend_date, " ~ dbt.dateadd('day', -1, dbt.dateadd('year', 1, publics.season_start_date(alias ~ '.season'))) ~ ")",
+        'web_window.measured_from', 'web_window.measured_to') }}
+{%- endmacro %}

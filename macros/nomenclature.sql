@@ -128,3 +128,15 @@
     case {{ expr }} when 'meta' then 'Meta (Facebook, Instagram)' when 'google_ads' then 'Google Ads'
         else {{ expr }} end
 {%- endmacro %}
+
+{#- A postcode as the ticketing contacts carry it: trimmed, upper-cased, and a French postcode
+    that went through a spreadsheet (4 digits) given its leading zero back. `country_expr`: the
+    country code (FR when unknown). Contacts and invitation lists alike (their postcodes are
+    compared to match an invitee without e-mail). -#}
+{% macro clean_postcode(column, country_expr="'FR'") -%}
+    case
+        when upper(coalesce({{ country_expr }}, 'FR')) = 'FR'
+            and {{ publics.regex_matches(clean_text(column), '^[0-9]{4}$') }} then '0' || trim({{ column }})
+        else upper({{ clean_text(column) }})
+    end
+{%- endmacro %}

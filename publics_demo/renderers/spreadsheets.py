@@ -12,7 +12,8 @@ Files written to `<out>/inbox/spreadsheets/`:
   platforms and links carry), utm_content, utm_term, URL de destination, Responsable;
 - `invitations_<show-slug>_<season>.xlsx` (public relations), one per show with invitations:
   one row per invited person and performance — Nom, Prénom, Email, Organisation, Fonction,
-  Catégorie, Spectacle, Date de représentation, Nombre de places, Présent, Commentaire — drawn
+  Catégorie, Spectacle, Date de représentation, Nombre de places, Présent, Commentaire, Code postal
+  (where the invitation is sent: the contact's, as typed there) — drawn
   from the ADMINISTRATION orders (EXONERE tickets) of `world.simulate_orders` and the invitee's
   contact record, so that invitees can be matched with the ticketing contacts.
 
@@ -59,7 +60,7 @@ UTM_HEADER = ["Campagne", "Canal", "utm_source", "utm_medium", "utm_campaign", "
 # As the public-relations team writes it (the contract's aliases): « Adresse mail », « Nb places »
 # on two lines in its cell, « Date de la représentation ».
 INVITATION_HEADER = ["Nom", "Prénom", "Adresse mail", "Organisation", "Fonction", "Catégorie", "Spectacle",
-                     "Date de la représentation", "Nb\nplaces", "Présent", "Commentaire"]
+                     "Date de la représentation", "Nb\nplaces", "Présent", "Commentaire", "Code postal"]
 
 # platform → (Canal in the budget, Plateforme, owner)
 PLATFORM_LABELS = {"meta": ("Social payant", "Meta (Facebook)", "Claire Morel"),
@@ -258,7 +259,7 @@ def _write_invitations(world: World, folder: Path, counts: dict, defects: list) 
             name = f"invitations_{show_slug(show.title)}-{n}_{show.season}.xlsx"
             n += 1
         used.add(name)
-        wb, ws = new_sheet("Invités", INVITATION_HEADER, [16, 14, 32, 26, 26, 13, 30, 20, 10, 8, 24])
+        wb, ws = new_sheet("Invités", INVITATION_HEADER, [16, 14, 32, 26, 26, 13, 30, 20, 10, 8, 24, 11])
         ws.insert_rows(1)  # the list's title above the header
         ws["A1"] = f"Liste des invités – {show.title} ({show.season})"
         ws.merge_cells(start_row=1, end_row=1, start_column=1, end_column=len(INVITATION_HEADER))
@@ -290,7 +291,7 @@ def _write_invitations(world: World, folder: Path, counts: dict, defects: list) 
             comment = rng.choice(INVITATION_COMMENTS) if rng.random() < 0.15 else None
             ws.append([last, rec.firstname, email, organisation or None, function,
                        spellings[0] if rng.random() < 0.7 else rng.choice(spellings[1:]), show.title,
-                       inv.performance.start, inv.seats, present, comment])
+                       inv.performance.start, inv.seats, present, comment, rec.zipcode or None])
             ws.cell(ws.max_row, 8).number_format = "dd/mm/yyyy hh:mm"
             block.append(ws.max_row)
             if how != "exact":

@@ -339,7 +339,7 @@ def test_blank_merged_rows_are_skipped_by_the_reader(tmp_path):
         lines = [line for line, _ in reader_for(entity.reader)(path, entity).rows]
         assert row not in lines and row - 1 in lines and row + 1 in lines
         with zipfile.ZipFile(path) as zf:
-            assert f"A{row}:K{row}" in zf.read("xl/worksheets/sheet1.xml").decode()
+            assert f"A{row}:L{row}" in zf.read("xl/worksheets/sheet1.xml").decode()
 
 
 # --------------------------------------------------------------------------- social

@@ -43,7 +43,7 @@ by_name_birthdate as (
         on a.name_key = b.name_key
         and a.birth_date = b.birth_date
         and a.contact_id < b.contact_id
-        and (a.postcode = b.postcode or a.postcode is null or b.postcode is null)
+        and {{ publics.postcodes_agree('a.postcode', 'b.postcode') }}
     where a.contact_type = 'INDIVIDUAL' and b.contact_type = 'INDIVIDUAL'
 ),
 

@@ -49,6 +49,7 @@ joined as (
         coalesce(tariffs.tariff_category_label, 'Non renseigné') as tariff_category_label,
         tickets.price_eur,
         tickets.is_cancelled or coalesce(orders.is_cancelled, false) as is_cancelled,
+        tickets.is_scanned,
         buyers.person_key as buyer_person_key,
         holders.person_key as holder_person_key,
         tickets.has_known_holder
@@ -85,6 +86,7 @@ final as (
         price_eur,
         {{ money('case when is_cancelled then 0 else price_eur end') }} as revenue_eur,
         is_cancelled,
+        is_scanned,
         buyer_person_key,
         holder_person_key,
         has_known_holder

@@ -1,19 +1,21 @@
 {#- Invitations from the teams' spreadsheets (press, partners, patrons, professionals), one row
-    per invitation line, with the invited person when a ticketing contact has the same e-mail
-    address. Invitations are not sales: no revenue, and they do not count in the audiences'
-    statuses. Guests without an e-mail address stay unmatched (no name matching here). -#}
+    per invitation line, with the invited person when the identity rules recognise them
+    (int_identity__invitation_persons: the same e-mail as a ticketing contact, else the same
+    names and postcode designating one person only) and the rule that did. Invitations are not
+    sales: no revenue, and they do not count in the audiences' statuses. -#}
 with invitations as (
     select * from {{ ref('stg_spreadsheets__invitations') }}
 ),
 
-email_persons as (
-    select * from {{ ref('int_identity__email_persons') }}
+invitation_persons as (
+    select * from {{ ref('int_identity__invitation_persons') }}
 )
 
 select
     invitations.invitation_key,
-    email_persons.person_key,
-    email_persons.person_key is not null as is_matched_person,
+    invitation_persons.person_key,
+    invitation_persons.person_key is not null as is_matched_person,
+    invitation_persons.match_rule,
     invitations.invitation_category,
     invitations.organisation,
     invitations.show_name,
@@ -22,4 +24,4 @@ select
     invitations.seats,
     invitations.attended
 from invitations
-left join email_persons on email_persons.email_key = invitations.email_key
+left join invitation_persons on invitation_persons.invitation_key = invitations.invitation_key

@@ -28,6 +28,7 @@ final as (
         price_eur,
         revenue_eur,
         is_cancelled,
+        is_scanned,
         buyer_person_key,
         holder_person_key,
         has_known_holder

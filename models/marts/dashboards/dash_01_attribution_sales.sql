@@ -19,7 +19,7 @@ select
     season,
     order_date,
     attribution_model,
-    {{ attribution_model_label('attribution_model') }} as attribution_model_label,
+    {{ publics.attribution_model_label('attribution_model') }} as attribution_model_label,
     channel_group,
     channel_group_label,
     is_paid_channel,

@@ -127,10 +127,7 @@ joined as (
 measured as (
     select
         joined.*,
-        {{ measurement_status(
-            "coalesce(joined.first_spend_date, " ~ season_start_date('joined.season') ~ ")",
-            "coalesce(joined.last_spend_date, " ~ dbt.dateadd('day', -1, dbt.dateadd('year', 1, season_start_date('joined.season'))) ~ ")",
-            'web_window.measured_from', 'web_window.measured_to') }} as measurement_status,
+        {{ publics.campaign_measurement_status('joined') }} as measurement_status,
         {{ measurement_window_label('mesure web', 'web_window.measured_from', 'web_window.measured_to') }}
             as measurement_window_label
     from joined

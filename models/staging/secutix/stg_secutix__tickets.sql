@@ -60,6 +60,8 @@ final as (
         cast(vat_rate_pct as numeric(14, 3)) as vat_rate_pct,  -- its precision, lost in the per-field window
         ticket_state,
         ticket_state in ('CANCELLED', 'INVALIDATED') as is_cancelled,
+        -- scanned at the door (access control): SecuTix's CONTROLLED state
+        coalesce(ticket_state = 'CONTROLLED', false) as is_scanned,
         -- a holder erased by the GDPR purge (var gdpr_erased_identifier) is no known holder
         nullif(holder_contact_id, '{{ var("gdpr_erased_identifier") }}') as holder_contact_id,
         holder_contact_id is not null and holder_contact_id <> '{{ var("gdpr_erased_identifier") }}'

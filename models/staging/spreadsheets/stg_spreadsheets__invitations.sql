@@ -1,7 +1,8 @@
 {#- Invitation lists kept by the press / partnerships teams: one row per invited person and
     performance, latest delivery of each. The invitee's name, e-mail and phone stay in raw:
     only their pseudonymous keys (same hashes as the ticketing contacts) leave it, to match
-    invitees with contacts. The free-text comment never leaves raw. -#}
+    invitees with contacts; their postcode (where the invitation is sent) leaves it too, to match
+    an invitee without e-mail on name and postcode. The free-text comment never leaves raw. -#}
 with source as (
     select * from {{ source('spreadsheets', 'invitations') }}
 ),
@@ -10,6 +11,7 @@ typed as (
     select
         {{ pseudonymise('email') }} as email_key,
         {{ publics.name_key('nom', 'prenom') }} as name_key,
+        {{ publics.clean_postcode('code_postal') }} as postcode,
         lower({{ publics.fold_accents(clean_text('categorie')) }}) as invitation_category,
         {{ clean_text('organisation') }} as organisation,
         {{ clean_text('spectacle') }} as show_name,
@@ -30,6 +32,7 @@ select
     {{ publics.surrogate_key(['email_key', 'name_key', 'show_name', 'performance_date']) }} as invitation_key,
     email_key,
     name_key,
+    postcode,
     case
         when invitation_category like 'press%' then 'presse'
         when invitation_category like 'partenai%' then 'partenaire'

@@ -52,11 +52,7 @@ typed as (
         {{ clean_text('line1') }} as address_line,
         {{ parse_date_fr('birthdate') }} as birth_date,
         -- A French postcode that went through a spreadsheet may have lost its leading zero.
-        case
-            when upper(coalesce({{ clean_text('country_code') }}, 'FR')) = 'FR'
-                and {{ publics.regex_matches(clean_text('zipcode'), '^[0-9]{4}$') }} then '0' || trim(zipcode)
-            else upper({{ clean_text('zipcode') }})
-        end as postcode,
+        {{ publics.clean_postcode('zipcode', clean_text('country_code')) }} as postcode,
         {{ clean_text('town') }} as town,
         upper(coalesce({{ clean_text('country_code') }}, 'FR')) as country_code,
         lower({{ clean_text('pref_lang') }}) as preferred_language,

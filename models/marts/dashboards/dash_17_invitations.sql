@@ -1,0 +1,95 @@
+{#- Dataset of dashboard 17 « Relations publiques & invitations »: do invitations pay off? One
+    row per season, show, invitee category, match rule (e-mail, name and postcode, none: the
+    unmatched invitations are counted apart) and the invitee's history (buyer before the
+    invitation or not), counting invitation lines (an invitee at a performance) and seats, and:
+    - attendance: among the invitations of past performances whose invitation tickets are found
+      in the ticketing (EXONERE tickets of the matched invitee for that day), those with a ticket
+      scanned at the door; the lists' own « Présent » column beside it;
+    - conversion: among the matched invitations whose 12 months after the performance are over
+      (var `return_window_months`), those whose invitee placed a paid order within them; a more
+      recent invitation is « trop récent » (null, never 0). No individual row. -#}
+{%- set months = var('return_window_months', 12) -%}
+with invitations as (
+    select * from {{ ref('fct_invitations') }}
+),
+
+as_of as (
+    select as_of_date from {{ ref('int_persons__as_of') }}
+),
+
+invitation_tickets as (
+    select buyer_person_key as person_key, performance_date,
+        count(*) as tickets, max(case when is_scanned then 1 else 0 end) = 1 as has_scanned_ticket
+    from {{ ref('fct_tickets') }}
+    where tariff_category = 'exonere' and not is_cancelled and buyer_person_key is not null
+    group by buyer_person_key, performance_date
+),
+
+purchases as (
+    select person_key, order_date from {{ ref('int_persons__purchases') }}
+),
+
+flagged as (
+    select
+        invitations.*,
+        -- past: before the as-of date (the latest order delivered), or proven by a scan at the door
+        invitations.performance_date <= as_of.as_of_date or coalesce(invitation_tickets.has_scanned_ticket, false)
+            as is_past,
+        invitation_tickets.person_key is not null as has_ticket,
+        coalesce(invitation_tickets.has_scanned_ticket, false) as has_scanned_ticket,
+        invitations.is_matched_person
+            and {{ dbt.dateadd('month', months, 'invitations.performance_date') }} <= as_of.as_of_date
+            as is_conversion_judgeable,
+        exists (
+            select 1 from purchases
+            where purchases.person_key = invitations.person_key
+                and purchases.order_date > invitations.performance_date
+                and purchases.order_date <= {{ dbt.dateadd('month', months, 'invitations.performance_date') }}
+        ) as bought_within_12_months,
+        exists (
+            select 1 from purchases
+            where purchases.person_key = invitations.person_key
+                and purchases.order_date <= invitations.performance_date
+        ) as bought_before
+    from invitations
+    cross join as_of
+    left join invitation_tickets
+        on invitation_tickets.person_key = invitations.person_key
+        and invitation_tickets.performance_date = invitations.performance_date
+)
+
+select
+    season,
+    show_name,
+    flagged.invitation_category,
+    coalesce(max(categories.invitation_category_label), 'Autres invités') as invitation_category_label,
+    match_rule,
+    case match_rule
+        when 'email' then 'Rapprochée (e-mail)'
+        when 'nom_code_postal' then 'Rapprochée (nom et code postal)'
+        else 'Non rapprochée'
+    end as match_rule_label,
+    case
+        when not is_matched_person then 'Invité non rapproché'
+        when bought_before then 'Déjà acheteur'
+        else 'Jamais acheteur avant'
+    end as invitee_history,
+    count(*) as invitations,
+    sum(seats) as seats,
+    sum(case when is_matched_person then 1 else 0 end) as invitations_matched,
+    sum(case when is_past and has_ticket then 1 else 0 end) as invitations_with_ticket,
+    sum(case when is_past and has_scanned_ticket then 1 else 0 end) as invitations_scanned,
+    sum(case when attended is not null then 1 else 0 end) as invitations_with_declared_presence,
+    sum(case when attended then 1 else 0 end) as invitations_declared_present,
+    sum(case when is_conversion_judgeable then 1 else 0 end) as invitations_conversion_judgeable,
+    sum(case when is_conversion_judgeable and bought_within_12_months then 1 else 0 end) as invitations_converted_12m,
+    sum(case when is_matched_person and not is_conversion_judgeable then 1 else 0 end) as invitations_too_recent
+from flagged
+left join {{ ref('invitation_categories') }} as categories
+    on categories.invitation_category = flagged.invitation_category
+group by season, show_name, flagged.invitation_category, match_rule,
+    case
+        when not is_matched_person then 'Invité non rapproché'
+        when bought_before then 'Déjà acheteur'
+        else 'Jamais acheteur avant'
+    end
