@@ -31,6 +31,7 @@ from publics_demo.defects import BrokenFolder
 from publics_demo.world.catalogue import VENUES
 from publics_demo.world.frame import EXPORT_TIME
 from publics_demo.world.loyalty import LoyaltyTruth
+from publics_demo.world.traits import outcomes_truth
 from publics_demo.world.model import World
 from publics_demo.world.orders import Order, Ticket, simulate_orders
 
@@ -193,6 +194,7 @@ def write(world: World, out_dir: Path) -> tuple[dict[str, int], dict]:
             ordered[name] = counts[name]
     document = _truth_document(world, truth, contact_defects + perf_defects, names)
     document["loyalty"] = loyalty.document()
+    document["outcomes"] = outcomes_truth(world.outcomes, world.seasons, world.people)  # scores (issue 18)
     return ordered, document
 
 

@@ -160,7 +160,7 @@ def simulate_orders(world: World) -> Iterator[Order]:
         sold = {p.performance_id: 0 for p in perfs}
         active = [p for p in individuals if p.active[s_index]]
         buyers = _Pool(active)
-        subscribers = [p for p in active if p.segment == "subscriber"]
+        subscribers = [p for p in active if p.subscribes(s_index)]
         groups = _Pool([p for p in structures if p.active[s_index]]) or _Pool(structures)
         invitees = [p for p in individuals if p.invitee] or individuals[:1]
         s_start = season_bounds(season)[0]
@@ -173,7 +173,7 @@ def simulate_orders(world: World) -> Iterator[Order]:
             when = random_datetime(rng, datetime(s_start.year, 5, 10, 9), datetime(s_start.year, 6, 15, 19))
             if person.record.created > when:
                 when = person.record.created + timedelta(hours=1)
-            k = min(len(eligible), ri(rng, 4, 6))
+            k = min(len(eligible), person.subscription_shows or ri(rng, 4, 6))
             chosen = sorted(rng.sample(eligible, k), key=lambda p: p.start)
             seats = 2 if person.companion is not None and rng.random() < 0.7 else 1
             number = person.number_for(rng, when)
