@@ -323,7 +323,8 @@ def _individual_order(rng, world, perf, originator, size, season, buyers, next_f
         age = holder.age_on(day) if holder is not None else None
         if age is not None and age < YOUNG_AGE_LIMIT and rng.random() < 0.85:
             tariff = "JEUNE"
-        elif (age is not None and age >= 65 and rng.random() < 0.4) or rng.random() < 0.07:
+        elif (age is not None and age >= 65 and rng.random() < 0.4) or rng.random() < (
+                holder.reduced_tariff_rate if holder is not None else 0.07):
             tariff = "REDUIT"  # seniors, job seekers…
         else:
             tariff = "PLEIN"

@@ -90,8 +90,9 @@ def plant_traits(rng: random.Random, people: list[Person], seasons: tuple[str, .
         t = Traits(rng.gauss(0, 1), rng.gauss(0, 1), distance_of(p),
                    tuple(rng.random() < LIFE_EVENT_RATE for _ in range(n)))
         traits[p.index] = t
-        p.weight *= math.exp(0.45 * t.enthusiasm + 0.25 * rng.gauss(0, 1))  # keen people come more often
-        p.subscription_shows = max(3, min(8, round(5 + 0.9 * t.enthusiasm + rng.gauss(0, 0.8))))
+        p.weight *= math.exp(0.8 * t.enthusiasm + 0.25 * rng.gauss(0, 1))  # keen people come more often
+        p.subscription_shows = max(3, min(9, round(5 + 1.3 * t.enthusiasm + rng.gauss(0, 0.6))))
+        p.reduced_tariff_rate = min(0.6, 0.07 * math.exp(0.9 * t.price_sensitivity))  # who asks for a reduction
         first = p.active.index(True)
         subscribed: list[bool] = []
         active = list(p.active)
