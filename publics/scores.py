@@ -270,12 +270,14 @@ def _fit(algorithm: str, design: Design, rows, y):
     return model
 
 
-def _version(kind: str, algorithm: str, seasons: list[str], rows, y) -> str:
+def _version(kind: str, seasons: list[str], rows, y) -> str:
+    """The model's version: a fingerprint of what it learns from (persons, seasons, outcomes,
+    features, seed), so that the same data give the same version and the same model."""
     digest = hashlib.sha256()
-    digest.update(f"{kind}|{algorithm}|{','.join(seasons)}|{sorted(LABELS)}|{SEED}".encode())
+    digest.update(f"{kind}|{','.join(seasons)}|{sorted(LABELS)}|{SEED}".encode())
     digest.update(rows[["person_key", "season"]].to_csv(index=False).encode())
     digest.update(bytes(y.astype("int8")))
-    return f"{kind}-{seasons[-1]}-{algorithm[:2]}-{digest.hexdigest()[:10]}"
+    return f"{kind}-{seasons[-1]}-{digest.hexdigest()[:10]}"
 
 
 def top_features(model, design: Design, rows, k: int = 3) -> list[str]:
@@ -321,19 +323,19 @@ def run_kind(info: ConnInfo, kind: str, frame, retrain: bool, now: datetime) -> 
     if not seasons:
         return result
     result.training_seasons = seasons
-    stored = _stored_model(info, kind, seasons)
-    if stored is not None and not retrain:
-        version, algorithm, (model, design) = stored
+    y_all = _labels(kind, known)
+    version = _version(kind, seasons, known, y_all)  # the known outcomes: a new season or a correction retrains
+    stored = None if retrain else _stored_model(info, version)
+    if stored is not None:
+        model, design = stored
     else:
         result.retrained = True
         t0 = time.monotonic()
         algorithm = "gradient_boosting"
         if len(seasons) >= 2:  # hold the latest known season out
             algorithm = _evaluate_kind(result, kind, known, seasons)
-        y_all = _labels(kind, known)
         design = Design(known)
         model = _fit(algorithm, design, known, y_all)
-        version = _version(kind, algorithm, seasons, known, y_all)
         result.train_seconds = time.monotonic() - t0
         _store(info, kind, version, algorithm, seasons, model, design, result, now)
     result.model_version = version
@@ -369,14 +371,14 @@ def _evaluate_kind(result: KindResult, kind: str, known, seasons: list[str]) -> 
     return best.model
 
 
-def _stored_model(info: ConnInfo, kind: str, seasons: list[str]):
+def _stored_model(info: ConnInfo, version: str):
+    """The fitted model of that version, if it and its evaluation are still in the warehouse."""
     with connect(info) as conn:
         row = conn.execute(
-            "select model_version, algorithm, payload from scores.models where score_kind = %s "
-            "and training_seasons = %s order by trained_at desc limit 1", (kind, ",".join(seasons))).fetchone()
-    if row is None:
-        return None
-    return row[0], row[1], pickle.loads(row[2])
+            "select payload from scores.models as m where model_version = %s and (m.training_seasons not like '%%,%%' "
+            "or exists (select 1 from quality.model_evaluations as e where e.model_version = m.model_version))",
+            (version,)).fetchone()
+    return None if row is None else pickle.loads(row[0])
 
 
 def _store(info, kind, version, algorithm, seasons, model, design, result: KindResult, now) -> None:

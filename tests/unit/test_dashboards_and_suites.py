@@ -213,7 +213,8 @@ def test_measured_kpis_carry_their_scope_and_their_sources() -> None:
     assert "dernier clic non direct" in library["roas"].label
     assert "is_web_measured" in library["attributed_online_share"].denominator_sql
     assert {k for k, v in library.items() if v.history} == {
-        "first_time_share", "retention", "first_year_renewal", "long_time_renewal"}
+        "first_time_share", "retention", "first_year_renewal", "long_time_renewal",
+        "subscriber_conversion_rate", "subscriber_renewal_rate", "renewed_to_date_share"}  # dashboards 5, 6
     d2 = dashboards.load(ROOT / "dashboards" / "02_acquisition_budgets.yml")
     roas = next(c for c in d2.cards if c["id"] == "roas")
     assert dashboards.COVERAGE_SQL in roas["query"] and roas["column_sources"] == {"roas": ("ads", "web")}
