@@ -54,8 +54,10 @@ def renewal_probability(t: Traits, streak: int, season: int) -> float:
     """Probability that a subscriber of `season` subscribes again the next one."""
     if t.life_events[season + 1]:
         return 0.08
-    base = FIRST_YEAR_RENEWAL if streak == 1 else LONG_TIME_RENEWAL
-    return _sigmoid(_logit(base) + 1.1 * t.enthusiasm - 0.5 * t.price_sensitivity - 0.35 * (t.distance - 1))
+    # first-year subscribers are often keen converts: without the extra 0.8 their enthusiasm
+    # would cancel the sector's gap between first-year and long-time renewal
+    base = _logit(FIRST_YEAR_RENEWAL) - 0.8 if streak == 1 else _logit(LONG_TIME_RENEWAL)
+    return _sigmoid(base + 1.1 * t.enthusiasm - 0.5 * t.price_sensitivity - 0.35 * (t.distance - 1))
 
 
 def conversion_probability(t: Traits, person: Person, season: int) -> float:

@@ -47,31 +47,37 @@ def test_no_feature_reads_a_date_after_its_season_end(demo_warehouse) -> None:
     late, rows = q("select count(*) filter (where last_event_date > features_as_of), count(*) "
                    "from marts.fct_person_season_features")[0]
     assert rows > 0 and late == 0
-    # every season is read as of its last day, the running one as of the demo's day
+    # every season is read as of its last day, the running one as of the data's as-of date
     assert q("select season, max(features_as_of) from marts.fct_person_season_features group by season order by season") \
-        == [(s, d) for s, d in q("select season, least(make_date(cast(left(season, 4) as int) + 1, 8, 31), "
-                                 "date '2026-07-15') from marts.fct_person_season_features group by season order by season")]
+        == q("select season, least(make_date(cast(left(season, 4) as int) + 1, 8, 31), max(a.as_of_date)) "
+             "from marts.fct_person_season_features cross join intermediate.int_persons__as_of as a "
+             "group by season order by season")
 
 
 def test_models_and_baselines_on_the_held_out_season(demo_warehouse) -> None:
     q = demo_warehouse.query
     truth = demo_truth.read_truth(demo_warehouse.out, "secutix")
     rows = q("select score_kind, model, is_baseline, is_chosen, test_season, persons, positives, roc_auc, "
-             "top_decile_lift, brier from marts.quality_model_evaluations where is_latest order by score_kind, is_baseline, model")
+             "top_decile_lift, brier, top_decile_precision from marts.quality_model_evaluations where is_latest "
+             "order by score_kind, is_baseline, model")
     print(f"\nscores at demo scale {truth['scale']} (held-out season {rows[0][4]}):")
     for kind in ("attrition", "abonnement"):
         mine = [r for r in rows if r[0] == kind]
         assert {r[1] for r in mine if not r[2]} == {"gradient_boosting", "logistic_regression"}
         assert sum(1 for r in mine if r[3]) == 1
         oracle = truth["outcomes"][kind][mine[0][4]]["oracle_auc"]
-        for _, model, baseline, chosen, season, persons, positives, auc, lift, brier in mine:
+        for _, model, baseline, chosen, season, persons, positives, auc, lift, brier, precision in mine:
+            assert abs(float(lift) - float(precision) * persons / positives) < 0.01  # lift = precision ÷ base rate
+            assert 0 <= brier <= 1 and 0 <= auc <= 1
             print(f"  {kind:<10} {model:<26} AUC {auc:.3f}  lift@10% {lift:.2f}  Brier {brier:.4f}  "
                   f"({positives}/{persons}){' chosen' if chosen else ''}")
         print(f"  {kind:<10} {'true probabilities':<26} AUC {oracle:.3f} (the best any model could do)")
         best_model = max(r[7] for r in mine if not r[2])
-        # a model learns something real; the targets (AUC ≥ 0.75, +0.05 over the baselines, lift ≥ 2.5)
-        # are measured at scale 0.05 (make demo): see the model card
-        assert 0.6 < best_model <= oracle + 0.1
+        # No model beats the true probabilities by more than chance: one that did would read the
+        # answer (a leak). At this scale (about 100 subscribers held out) the AUC is noise; the
+        # targets (AUC ≥ 0.75, +0.05 over the baselines, lift ≥ 2.5) are measured at scale 0.05
+        # (make demo): docs/modeles/scores-publics.md.
+        assert best_model <= oracle + 0.1
 
 
 def test_scoring_is_deterministic(demo_warehouse) -> None:
