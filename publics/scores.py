@@ -21,7 +21,7 @@ import math
 import pickle
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from publics.warehouse import ConnInfo, connect
 
@@ -163,8 +163,8 @@ def baselines(kind: str, train, test) -> dict[str, tuple[str, list[float]]]:
         return [rates[bool(g)] + (1e-6 if g else 0.0) for g in flag_test]
 
     if kind == "attrition":
-        first_year = lambda f: (~f["was_subscriber_previous_season"].astype(bool)).to_numpy()  # noqa: E731
-        days = lambda f: f["days_since_last_purchase"].fillna(9999).to_numpy(dtype=float).reshape(-1, 1)  # noqa: E731
+        first_year = lambda f: (~f["was_subscriber_previous_season"].astype(bool)).to_numpy()
+        days = lambda f: f["days_since_last_purchase"].fillna(9999).to_numpy(dtype=float).reshape(-1, 1)
         recency = LogisticRegression().fit(np.log1p(days(train)), y)
         return {
             "baseline_tenure": ("Règle d'ancienneté (TRG : abonné de première année)",
@@ -172,7 +172,7 @@ def baselines(kind: str, train, test) -> dict[str, tuple[str, list[float]]]:
             "baseline_recency": ("Récence du dernier achat",
                                  list(recency.predict_proba(np.log1p(days(test)))[:, 1])),
         }
-    two = lambda f: (f["performances_in_season"] >= 2).to_numpy()  # noqa: E731
+    two = lambda f: (f["performances_in_season"] >= 2).to_numpy()
     return {"baseline_two_performances": ("Venu à 2 représentations ou plus dans la saison",
                                           group_rate(two(train), two(test)))}
 
@@ -424,7 +424,7 @@ def score(info: ConnInfo, retrain: bool = False, now: datetime | None = None) ->
     """Train when a season's outcome became known (or on `retrain`), evaluate, then score."""
     ensure_tables(info)
     frame = read_features(info)
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     return [run_kind(info, kind, frame, retrain, now) for kind in KINDS]
 
 

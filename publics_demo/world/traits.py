@@ -19,7 +19,12 @@ import math
 import random
 from dataclasses import dataclass
 
-from publics_demo.world.people import FIRST_YEAR_RENEWAL, LONG_TIME_RENEWAL, RETURN_AFTER_A_BREAK, Person
+from publics_demo.world.people import (
+    FIRST_YEAR_RENEWAL,
+    LONG_TIME_RENEWAL,
+    RETURN_AFTER_A_BREAK,
+    Person,
+)
 
 LIFE_EVENT_RATE = 0.10  # a season that changes someone's plans, invisible in the data
 CONVERSION_BASE = -4.6  # logit of becoming a subscriber, for an average occasional attendee
