@@ -27,6 +27,11 @@
     {{ publics.season_of(dbt.dateadd('year', -1, publics.season_start_date(season_expr))) }}
 {%- endmacro %}
 
+{#- The season after a season label: `2025-26` → `2026-27`. -#}
+{% macro next_season(season_expr) -%}
+    {{ publics.season_of(dbt.dateadd('year', 1, publics.season_start_date(season_expr))) }}
+{%- endmacro %}
+
 {#- The institution's calendar day of a moment (timestamp with time zone): its date in the var
     `local_timezone` (Europe/Paris), not the database session's — a visit at 23:30 UTC on
     31 August is on 1 September in Paris, in the next season. -#}

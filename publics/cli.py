@@ -9,6 +9,7 @@
     publics dashboards render --out D   the dashboards as static HTML pages (charts in SVG)
     publics dashboards publish          create or update them in Metabase (METABASE_URL, _API_KEY)
     publics dashboards exposures        write their dbt exposures (models/marts/dashboards/)
+    publics score [--retrain]           churn-risk and subscription scores (retrain when an outcome is new)
     publics run <folder>                all of it, in order, stopping on the first failed step
     publics runs [--last N]             the run history (quality.pipeline_runs): steps, durations, status
     publics schedule --at HH:MM <dir>   run the pipeline on <dir> every day at that time (the scheduler)
@@ -104,6 +105,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     pipeline.do_build(open_warehouse(), select=args.select, full_refresh=args.full_refresh)
+    return 0
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    pipeline.do_score(open_warehouse(), retrain=args.retrain)
     return 0
 
 
@@ -240,6 +246,12 @@ def parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="run the Great Expectations suites")
     lock_options(c)
     c.set_defaults(func=cmd_check)
+
+    sc_ = sub.add_parser("score", help="train, evaluate and score: churn risk (attrition) and subscription "
+                                       "propensity (abonnement), read by dashboards 5 and 6")
+    sc_.add_argument("--retrain", action="store_true", help="retrain even if no new season's outcome is known")
+    lock_options(sc_)
+    sc_.set_defaults(func=cmd_score)
 
     ds = sub.add_parser("dashboards", help="dashboards as code: check every card against the marts")
     ds.add_argument("action", choices=["check", "render", "publish", "exposures"])

@@ -117,10 +117,12 @@ def prepare_build(info: warehouse.ConnInfo) -> None:
     from ingestion.loader import prepare
     from publics.gdpr import objections
     from publics.quality import ensure_history
+    from publics.scores import ensure_tables
 
     prepare(info)  # every raw table and the load ledger exist, even before a first ingestion
     ensure_history(info)  # the quality history the quality marts read
     objections.prepare(info)  # raw.gdpr_objections, a source of int_gdpr__objections
+    ensure_tables(info)  # the scores and model evaluations publics score writes, read by dbt views
 
 
 @writes("build")
@@ -220,6 +222,19 @@ def do_gdpr_forget(info: warehouse.ConnInfo, email: str, quarantine_dir: Path | 
 
 
 @writes("check")
+@writes("score")
+def do_score(info: warehouse.ConnInfo, retrain: bool = False) -> None:
+    """Train (when a season's outcome became known, or on `retrain`), evaluate and score; the
+    dbt views over the scores show them at once (DECISIONLOG « Scores »)."""
+    from publics import scores
+
+    with step("score (scikit-learn: churn risk and subscription propensity)") as report:
+        results = scores.score(info, retrain=retrain)
+        for line in scores.summary(results):
+            say(f"  {line}")
+        report(", ".join(f"{r.kind} {r.scored} scored" for r in results))
+
+
 def do_check(info: warehouse.ConnInfo) -> None:
     from publics.quality import run_checks
 
@@ -299,6 +314,7 @@ def run_pipeline(folder: Path, strict: bool = False, quarantine_dir: Path | None
         if (purged := do_gdpr_purge(info, dry_run=purge_mode() == "dry-run", refresh=False,
                                     quarantine_dir=quarantine_dir)) is not None:
             do_build(info, refresh_models=purged)  # restricted, staging and marts follow what the purge removed from raw
+        do_score(info)
         do_check(info)
         do_dashboards_check(info, require_rows=require_rows)
         say(f"pipeline finished in {time.monotonic() - t0:.1f} s"

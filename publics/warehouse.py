@@ -35,7 +35,7 @@ SUPERUSER = "publics"  # the local cluster's: creates the cluster, its roles and
 OWNER_ROLE = "publics_owner"  # owns the warehouse: the pipeline and dbt connect as it (as in Docker)
 # One schema per layer, plus `restricted` for direct identifiers and `quality` for the
 # data-quality history. `raw` and `restricted` are closed to everyone but the owner.
-SCHEMAS = ("raw", "staging", "intermediate", "marts", "restricted", "quality")
+SCHEMAS = ("raw", "staging", "intermediate", "marts", "restricted", "quality", "scores")  # scores: publics score
 READER_ROLE = "publics_reader"  # what Metabase connects as: marts only
 
 # The server log must hold no personal data: a failed COPY's error CONTEXT line quotes the

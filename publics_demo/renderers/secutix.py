@@ -32,6 +32,7 @@ from publics_demo.world.box_office import BoxOfficeTruth
 from publics_demo.world.catalogue import VENUES
 from publics_demo.world.frame import EXPORT_TIME
 from publics_demo.world.loyalty import LoyaltyTruth
+from publics_demo.world.traits import outcomes_truth
 from publics_demo.world.model import World
 from publics_demo.world.orders import Order, Ticket, simulate_orders
 from publics_demo.world.pacing import PacingTruth
@@ -206,6 +207,7 @@ def write(world: World, out_dir: Path) -> tuple[dict[str, int], dict]:
     document["box_office"] = box_office.document(loyalty.attendees)
     document["prospects"] = prospects.document()
     document["sales_pacing"] = pacing.document()  # dashboard 4
+    document["outcomes"] = outcomes_truth(world.outcomes, world.seasons, world.people)  # scores (issue 18)
     return ordered, document
 
 

@@ -5,11 +5,12 @@ from a seed and a scale by `build_world`.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from publics_demo.world.catalogue import Performance, Show, build_catalogue
 from publics_demo.world.frame import SEASONS
 from publics_demo.world.people import ContactRecord, Person, build_people
+from publics_demo.world.traits import Outcome, plant_traits
 
 
 @dataclass
@@ -20,6 +21,7 @@ class World:
     shows: list[Show]
     performances: list[Performance]
     people: list[Person]
+    outcomes: list[Outcome] = field(default_factory=list)  # next-season outcomes (traits.py)
 
     def rng(self, label: str) -> random.Random:
         return random.Random(f"publics-demo/{self.seed}/{label}")
@@ -40,4 +42,5 @@ def build_world(seed: int = 42, scale: float = 0.05) -> World:
     world = World(seed=seed, scale=scale, seasons=SEASONS, shows=[], performances=[], people=[])
     world.shows, world.performances = build_catalogue(world.rng("catalogue"), scale, world.seasons)
     world.people = build_people(world.rng("people"), scale, world.seasons)
+    world.outcomes = plant_traits(world.rng("traits"), world.people, world.seasons)
     return world

@@ -163,7 +163,7 @@ def simulate_orders(world: World) -> Iterator[Order]:
         sold = {p.performance_id: 0 for p in perfs}
         active = [p for p in individuals if p.active[s_index]]
         buyers = _Pool(active)
-        subscribers = [p for p in active if p.segment == "subscriber"]
+        subscribers = [p for p in active if p.subscribes(s_index)]
         groups = _Pool([p for p in structures if p.active[s_index]]) or _Pool(structures)
         invitees = [p for p in individuals if p.invitee] or individuals[:1]
         s_start = season_bounds(season)[0]
@@ -176,7 +176,7 @@ def simulate_orders(world: World) -> Iterator[Order]:
             when = random_datetime(rng, datetime(s_start.year, 5, 10, 9), datetime(s_start.year, 6, 15, 19))
             if person.record.created > when:
                 when = person.record.created + timedelta(hours=1)
-            k = min(len(eligible), ri(rng, 4, 6))
+            k = min(len(eligible), person.subscription_shows or ri(rng, 4, 6))
             chosen = sorted(rng.sample(eligible, k), key=lambda p: p.start)
             seats = 2 if person.companion is not None and rng.random() < 0.7 else 1
             number = person.number_for(rng, when)
@@ -326,7 +326,8 @@ def _individual_order(rng, world, perf, originator, size, season, buyers, next_f
         age = holder.age_on(day) if holder is not None else None
         if age is not None and age < YOUNG_AGE_LIMIT and rng.random() < 0.85:
             tariff = "JEUNE"
-        elif (age is not None and age >= 65 and rng.random() < 0.4) or rng.random() < 0.07:
+        elif (age is not None and age >= 65 and rng.random() < 0.4) or rng.random() < (
+                holder.reduced_tariff_rate if holder is not None else 0.07):
             tariff = "REDUIT"  # seniors, job seekers…
         else:
             tariff = "PLEIN"

@@ -67,6 +67,15 @@ class Person:
     duplicates: list[ContactRecord] = field(default_factory=list)
     companion: int | None = None  # index of a person they often come with
     invitee: bool = False  # press, partners: receives invitations
+    subscribed: tuple[bool, ...] | None = None  # per season index, set by traits.plant_traits
+    subscription_shows: int = 0  # shows in their subscription (traits.plant_traits), 0: drawn 4–6
+    reduced_tariff_rate: float = 0.07  # how often they buy at a reduced tariff (traits.plant_traits)
+
+    def subscribes(self, season: int) -> bool:
+        """Whether this person buys a subscription for the season of that index."""
+        if self.subscribed is not None:
+            return self.subscribed[season]
+        return self.segment == "subscriber" and self.active[season]
 
     def age_on(self, day: date) -> int | None:
         b = self.true_birthdate

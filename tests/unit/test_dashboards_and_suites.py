@@ -215,6 +215,7 @@ def test_measured_kpis_carry_their_scope_and_their_sources() -> None:
     assert {k for k, v in library.items() if v.history} == {
         "first_time_share", "retention", "first_year_renewal", "long_time_renewal", "new_buyer_share",
         "second_purchase_rate",
+        "subscriber_conversion_rate", "subscriber_renewal_rate", "renewed_to_date_share",
         "prospect_conversion", "prospect_conversion_delay",
         "pace_index", "forecast_mape", "baseline_mape"}  # dashboard 4: comparables of earlier seasons
     d2 = dashboards.load(ROOT / "dashboards" / "02_acquisition_budgets.yml")
