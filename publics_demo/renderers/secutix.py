@@ -32,11 +32,11 @@ from publics_demo.world.box_office import BoxOfficeTruth
 from publics_demo.world.catalogue import VENUES
 from publics_demo.world.frame import EXPORT_TIME
 from publics_demo.world.loyalty import LoyaltyTruth
-from publics_demo.world.traits import outcomes_truth
 from publics_demo.world.model import World
 from publics_demo.world.orders import Order, Ticket, simulate_orders
 from publics_demo.world.pacing import PacingTruth
 from publics_demo.world.prospects import ProspectTruth
+from publics_demo.world.traits import outcomes_truth
 
 SOURCE = "secutix"
 FOLDER = "inbox/secutix"  # out_dir/inbox/<source>/: every source delivers into the inbox
