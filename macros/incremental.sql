@@ -23,7 +23,10 @@
     watermark (incremental_watermark), made by dbt with the table. -#}
 {% macro incremental_config(unique_key, raw_keys=none, raw_tables=none) -%}
     {%- set forced = model.name in var('full_refresh_models', []) -%}
-    {%- set key_columns = [unique_key] if unique_key is string else unique_key -%}
+    {%- set key_columns = [] -%}
+    {%- for key in ([unique_key] if unique_key is string else unique_key) -%}
+        {%- do key_columns.append('(' ~ key ~ ')') -%}  {#- a column or an expression -#}
+    {%- endfor -%}
     {%- set pre_hooks = ['{{ publics.incremental_session(true) }}'] -%}
     {%- if raw_keys and raw_tables -%}
         {%- do pre_hooks.append('{{ publics.raw_key_indexes(' ~ (raw_keys | tojson) ~ ', ' ~ (raw_tables | tojson) ~ ') }}') -%}
@@ -83,12 +86,14 @@
 {#- A WHERE clause (with its `where`) keeping the raw rows of `relation` whose keys a batch
     loaded since the last build touches; empty on a full build. `relations`: every raw relation
     the model reads for the same records (their keys are gathered from all of them). `keys`: a
-    list of SQL expressions over the raw columns, the same for each relation. -#}
-{% macro incremental_filter(keys, relations) -%}
-    {{ return(adapter.dispatch('incremental_filter', 'publics')(keys, relations)) }}
+    list of SQL expressions over the raw columns, the same for each relation. `also`: a query
+    of more keys to recompute (keys whose rows depend on another raw table's new batches, e.g.
+    Mailchimp's activity on the contacts), unioned with them. -#}
+{% macro incremental_filter(keys, relations, also=none) -%}
+    {{ return(adapter.dispatch('incremental_filter', 'publics')(keys, relations, also)) }}
 {%- endmacro %}
 
-{% macro default__incremental_filter(keys, relations) -%}
+{% macro default__incremental_filter(keys, relations, also=none) -%}
     {%- if is_incremental() -%}
     where ({{ keys | join(', ') }}) in (
         {%- for relation in relations %}
@@ -99,6 +104,10 @@
         union
         {%- endif %}
         {%- endfor %}
+        {%- if also %}
+        union
+        {{ also }}
+        {%- endif %}
     )
     {%- endif -%}
 {%- endmacro %}

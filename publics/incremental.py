@@ -18,6 +18,8 @@ READERS: dict[str, tuple[str, ...]] = {
     "matomo_visits_csv": ("stg_matomo__visits",),
     "secutix_orders": ("stg_secutix__orders",),
     "secutix_tickets": ("stg_secutix__tickets",),
+    "mailchimp_email_activity": ("stg_emailing__mailchimp_email_activity",),
+    "secutix_contacts": ("stg_emailing__mailchimp_email_activity",),
 }
 
 __all__ = ["READERS", "models_to_refresh"]
