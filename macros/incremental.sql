@@ -95,7 +95,7 @@
 
 {% macro default__incremental_filter(keys, relations, also=none) -%}
     {%- if is_incremental() -%}
-    where ({{ keys | join(', ') }}) in (
+    {%- set affected -%}
         {%- for relation in relations %}
         select {{ keys | join(', ') }}
         from {{ relation }}
@@ -108,8 +108,51 @@
         union
         {{ also }}
         {%- endif %}
+    {%- endset -%}
+    {#- The affected keys, read now and written as constants when they are few (a day's delivery):
+        against a subquery the planner cannot know how few they are, and it reads every raw row
+        of every key through the index (measured: the whole GA4 history, day by day). -#}
+    {%- set listed = publics.incremental_keys(keys, affected) if execute else none -%}
+    {%- if listed is none %}
+    where ({{ keys | join(', ') }}) in (
+        {{ affected }}
     )
+    {%- elif listed | length == 0 %}
+    where false
+    {%- else %}
+    where ({{ keys | join(', ') }}) in ({{ listed | join(', ') }})
     {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The keys `affected` (a query of `keys`) selects, as SQL literals (`'a'` or `('a', 'b')`),
+    none when there are more than the var `incremental_key_literals` (default 10,000): then the
+    query itself is the filter. Keys with a null part are left out (`in` never matches them). -#}
+{% macro incremental_keys(keys, affected) -%}
+    {%- set limit = var('incremental_key_literals', 10000) -%}
+    {%- set texts = [] -%}
+    {%- for n in range(keys | length) -%}
+        {#- prefixed: the result table would type '0012' as a number -#}
+        {%- do texts.append("'k:' || cast(k" ~ n ~ " as text)") -%}
+    {%- endfor -%}
+    {%- set names = [] -%}
+    {%- for n in range(keys | length) -%}
+        {%- do names.append('k' ~ n) -%}
+    {%- endfor -%}
+    {%- set rows = run_query('select ' ~ texts | join(', ') ~ ' from (' ~ affected ~ ') as affected (' ~ names | join(', ')
+        ~ ') where ' ~ names | join(' is not null and ') ~ ' is not null limit ' ~ (limit + 1)) -%}
+    {%- if rows | length > limit -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set listed = [] -%}
+    {%- for row in rows -%}
+        {%- set quoted = [] -%}
+        {%- for value in row.values() -%}
+            {%- do quoted.append("'" ~ (value[2:] | replace("'", "''")) ~ "'") -%}
+        {%- endfor -%}
+        {%- do listed.append(quoted[0] if quoted | length == 1 else '(' ~ quoted | join(', ') ~ ')') -%}
+    {%- endfor -%}
+    {{ return(listed) }}
 {%- endmacro %}
 
 {#- The watermark of the model being built: the newest raw `_loaded_at` its previous builds read
