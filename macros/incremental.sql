@@ -139,7 +139,7 @@
     {%- for n in range(keys | length) -%}
         {%- do names.append('k' ~ n) -%}
     {%- endfor -%}
-    {%- set rows = run_query('select ' ~ texts | join(', ') ~ ' from (' ~ affected ~ ') as affected (' ~ names | join(', ')
+    {%- set rows = run_query('select distinct ' ~ texts | join(', ') ~ ' from (' ~ affected ~ ') as affected (' ~ names | join(', ')
         ~ ') where ' ~ names | join(' is not null and ') ~ ' is not null limit ' ~ (limit + 1)) -%}
     {%- if rows | length > limit -%}
         {{ return(none) }}
