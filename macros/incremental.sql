@@ -16,18 +16,56 @@
 
 {#- The model's config: delete+insert on `unique_key` (a column of the model, one value per
     affected key or coarser), a full refresh forced when the model is named in the var
-    `full_refresh_models` (what the GDPR purge and forget pass). -#}
-{% macro incremental_config(unique_key) -%}
+    `full_refresh_models` (what the GDPR purge and forget pass). `raw_keys` and `raw_tables`
+    (the keys as incremental_filter takes them, the raw tables as [source, table] pairs) make the
+    pre-hook give the raw tables the indexes the incremental run reads them through
+    (raw_key_indexes); the model's own table gets one on its key (dbt's delete) and one on its
+    watermark (incremental_watermark), made by dbt with the table. -#}
+{% macro incremental_config(unique_key, raw_keys=none, raw_tables=none) -%}
     {%- set forced = model.name in var('full_refresh_models', []) -%}
+    {%- set key_columns = [] -%}
+    {%- for key in ([unique_key] if unique_key is string else unique_key) -%}
+        {%- do key_columns.append('(' ~ key ~ ')') -%}  {#- a column or an expression -#}
+    {%- endfor -%}
+    {%- set pre_hooks = ['{{ publics.incremental_session(true) }}'] -%}
+    {%- if raw_keys and raw_tables -%}
+        {%- do pre_hooks.append('{{ publics.raw_key_indexes(' ~ (raw_keys | tojson) ~ ', ' ~ (raw_tables | tojson) ~ ') }}') -%}
+    {%- endif -%}
     {{ return({
         'materialized': 'incremental',
         'incremental_strategy': 'delete+insert',
         'unique_key': unique_key,
         'on_schema_change': 'fail',
         'full_refresh': true if forced else none,
-        'pre_hook': '{{ publics.incremental_session(true) }}',
+        'indexes': [{'columns': key_columns}, {'columns': ['raw_loaded_through']}],
+        'pre_hook': pre_hooks,
         'post_hook': '{{ publics.incremental_session(false) }}',
     }) }}
+{%- endmacro %}
+
+{#- The indexes an incremental run reads raw through, on each of `raw_tables` ([source, table]
+    pairs): one on `_loaded_at` (the rows of the batches not yet seen, and the watermark's max)
+    and one on the keys (every version of an affected key), so that an incremental run reads
+    what the delivery touches rather than all of history. Expression indexes on the very SQL of
+    `keys` (the planner uses an index only for the same expression), made once, when missing
+    (`if not exists`: a catalogue look-up afterwards); the loader's inserts keep them up to date.
+    Named after the table and a hash of the keys (63 bytes at most). DECISIONLOG.md, "The daily
+    run reads what the delivery touches". -#}
+{% macro raw_key_indexes(keys, raw_tables) -%}
+    {{ return(adapter.dispatch('raw_key_indexes', 'publics')(keys, raw_tables)) }}
+{%- endmacro %}
+
+{% macro default__raw_key_indexes(keys, raw_tables) -%}
+{%- endmacro %}
+
+{% macro postgres__raw_key_indexes(keys, raw_tables) -%}
+    {%- for pair in raw_tables -%}
+    {%- set relation = source(pair[0], pair[1]) -%}
+    {%- set stem = relation.identifier[:40] %}
+    create index if not exists {{ stem }}__loaded_at_idx on {{ relation }} (_loaded_at);
+    create index if not exists {{ stem }}__key_{{ local_md5(keys | join(',')) [:8] }}_idx on {{ relation }} (
+        {%- for key in keys %}({{ key }}){{ ',' if not loop.last }}{% endfor %});
+    {%- endfor -%}
 {%- endmacro %}
 
 {#- Around an incremental run (`start`: before, else after), what the session needs: on
@@ -48,14 +86,16 @@
 {#- A WHERE clause (with its `where`) keeping the raw rows of `relation` whose keys a batch
     loaded since the last build touches; empty on a full build. `relations`: every raw relation
     the model reads for the same records (their keys are gathered from all of them). `keys`: a
-    list of SQL expressions over the raw columns, the same for each relation. -#}
-{% macro incremental_filter(keys, relations) -%}
-    {{ return(adapter.dispatch('incremental_filter', 'publics')(keys, relations)) }}
+    list of SQL expressions over the raw columns, the same for each relation. `also`: a query
+    of more keys to recompute (keys whose rows depend on another raw table's new batches, e.g.
+    Mailchimp's activity on the contacts), unioned with them. -#}
+{% macro incremental_filter(keys, relations, also=none) -%}
+    {{ return(adapter.dispatch('incremental_filter', 'publics')(keys, relations, also)) }}
 {%- endmacro %}
 
-{% macro default__incremental_filter(keys, relations) -%}
+{% macro default__incremental_filter(keys, relations, also=none) -%}
     {%- if is_incremental() -%}
-    where ({{ keys | join(', ') }}) in (
+    {%- set affected -%}
         {%- for relation in relations %}
         select {{ keys | join(', ') }}
         from {{ relation }}
@@ -64,8 +104,55 @@
         union
         {%- endif %}
         {%- endfor %}
+        {%- if also %}
+        union
+        {{ also }}
+        {%- endif %}
+    {%- endset -%}
+    {#- The affected keys, read now and written as constants when they are few (a day's delivery):
+        against a subquery the planner cannot know how few they are, and it reads every raw row
+        of every key through the index (measured: the whole GA4 history, day by day). -#}
+    {%- set listed = publics.incremental_keys(keys, affected) if execute else none -%}
+    {%- if listed is none %}
+    where ({{ keys | join(', ') }}) in (
+        {{ affected }}
     )
+    {%- elif listed | length == 0 %}
+    where false
+    {%- else %}
+    where ({{ keys | join(', ') }}) in ({{ listed | join(', ') }})
     {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The keys `affected` (a query of `keys`) selects, as SQL literals (`'a'` or `('a', 'b')`),
+    none when there are more than the var `incremental_key_literals` (default 10,000): then the
+    query itself is the filter. Keys with a null part are left out (`in` never matches them). -#}
+{% macro incremental_keys(keys, affected) -%}
+    {%- set limit = var('incremental_key_literals', 10000) -%}
+    {%- set texts = [] -%}
+    {%- for n in range(keys | length) -%}
+        {#- prefixed: the result table would type '0012' as a number -#}
+        {%- do texts.append("'k:' || cast(k" ~ n ~ " as text)") -%}
+    {%- endfor -%}
+    {%- set names = [] -%}
+    {%- for n in range(keys | length) -%}
+        {%- do names.append('k' ~ n) -%}
+    {%- endfor -%}
+    {%- set rows = run_query('select distinct ' ~ texts | join(', ') ~ ' from (' ~ affected ~ ') as affected (' ~ names | join(', ')
+        ~ ') where ' ~ names | join(' is not null and ') ~ ' is not null limit ' ~ (limit + 1)) -%}
+    {%- if rows | length > limit -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set listed = [] -%}
+    {%- for row in rows -%}
+        {%- set quoted = [] -%}
+        {%- for value in row.values() -%}
+            {%- do quoted.append("'" ~ (value[2:] | replace("'", "''")) ~ "'") -%}
+        {%- endfor -%}
+        {%- do listed.append(quoted[0] if quoted | length == 1 else '(' ~ quoted | join(', ') ~ ')') -%}
+    {%- endfor -%}
+    {{ return(listed) }}
 {%- endmacro %}
 
 {#- The watermark of the model being built: the newest raw `_loaded_at` its previous builds read
@@ -79,8 +166,17 @@
     {%- if 'raw_loaded_through' not in built -%}
         {{ exceptions.raise_compiler_error(this ~ " was built before it became incremental (no raw_loaded_through): "
             ~ "rebuild it once with `publics build --full-refresh`") }}
-    {%- endif %}
-    (select coalesce(max(raw_loaded_through), cast('-infinity' as timestamp with time zone)) from {{ this }})
+    {%- endif -%}
+    {#- Read now and written as a constant: against a subquery, the planner cannot know how few raw
+        rows are newer (it assumes a third of the table and scans it all); against a constant it
+        reads the `_loaded_at` index's statistics and end. An index on the model's column makes
+        the max a look-up. -#}
+    {%- if execute -%}
+        {%- set newest = run_query("select coalesce(max(raw_loaded_through), '-infinity')::text from " ~ this).columns[0].values()[0] -%}
+        cast('{{ newest }}' as timestamp with time zone)
+    {%- else -%}
+        (select coalesce(max(raw_loaded_through), cast('-infinity' as timestamp with time zone)) from {{ this }})
+    {%- endif -%}
 {%- endmacro %}
 
 {#- The newest `_loaded_at` of `relations` (read in the same statement as the rows: the same

@@ -13,11 +13,13 @@ from collections.abc import Iterable
 
 # raw table → the incremental models reading it (a unit test checks it against dbt's manifest)
 READERS: dict[str, tuple[str, ...]] = {
-    "ga4_events": ("stg_ga4__events",),
+    "ga4_events": ("base_ga4__deliveries", "stg_ga4__events"),
     "matomo_visits": ("stg_matomo__visits",),
     "matomo_visits_csv": ("stg_matomo__visits",),
     "secutix_orders": ("stg_secutix__orders",),
     "secutix_tickets": ("stg_secutix__tickets",),
+    "mailchimp_email_activity": ("stg_emailing__mailchimp_email_activity",),
+    "secutix_contacts": ("stg_emailing__mailchimp_email_activity",),
 }
 
 __all__ = ["READERS", "models_to_refresh"]

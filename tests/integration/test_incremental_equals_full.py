@@ -10,6 +10,10 @@ the sessions built from them; the incremental stg_secutix__orders and stg_secuti
    the intraday one), the 15th with one shard cut (rejected); Matomo: the CSV export of the 18th;
 3. GA4: the cut shard sent again, a late copy of the 14th's intraday table (not kept); Matomo: the
    visits of the 16th delivered again, as a UTF-16 CSV (a revision in another format).
+Mailchimp: the activity of March first; a second export revising one of its rows and bringing a
+row without an address, whose subscriber hash is that of an address no contact has yet; third, a
+SecuTix contacts delta bringing a contact with that address (the row's `email_key` becomes the
+contact's: its campaign is recomputed although no activity was delivered).
 SecuTix: the full exports of 1 January first, the ticket delta of the 15th second (tickets of an
 order not delivered yet, a ticket cancelled), the order delta of the 15th third (orders revised;
 tests/fixtures/secutix/README.md).
@@ -21,6 +25,7 @@ every build: identical inputs, identical marts."""
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 
 import pytest
@@ -32,16 +37,30 @@ from tests.conftest import FIXTURES, querier, run_cli
 
 GA4 = FIXTURES / "ga4" / "deliveries"
 MATOMO = FIXTURES / "matomo" / "good"
+EMAILING = FIXTURES / "emailing"
+NEW_ADDRESS = "nouvelle.abonnee@exemple.fr"
+# (file name, text, encoding) written into a delivery beside the fixtures
+MAILCHIMP_REVISION = ("mailchimp_email_activity_2026-04.csv", (
+    "campaign_id,list_id,email_id,email_address,action,type,timestamp,url,ip\n"
+    "a1b2c3d4e5,f00d9999,5d41402abc4b2a76b9719d911017c592,claire.martin@example.fr,open,,2026-03-03T09:12:44+00:00,,\n"
+    f"b7c8d9e0f1,f00d1234,{hashlib.md5(NEW_ADDRESS.encode()).hexdigest()},,open,,2026-04-02T10:00:00+00:00,,\n"), "utf-8")
+CONTACTS_DELTA = ("secutix_contacts_20260120.csv", (
+    "CONTACT_NUMBER;CONTACT_TYPE;TITLE;FIRSTNAME;LASTNAME;OFFICIAL_NAME;BIRTHDATE;EMAIL;PHONE;MOBILE_PHONE;LINE1;"
+    "ZIPCODE;TOWN;COUNTRY_CODE;PREF_LANG;PROFESSION;OPT_IN_NEWSLETTER;CREATION_DATE;COMMENT;LAST_UPDATE\n"
+    f"1999;INDIVIDUAL;MRS;Zoé;Nouvel;;01/02/1990;{NEW_ADDRESS};;;1 place de l'Opéra;75009;Paris;FR;fr;;O;"
+    "20/01/2026 10:00:00;;20/01/2026 10:00:00\n"), "cp1252")
 SECUTIX = FIXTURES / "secutix" / "good"
-DELIVERIES = [  # (the GA4 delivery, the Matomo files, the SecuTix files)
+DELIVERIES = [  # (the GA4 delivery, the Matomo files, the SecuTix files, the e-mailing fixtures, files written)
     (GA4 / "1_first_delivery", ["matomo_visits_20240315.json", "matomo_visits_20240316_one_visit_per_line.ndjson"],
      ["secutix_contacts_20260101.csv", "secutix_performances_20260101.csv", "secutix_orders_20260101.csv",
-      "secutix_tickets_20260101.csv"]),
-    (GA4 / "2_second_delivery", ["Export _ Visits Log _ Monday, March 18, 2024.csv"], ["secutix_tickets_20260115.csv"]),
-    (GA4 / "3_third_delivery", ["matomo_visits_20240318_utf16.csv"], ["secutix_orders_20260115.csv"]),
+      "secutix_tickets_20260101.csv"], ["mailchimp_email_activity_2026-03.csv"], []),
+    (GA4 / "2_second_delivery", ["Export _ Visits Log _ Monday, March 18, 2024.csv"], ["secutix_tickets_20260115.csv"],
+     [], [MAILCHIMP_REVISION]),
+    (GA4 / "3_third_delivery", ["matomo_visits_20240318_utf16.csv"], ["secutix_orders_20260115.csv"], [], [CONTACTS_DELTA]),
 ]
 # the tests of these models only (not those reading models outside the selection)
-SELECT = ["+int_web__sessions", "+stg_secutix__orders", "+stg_secutix__tickets", "--indirect-selection", "cautious"]
+SELECT = ["+int_web__sessions", "+stg_secutix__orders", "+stg_secutix__tickets", "+stg_emailing__mailchimp_email_activity",
+          "--indirect-selection", "cautious"]
 WATERMARK = "raw_loaded_through"
 
 
@@ -62,8 +81,8 @@ def built(module_db: warehouse.ConnInfo, tmp_path_factory):
     query = querier(module_db)
     env = {"DATABASE_URL": module_db.url}
     quarantine = tmp_path_factory.mktemp("quarantine")
-    builds, watermarks = [], []
-    for n, (ga4, matomo, secutix) in enumerate(DELIVERIES, 1):
+    builds, watermarks, keys = [], [], []
+    for n, (ga4, matomo, secutix, emailing, written) in enumerate(DELIVERIES, 1):
         inbox = tmp_path_factory.mktemp(f"delivery_{n}")
         for f in ga4.iterdir():
             shutil.copy(f, inbox / f.name)
@@ -71,6 +90,10 @@ def built(module_db: warehouse.ConnInfo, tmp_path_factory):
             shutil.copy(MATOMO / name, inbox / name)
         for name in secutix:
             shutil.copy(SECUTIX / name, inbox / name)
+        for name in emailing:
+            shutil.copy(EMAILING / name, inbox / name)
+        for name, text, encoding in written:
+            (inbox / name).write_bytes(text.encode(encoding))
         ingest = run_cli("ingest", str(inbox), "--quarantine", str(quarantine), env=env)
         assert ingest.code in (0, 2) and "Traceback" not in ingest.out, ingest  # 2: the cut shard
         if n == 1:
@@ -78,6 +101,8 @@ def built(module_db: warehouse.ConnInfo, tmp_path_factory):
         builds.append(dbt_build(module_db, SELECT))
         watermarks.append(query(
             f"select event_date::text, max({WATERMARK}) from staging.stg_ga4__events group by 1 order by 1"))
+        keys.append(dict(query("select campaign_id, string_agg(email_key, ',' order by email_key) "
+                               "from staging.stg_emailing__mailchimp_email_activity group by 1")))
     incremental = {}
     for schema, table in models(query):
         cols = ", ".join(f'"{c}"' for c in columns(query, schema, table))
@@ -85,7 +110,8 @@ def built(module_db: warehouse.ConnInfo, tmp_path_factory):
         query(f'create schema if not exists incremental_{schema}; '
               f'create table incremental_{schema}."{table}" as select {cols} from {schema}."{table}"')
     full = dbt_build(module_db, SELECT, full_refresh=True)
-    return {"query": query, "builds": builds, "full": full, "incremental": incremental, "watermarks": watermarks}
+    return {"query": query, "builds": builds, "full": full, "incremental": incremental, "watermarks": watermarks,
+            "mailchimp_keys": keys}
 
 
 def test_every_build_passes(built) -> None:
@@ -108,6 +134,7 @@ def test_incremental_and_full_builds_give_identical_tables(built) -> None:
     assert ("staging", "stg_ga4__events") in incremental and ("staging", "stg_matomo__visits") in incremental
     assert ("intermediate", "int_web__sessions") in incremental
     assert ("staging", "stg_secutix__orders") in incremental and ("staging", "stg_secutix__tickets") in incremental
+    assert ("staging", "stg_emailing__mailchimp_email_activity") in incremental
     assert set(models(query)) == set(incremental)
     differ = {}
     for (schema, table), cols in incremental.items():
@@ -122,3 +149,14 @@ def test_incremental_and_full_builds_give_identical_tables(built) -> None:
                         "union all select 'orders', count(*) from staging.stg_secutix__orders "
                         "union all select 'tickets', count(*) from staging.stg_secutix__tickets"))
     assert all(n > 0 for n in counts.values()), counts
+
+
+def test_a_new_contact_gives_its_key_to_the_activity_of_its_address_delivered_before(built) -> None:
+    """The third delivery brings no activity, only the contact whose subscriber hash the second
+    delivery's row without an address carries: the incremental build gave that row the contact's
+    key (the equality above then says it is the key a full build gives)."""
+    second, third = built["mailchimp_keys"][1], built["mailchimp_keys"][2]
+    assert second["b7c8d9e0f1"] != third["b7c8d9e0f1"]
+    assert second["a1b2c3d4e5"] == third["a1b2c3d4e5"]
+    first = built["mailchimp_keys"][0]
+    assert "b7c8d9e0f1" not in first and set(first["a1b2c3d4e5"].split(",")) == set(third["a1b2c3d4e5"].split(","))

@@ -5,8 +5,37 @@
     inside this query (the ephemeral contacts base: the md5 is never stored), else keyed itself
     (a recipient of its own, never joined to anyone). The IP address stays in raw. The UTM of a
     click come from the clicked link. -#}
+
+{#- Incremental by campaign (macros/incremental.sql): a batch that delivers activity of a
+    campaign again has all the campaign's rows ranked again. A row's `email_key` also depends on
+    the contacts when the export has no address (the subscriber hash matched to a contact's
+    address): the campaigns holding such a row whose hash is that of an address a new contact
+    batch delivers, or a former address of the contacts it changes, are recomputed too. -#}
+{%- set campaign = "coalesce(" ~ clean_text('campaign_id') ~ ", '')" -%}
+{%- set raw_activity = source('emailing', 'mailchimp_email_activity') -%}
+{%- set raw_contacts = source('secutix', 'contacts') -%}
+{{ config(**publics.incremental_config("coalesce(campaign_id, '')", [campaign], [['emailing', 'mailchimp_email_activity']])) }}
+{%- set matched_through_new_contacts = none -%}
+{%- if is_incremental() -%}
+{%- set matched_through_new_contacts -%}
+        select {{ campaign }}
+        from {{ raw_activity }} as activity
+        where {{ clean_text('activity.email_address') }} is null
+            and lower({{ clean_text('activity.email_id') }}) in (
+                select md5(lower(trim(versions.email)))
+                from {{ raw_contacts }} as versions
+                where {{ clean_text('versions.email') }} is not null
+                    and {{ clean_text('versions.contact_number') }} in (
+                        select {{ clean_text('contact_number') }} from {{ raw_contacts }}
+                        where _loaded_at > {{ publics.incremental_watermark() }}
+                    )
+            )
+{%- endset -%}
+{%- endif %}
+
 with source as (
-    select * from {{ source('emailing', 'mailchimp_email_activity') }}
+    select * from {{ raw_activity }}
+    {{ publics.incremental_filter([campaign], [raw_activity], also=matched_through_new_contacts) }}
 ),
 
 subscriber_hashes as (
@@ -49,5 +78,6 @@ select
     {{ clean_utm(publics.url_parameter('clicked_url', 'utm_medium')) }} as utm_medium_raw,
     {{ clean_utm(publics.url_parameter('clicked_url', 'utm_campaign')) }} as utm_campaign,
     {{ clean_utm(publics.url_parameter('clicked_url', 'utm_content')) }} as utm_content,
-    _source_file as source_file
+    _source_file as source_file,
+    {{ publics.raw_loaded_through([raw_activity, raw_contacts]) }} as raw_loaded_through
 from latest

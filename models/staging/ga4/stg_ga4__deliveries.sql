@@ -19,7 +19,8 @@ final as (
         export_number,
         events,
         delivery_rank,
-        is_kept
+        is_kept,
+        raw_loaded_through
     from deliveries
 )
 

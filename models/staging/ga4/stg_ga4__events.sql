@@ -26,7 +26,7 @@
 {#- Incremental by event day (macros/incremental.sql): a batch that delivers a day again (a new
     export, the daily table after the intraday one) has the whole day chosen again
     (base_ga4__deliveries ranks a day's deliveries) and recomputed from all of its raw rows. -#}
-{{ config(**publics.incremental_config('event_date')) }}
+{{ config(**publics.incremental_config('event_date', ['event_date'], [['ga4', 'events']])) }}
 {%- set raw_events = [source('ga4', 'events')] -%}
 
 with events as (

@@ -38,9 +38,9 @@
 
 {#- Incremental by visit (macros/incremental.sql): a batch that delivers a visit again has all its
     versions, JSON and CSV, ranked again. The raw key columns are the record's idSite / idVisit. -#}
-{{ config(**publics.incremental_config('visit_key')) }}
-{%- set raw_visits = [source('matomo', 'visits'), source('matomo', 'visits_csv')] -%}
 {%- set raw_visit_key = [clean_text('id_site'), clean_text('id_visit')] -%}
+{{ config(**publics.incremental_config('visit_key', raw_visit_key, [['matomo', 'visits'], ['matomo', 'visits_csv']])) }}
+{%- set raw_visits = [source('matomo', 'visits'), source('matomo', 'visits_csv')] -%}
 
 with json_visits as (
     select 'json' as delivery_format, record, cast(null as {{ publics.type_json() }}) as csv_action_details, _source_file, _row_number, _loaded_at

@@ -14,7 +14,7 @@
 
 {#- Incremental by order_id (macros/incremental.sql): a delta that delivers an order again has all
     its versions ranked again (latest_record), per field as a full build does. -#}
-{{ config(**publics.incremental_config('order_id')) }}
+{{ config(**publics.incremental_config('order_id', [clean_text('file_number')], [['secutix', 'orders']])) }}
 {%- set raw_orders = [source('secutix', 'orders')] -%}
 {%- set new_orders = publics.incremental_filter([clean_text('file_number')], raw_orders) -%}
 

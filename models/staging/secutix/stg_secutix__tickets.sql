@@ -15,7 +15,7 @@
 
 {#- Incremental by ticket_id (macros/incremental.sql): a delta that delivers a ticket again has all
     its versions ranked again (latest_record), per field as a full build does. -#}
-{{ config(**publics.incremental_config('ticket_id')) }}
+{{ config(**publics.incremental_config('ticket_id', [clean_text('ticket_id')], [['secutix', 'tickets']])) }}
 {%- set raw_tickets = [source('secutix', 'tickets')] -%}
 {%- set new_tickets = publics.incremental_filter([clean_text('ticket_id')], raw_tickets) -%}
 

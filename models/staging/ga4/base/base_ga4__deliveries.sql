@@ -17,8 +17,15 @@
 
 {%- set shard = '-([0-9]{12})([^0-9]|$)' -%}
 
+{#- Incremental by event day, like stg_ga4__events (macros/incremental.sql): a day's deliveries
+    are ranked among themselves only, so the days a new batch touches are ranked again from all
+    their files and the others are left as they are (not the whole raw table grouped each run). -#}
+{{ config(**publics.incremental_config('event_date', ['event_date'], [['ga4', 'events']])) }}
+{%- set raw_events = [source('ga4', 'events')] -%}
+
 with source as (
     select * from {{ source('ga4', 'events') }}
+    {{ publics.incremental_filter(['event_date'], raw_events) }}
 ),
 
 files as (
@@ -77,7 +84,8 @@ final as (
         export_number,
         events,
         delivery_rank,
-        delivery_rank = 1 as is_kept
+        delivery_rank = 1 as is_kept,
+        {{ publics.raw_loaded_through(raw_events) }} as raw_loaded_through
     from ranked
 )
 
