@@ -109,7 +109,7 @@ final as (
         prospects.known_since_date,
         prospects.first_purchase_date,
         prospects.first_purchase_date is not null as is_converted,
-        {{ dbt.datediff('prospects.known_since_date', 'prospects.first_purchase_date', 'day') }} as conversion_delay_days,
+        {{ dbt.datediff('prospects.known_since_date', 'prospects.first_purchase_date', 'day') }} as conversion_delay_days,  -- noqa: LT05
         -- still a prospect: the retention rule is the prospects' (3 years from the last contact)
         case when prospects.first_purchase_date is null then retention.last_contact_on end as last_contact_on,
         case when prospects.first_purchase_date is null then retention.retained_until end as retained_until,

@@ -68,7 +68,8 @@ campaign_keys as (
 campaigns as (
     select
         coalesce({{ campaign_part('campaign_keys.utm_campaign', 'season') }}, spend.first_spend_season,
-                 (select min(first_credit_season) from credits where credits.utm_campaign = campaign_keys.utm_campaign))
+                 (select min(season_credits.first_credit_season) from credits as season_credits
+                  where season_credits.utm_campaign = campaign_keys.utm_campaign))
             as season,
         campaign_keys.utm_campaign,
         coalesce(spend.campaign_name, campaign_keys.utm_campaign) as campaign_name,

@@ -52,7 +52,7 @@ web_window as (
 -- The utm_campaign of each campaign's links: the one its clicks carry most often.
 campaign_links as (
     select tool, campaign_id, utm_campaign, clicks,
-        row_number() over (partition by tool, campaign_id order by clicks desc, utm_campaign) as link_rank
+        row_number() over (partition by tool, campaign_id order by clicks desc, utm_campaign asc) as link_rank
     from (
         select tool, campaign_id, utm_campaign, count(*) as clicks
         from activity
@@ -149,7 +149,7 @@ attribution_rows as (
         {{ measurement_status(local_date('campaigns.sent_at'), local_date('campaigns.sent_at'),
                               '(select measured_from from web_window)', '(select measured_to from web_window)') }}
             as measurement_status,
-        coalesce((select window_label from web_window), 'aucune mesure web') as measurement_window_label,
+        coalesce((select web_window.window_label from web_window), 'aucune mesure web') as measurement_window_label,
         {%- for column in ['emails_sent', 'delivered', 'bounces', 'hard_bounces', 'soft_bounces', 'unique_opens',
                            'machine_opens', 'human_unique_opens', 'delivered_with_human_opens', 'unique_clickers',
                            'clicks', 'unsubscribes', 'complaints'] %}

@@ -124,10 +124,9 @@ social_credits as (
 ),
 
 {#- the columns of every row type, null where a row type has none -#}
-{%- set counts = ['posts', 'reach', 'impressions', 'engagements', 'reactions', 'comments', 'shares', 'saves',
+{% set counts = ['posts', 'reach', 'impressions', 'engagements', 'reactions', 'comments', 'shares', 'saves',
                   'link_clicks', 'video_views', 'followers', 'new_followers', 'best_post_reach', 'sessions',
-                  'purchasing_sessions', 'transactions'] -%}
-
+                  'purchasing_sessions', 'transactions'] %}
 
 publication_rows as (
     select
@@ -145,7 +144,17 @@ publication_rows as (
         {{ measurement_status('latest_posts.activity_date', 'latest_posts.activity_date',
                               'social_windows.measured_from', 'social_windows.measured_to') }} as measurement_status,
         coalesce(social_windows.window_label, 'aucune mesure réseaux sociaux') as measurement_window_label,
-        {%- set values = {'posts': '1', 'reach': 'latest_posts.reach', 'impressions': 'latest_posts.impressions', 'engagements': 'latest_posts.engagements', 'reactions': 'latest_posts.reactions', 'comments': 'latest_posts.comments', 'shares': 'latest_posts.shares', 'saves': 'latest_posts.saves', 'link_clicks': 'latest_posts.link_clicks', 'video_views': 'latest_posts.video_views'} %}
+        {%- set values = {
+            'posts': '1',
+            'reach': 'latest_posts.reach',
+            'impressions': 'latest_posts.impressions',
+            'engagements': 'latest_posts.engagements',
+            'reactions': 'latest_posts.reactions',
+            'comments': 'latest_posts.comments',
+            'shares': 'latest_posts.shares',
+            'saves': 'latest_posts.saves',
+            'link_clicks': 'latest_posts.link_clicks',
+            'video_views': 'latest_posts.video_views'} %}
         {%- for column in counts %}
         cast({{ values.get(column, 'null') }} as {{ dbt.type_bigint() }}) as {{ column }},
         {%- endfor %}
@@ -173,7 +182,10 @@ day_rows as (
         {{ measurement_status('page_days.activity_date', 'page_days.activity_date',
                               'social_windows.measured_from', 'social_windows.measured_to') }} as measurement_status,
         coalesce(social_windows.window_label, 'aucune mesure réseaux sociaux') as measurement_window_label,
-        {%- set values = {'reach': 'page_days.reach', 'followers': 'page_days.followers', 'new_followers': 'page_days.new_followers'} %}
+        {%- set values = {
+            'reach': 'page_days.reach',
+            'followers': 'page_days.followers',
+            'new_followers': 'page_days.new_followers'} %}
         {%- for column in counts %}
         cast({{ values.get(column, 'null') }} as {{ dbt.type_bigint() }}) as {{ column }},
         {%- endfor %}
@@ -202,7 +214,13 @@ month_rows as (
                               'cast(' ~ dbt.dateadd('day', -1, dbt.dateadd('month', 1, 'platform_months.month')) ~ ' as date)',
                               'social_windows.measured_from', 'social_windows.measured_to') }} as measurement_status,
         coalesce(social_windows.window_label, 'aucune mesure réseaux sociaux') as measurement_window_label,
-        {%- set values = {'posts': 'coalesce(month_posts.posts, 0)', 'impressions': 'month_posts.impressions', 'engagements': 'coalesce(month_posts.engagements, 0)', 'followers': 'month_followers.followers', 'new_followers': 'month_new_followers.new_followers', 'best_post_reach': 'month_posts.best_post_reach'} %}
+        {%- set values = {
+            'posts': 'coalesce(month_posts.posts, 0)',
+            'impressions': 'month_posts.impressions',
+            'engagements': 'coalesce(month_posts.engagements, 0)',
+            'followers': 'month_followers.followers',
+            'new_followers': 'month_new_followers.new_followers',
+            'best_post_reach': 'month_posts.best_post_reach'} %}
         {%- for column in counts %}
         cast({{ values.get(column, 'null') }} as {{ dbt.type_bigint() }}) as {{ column }},
         {%- endfor %}
@@ -237,7 +255,10 @@ traffic_rows as (
                               'cast(' ~ dbt.dateadd('day', -1, dbt.dateadd('month', 1, 'social_sessions.month')) ~ ' as date)',
                               'web_windows.measured_from', 'web_windows.measured_to') }} as measurement_status,
         coalesce(web_windows.window_label, 'aucune mesure web') as measurement_window_label,
-        {%- set values = {'sessions': 'social_sessions.sessions', 'purchasing_sessions': 'social_sessions.purchasing_sessions', 'transactions': 'social_sessions.transactions'} %}
+        {%- set values = {
+            'sessions': 'social_sessions.sessions',
+            'purchasing_sessions': 'social_sessions.purchasing_sessions',
+            'transactions': 'social_sessions.transactions'} %}
         {%- for column in counts %}
         cast({{ values.get(column, 'null') }} as {{ dbt.type_bigint() }}) as {{ column }},
         {%- endfor %}
@@ -253,7 +274,7 @@ attribution_rows as (
     select
         'attribution' as row_type,
         social_credits.source as platform,
-        (select tool from web_windows where is_attribution_web_tool) as tool,
+        (select web_windows.tool from web_windows where web_windows.is_attribution_web_tool) as tool,
         {{ season_of('cast(social_credits.month as date)') }} as season,
         cast(social_credits.month as date) as activity_month,
         cast(social_credits.month as date) as activity_date,
@@ -264,9 +285,10 @@ attribution_rows as (
         {{ attribution_model_label('social_credits.attribution_model') }} as attribution_model_label,
         -- credits exist only for orders inside the web window of attribution
         'mesuré' as measurement_status,
-        coalesce((select window_label from web_windows where is_attribution_web_tool), 'aucune mesure web')
+        coalesce((select web_windows.window_label from web_windows where web_windows.is_attribution_web_tool), 'aucune mesure web')
             as measurement_window_label,
-        {%- set values = {} %}
+        {%- set values = {
+            } %}
         {%- for column in counts %}
         cast({{ values.get(column, 'null') }} as {{ dbt.type_bigint() }}) as {{ column }},
         {%- endfor %}

@@ -40,13 +40,13 @@ flagged as (
         invitations.is_matched_person
             and {{ dbt.dateadd('month', months, 'invitations.performance_date') }} <= as_of.as_of_date
             as is_conversion_judgeable,
-        exists (
+        exists(
             select 1 from purchases
             where purchases.person_key = invitations.person_key
                 and purchases.order_date > invitations.performance_date
                 and purchases.order_date <= {{ dbt.dateadd('month', months, 'invitations.performance_date') }}
         ) as bought_within_12_months,
-        exists (
+        exists(
             select 1 from purchases
             where purchases.person_key = invitations.person_key
                 and purchases.order_date <= invitations.performance_date
@@ -59,37 +59,37 @@ flagged as (
 )
 
 select
-    season,
-    show_name,
+    flagged.season,
+    flagged.show_name,
     flagged.invitation_category,
     coalesce(max(categories.invitation_category_label), 'Autres invités') as invitation_category_label,
-    match_rule,
-    case match_rule
+    flagged.match_rule,
+    case flagged.match_rule
         when 'email' then 'Rapprochée (e-mail)'
         when 'nom_code_postal' then 'Rapprochée (nom et code postal)'
         else 'Non rapprochée'
     end as match_rule_label,
     case
-        when not is_matched_person then 'Invité non rapproché'
-        when bought_before then 'Déjà acheteur'
+        when not flagged.is_matched_person then 'Invité non rapproché'
+        when flagged.bought_before then 'Déjà acheteur'
         else 'Jamais acheteur avant'
     end as invitee_history,
     count(*) as invitations,
-    sum(seats) as seats,
-    sum(case when is_matched_person then 1 else 0 end) as invitations_matched,
-    sum(case when is_past and has_ticket then 1 else 0 end) as invitations_with_ticket,
-    sum(case when is_past and has_scanned_ticket then 1 else 0 end) as invitations_scanned,
-    sum(case when attended is not null then 1 else 0 end) as invitations_with_declared_presence,
-    sum(case when attended then 1 else 0 end) as invitations_declared_present,
-    sum(case when is_conversion_judgeable then 1 else 0 end) as invitations_conversion_judgeable,
-    sum(case when is_conversion_judgeable and bought_within_12_months then 1 else 0 end) as invitations_converted_12m,
-    sum(case when is_matched_person and not is_conversion_judgeable then 1 else 0 end) as invitations_too_recent
+    sum(flagged.seats) as seats,
+    sum(case when flagged.is_matched_person then 1 else 0 end) as invitations_matched,
+    sum(case when flagged.is_past and flagged.has_ticket then 1 else 0 end) as invitations_with_ticket,
+    sum(case when flagged.is_past and flagged.has_scanned_ticket then 1 else 0 end) as invitations_scanned,
+    sum(case when flagged.attended is not null then 1 else 0 end) as invitations_with_declared_presence,
+    sum(case when flagged.attended then 1 else 0 end) as invitations_declared_present,
+    sum(case when flagged.is_conversion_judgeable then 1 else 0 end) as invitations_conversion_judgeable,
+    sum(case when flagged.is_conversion_judgeable and flagged.bought_within_12_months then 1 else 0 end) as invitations_converted_12m,
+    sum(case when flagged.is_matched_person and not flagged.is_conversion_judgeable then 1 else 0 end) as invitations_too_recent
 from flagged
 left join {{ ref('invitation_categories') }} as categories
     on categories.invitation_category = flagged.invitation_category
-group by season, show_name, flagged.invitation_category, match_rule,
+group by flagged.season, flagged.show_name, flagged.invitation_category, flagged.match_rule,
     case
-        when not is_matched_person then 'Invité non rapproché'
-        when bought_before then 'Déjà acheteur'
+        when not flagged.is_matched_person then 'Invité non rapproché'
+        when flagged.bought_before then 'Déjà acheteur'
         else 'Jamais acheteur avant'
     end

@@ -182,8 +182,8 @@ final as (
         coalesce(invitations.invitations_received, 0) as invitations_received,
         coalesce(email_clicks.email_clicks_12m, 0) as email_clicks_12m,
         coalesce(web_sessions.web_sessions_12m, 0) as web_sessions_12m,
-        {{ dbt.datediff('order_features.last_purchase_date', 'population.features_as_of', 'day') }} as days_since_last_purchase,
-        {{ dbt.datediff('order_features.first_purchase_date', 'population.features_as_of', 'day') }} as days_since_first_purchase,
+        {{ dbt.datediff('order_features.last_purchase_date', 'population.features_as_of', 'day') }} as days_since_last_purchase,  -- noqa: LT05
+        {{ dbt.datediff('order_features.first_purchase_date', 'population.features_as_of', 'day') }} as days_since_first_purchase,  -- noqa: LT05
         population.age_band,
         population.geo_zone,
         greatest(order_features.last_order_date, ticket_features.last_ticket_date, invitations.last_invitation_date,
