@@ -4,7 +4,7 @@
 
 1. The demo is generated once per scale and seed (not timed, in a child process: its memory is
    not the pipeline's), under `.local/bench/scale-S-seed-N/`.
-2. On a fresh database of the same warehouse, timed step by step: ingest, build (dbt), check
+2. On a fresh database of the same warehouse, timed step by step: ingest, build (dbt), score (scikit-learn), check
    (Great Expectations), dashboards check and render. The 15 slowest models come from dbt's
    run_results.json; rows/s per source format from the ingestion's own per-file results.
 3. Peak memory: this Python process and its children (`resource.getrusage`), and the Postgres
@@ -41,7 +41,7 @@ from publics.project import environment, project_root
 from publics_demo import INBOX, TODAY, bench, web_bench
 
 BENCH_DB = "publics_bench"
-STEPS = ("ingest", "build", "check", "dashboards check", "dashboards render")
+STEPS = ("ingest", "build", "score", "check", "dashboards check", "dashboards render")  # as `publics run` orders them
 SLOWEST = 15
 SAMPLE_EVERY = 0.5  # seconds between two samples of the cluster's memory
 # The daily delivery: the files of each source's newest stamp (…_20260714…, …_2026-07…); for
@@ -232,7 +232,7 @@ def _per_format(results, only: set[Path] | None = None) -> list[dict]:
 
 
 def run_pipeline_steps(folder: Path, info: warehouse.ConnInfo, workdir: Path, printer=print) -> dict:
-    """ingest → build → check → dashboards check → render on `info`, each step timed."""
+    """ingest → build → score → check → dashboards check → render on `info`, each step timed."""
     from ingestion.loader import ingest
     from publics import pipeline
 
@@ -248,6 +248,9 @@ def run_pipeline_steps(folder: Path, info: warehouse.ConnInfo, workdir: Path, pr
                      "rejected": len(report.by_status("rejected"))}
         elif name == "build":
             pipeline.do_build(info)
+            extra = {}
+        elif name == "score":
+            pipeline.do_score(info)
             extra = {}
         elif name == "check":
             pipeline.do_check(info)
