@@ -232,7 +232,8 @@ def do_score(info: warehouse.ConnInfo, retrain: bool = False) -> None:
         results = scores.score(info, retrain=retrain)
         for line in scores.summary(results):
             say(f"  {line}")
-        report(", ".join(f"{r.kind} {r.scored} scored" for r in results))
+        report(", ".join(f"{r.kind} {r.scored} scored" if not r.skipped else f"{r.kind} not scored (too few outcomes)"
+                         for r in results))
 
 
 def do_check(info: warehouse.ConnInfo) -> None:

@@ -262,6 +262,19 @@ class KindResult:
     retrained: bool = False
     train_seconds: float = 0.0
     score_seconds: float = 0.0
+    skipped: str | None = None  # why no model was trained (too few outcomes of each kind)
+
+
+MIN_PER_OUTCOME = 2  # a model is trained only when each outcome (yes and no) was seen this often
+
+
+def _too_few(y) -> str | None:
+    """Why outcomes `y` (0/1) cannot train a classifier, or None when they can."""
+    positives = int(sum(y))
+    if min(positives, len(y) - positives) < MIN_PER_OUTCOME:
+        return (f"{len(y)} known outcome(s), {positives} positive: fewer than {MIN_PER_OUTCOME} of each, "
+                "no model trained")
+    return None
 
 
 def _fit(algorithm: str, design: Design, rows, y):
@@ -324,6 +337,9 @@ def run_kind(info: ConnInfo, kind: str, frame, retrain: bool, now: datetime) -> 
         return result
     result.training_seasons = seasons
     y_all = _labels(kind, known)
+    result.skipped = _too_few(y_all)
+    if result.skipped is not None:  # a new institution's first season, a small test set
+        return result
     version = _version(kind, seasons, known, y_all)  # the known outcomes: a new season or a correction retrains
     stored = None if retrain else _stored_model(info, version)
     if stored is not None:
@@ -332,7 +348,8 @@ def run_kind(info: ConnInfo, kind: str, frame, retrain: bool, now: datetime) -> 
         result.retrained = True
         t0 = time.monotonic()
         algorithm = "gradient_boosting"
-        if len(seasons) >= 2:  # hold the latest known season out
+        held_out = known["season"] == seasons[-1]
+        if len(seasons) >= 2 and _too_few(_labels(kind, known[~held_out])) is None:  # hold the latest season out
             algorithm = _evaluate_kind(result, kind, known, seasons)
         design = Design(known)
         model = _fit(algorithm, design, known, y_all)
@@ -431,6 +448,9 @@ def score(info: ConnInfo, retrain: bool = False, now: datetime | None = None) ->
 def summary(results: list[KindResult]) -> list[str]:
     lines = []
     for r in results:
+        if r.skipped:
+            lines.append(f"{r.kind}: {r.skipped}")
+            continue
         head = (f"{r.kind}: model {r.model_version or '—'} trained on {', '.join(r.training_seasons) or 'nothing'}"
                 + (f" ({r.train_seconds:.1f} s)" if r.retrained else " (stored)")
                 + f"; {r.scored} persons of {r.scored_season or '—'} scored ({r.score_seconds:.1f} s)")

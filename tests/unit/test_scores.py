@@ -25,3 +25,13 @@ def test_evaluation_of_a_perfect_and_an_inverted_score() -> None:
     bad = scores.evaluate("m", "m", False, y, [0.9, 0.8, 0.7, 0.2, 0.1])
     assert good.roc_auc == 1.0 and bad.roc_auc == 0.0
     assert round(good.brier, 4) == round((0.01 + 0.04 + 0.09 + 0.04 + 0.01) / 5, 4)
+
+
+def test_too_few_outcomes_of_one_kind_train_no_model() -> None:
+    """A first season, or a small institution: one outcome seen fewer than twice trains nothing
+    (scikit-learn would refuse a single class), and says why."""
+    from publics.scores import _too_few
+
+    assert "1 positive" in _too_few([0, 0, 0, 1])
+    assert "0 positive" in _too_few([0, 0, 0])
+    assert _too_few([0, 1, 0, 1]) is None
