@@ -11,7 +11,7 @@ from tests.conftest import ROOT
 
 # Sources that are the platform's own tables (load ledger, quality history, the data subjects'
 # objections), not deliveries.
-PLATFORM_SOURCES = {"ingestion", "quality", "gdpr"}
+PLATFORM_SOURCES = {"ingestion", "quality", "gdpr", "scores", "model_quality"}  # tables the platform writes itself
 
 
 def declared_sources() -> dict[str, tuple[str, str]]:

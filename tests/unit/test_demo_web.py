@@ -376,7 +376,11 @@ def test_mailchimp_reports_add_up_to_the_activity(out):
         assert int(r["opens.unique_opens"]) <= got["open"] and int(r["clicks.unique_clicks"]) <= got["click"]
     delivered = sum(int(r["emails_sent"]) - int(r["bounces.hard_bounces"]) - int(r["bounces.soft_bounces"])
                     for r in reports)
-    assert 0.30 < sum(int(r["opens.unique_opens"]) for r in reports) / delivered < 0.40
+    # Human opens (Apple Mail Privacy Protection's automatic opens excluded, as Mailchimp reports
+    # them) near the arts sector's 26 %; the opens as reported are inflated by those machine opens.
+    human = sum(int(r["opens.proxy_excluded_unique_opens"]) for r in reports) / delivered
+    reported = sum(int(r["opens.unique_opens"]) for r in reports) / delivered
+    assert 0.20 < human < 0.35 and reported > human + 0.10, (human, reported)
     assert 0.03 < sum(int(r["clicks.unique_clicks"]) for r in reports) / delivered < 0.06
 
 
