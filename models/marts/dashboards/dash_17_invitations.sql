@@ -29,6 +29,23 @@ purchases as (
     select person_key, order_date from {{ ref('int_persons__purchases') }}
 ),
 
+-- The invitee's purchases around each invitation, one grouped join (a correlated subquery per
+-- invitation scanned every purchase twice per line: 85 s for 1,277 lines at scale 1).
+purchase_flags as (
+    select
+        invitations.invitation_key,
+        max(case
+            when purchases.order_date > invitations.performance_date
+                and purchases.order_date <= {{ dbt.dateadd('month', months, 'invitations.performance_date') }}
+                then 1 else 0
+        end) = 1 as bought_within_12_months,
+        max(case when purchases.order_date <= invitations.performance_date then 1 else 0 end) = 1
+            as bought_before
+    from invitations
+    inner join purchases on purchases.person_key = invitations.person_key
+    group by invitations.invitation_key
+),
+
 flagged as (
     select
         invitations.*,
@@ -40,22 +57,14 @@ flagged as (
         invitations.is_matched_person
             and {{ dbt.dateadd('month', months, 'invitations.performance_date') }} <= as_of.as_of_date
             as is_conversion_judgeable,
-        exists(
-            select 1 from purchases
-            where purchases.person_key = invitations.person_key
-                and purchases.order_date > invitations.performance_date
-                and purchases.order_date <= {{ dbt.dateadd('month', months, 'invitations.performance_date') }}
-        ) as bought_within_12_months,
-        exists(
-            select 1 from purchases
-            where purchases.person_key = invitations.person_key
-                and purchases.order_date <= invitations.performance_date
-        ) as bought_before
+        coalesce(purchase_flags.bought_within_12_months, false) as bought_within_12_months,
+        coalesce(purchase_flags.bought_before, false) as bought_before
     from invitations
     cross join as_of
     left join invitation_tickets
         on invitation_tickets.person_key = invitations.person_key
         and invitation_tickets.performance_date = invitations.performance_date
+    left join purchase_flags on purchase_flags.invitation_key = invitations.invitation_key
 )
 
 select
