@@ -142,7 +142,8 @@ def do_build(info: warehouse.ConnInfo, select: list[str] | None = None, full_ref
 
 def purge_mode() -> str:
     """What `publics run` does with the retention purge: `apply` (default) or `dry-run`
-    (PUBLICS_GDPR_PURGE; the demo counts only: its world is a fixed history, docs/gdpr.md)."""
+    (PUBLICS_GDPR_PURGE: `dry-run` counts only, for a warehouse whose history must stay whole,
+    as the tests' demo does to compare it with its planted truth, docs/gdpr.md)."""
     mode = os.environ.get("PUBLICS_GDPR_PURGE", "apply")
     if mode not in ("apply", "dry-run"):
         raise StepFailed("gdpr purge", f"PUBLICS_GDPR_PURGE={mode!r}: apply or dry-run")

@@ -134,10 +134,13 @@ DEMO_SCALE, DEMO_SEED = "0.02", "7"
 def demo_warehouse(cluster: warehouse.LocalCluster, tmp_path_factory) -> DemoWarehouse:
     """`publics demo --scale 0.02 --seed 7` run once for the whole test run, in its own database:
     the demo institution ingested, built and checked. Shared by the tests that read its marts,
-    cards and pages against the planted truth (they must not change its data)."""
+    cards and pages against the planted truth (they must not change its data). Its retention
+    purge is a dry run: the truth counts every record the generator wrote, the purge would
+    remove its first season's prospects and invitation lists (test_demo_purge applies it on a
+    copy)."""
     out = tmp_path_factory.mktemp("demo")
     for info in _new_database(cluster):
-        env = {"DATABASE_URL": info.url}
+        env = {"DATABASE_URL": info.url, "PUBLICS_GDPR_PURGE": "dry-run"}
         result = run_cli("demo", "--scale", DEMO_SCALE, "--seed", DEMO_SEED, "--out", str(out), env=env)
         assert result.code == 0, result
         yield DemoWarehouse(result, out, env, info, querier(info))

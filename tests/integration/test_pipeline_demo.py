@@ -39,9 +39,10 @@ def test_demo_prints_what_was_loaded_and_built(demo) -> None:
         assert fragment in result.out, fragment
 
 
-def test_demo_purge_is_a_dry_run_counting_by_rule(demo) -> None:
-    """The demo's `publics run` counts what is past retention at its own date (docs/gdpr.md) and
-    removes nothing: the planted truth stays whole; the ledger is empty."""
+def test_the_tests_demo_purge_is_a_dry_run_counting_by_rule(demo) -> None:
+    """The tests' demo (PUBLICS_GDPR_PURGE=dry-run, conftest) counts what is past retention at its
+    own date and removes nothing: the planted truth stays whole; the ledger is empty
+    (test_demo_purge applies the purge, as `make demo` does)."""
     result, _, _, query = demo
     line = re.search(r"✔ gdpr purge \(dry run\) at (\S+): (.*) \(", result.out)
     assert line, result.out[-3000:]
