@@ -63,6 +63,9 @@ UNITS: dict[str, Unit] = {u.id: u for u in (
     Unit("share", "part (0 à 1, affichée en %)", "percent", 1),
     Unit("count", "nombre", "number", None),
     Unit("ratio", "rapport (nombre sans unité)", "number", 2),
+    # an error relative to the true value (a forecast's MAPE): a proportion printed in %, not a
+    # share (it does not divide two counts and may exceed 100 %)
+    Unit("relative_error", "écart relatif (affiché en %, 100 % = l'écart égale la valeur vraie)", "percent", 1),
     Unit("days", "jours", "days", 1),
 )}
 

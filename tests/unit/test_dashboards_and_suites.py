@@ -173,7 +173,7 @@ def test_every_card_runs_expanded_sql_and_the_library_covers_every_ratio() -> No
     ({"unit": None}, "missing unit"),
     ({"sources": ["ga4"]}, "sources must be a list among secutix, web, ads, emailing"),
     ({"history": "yes"}, "history is true or false"),
-    ({"unit": "part"}, r"KPI k, unit: unknown unit 'part', use one of eur, share, count, ratio, days"),
+    ({"unit": "part"}, r"KPI k, unit: unknown unit 'part', use one of eur, share, count, ratio, relative_error, days"),
     ({"denominator_unit": "euros"}, r"KPI k, denominator_unit: unknown unit 'euros'"),
     ({"numerator_unit": "eur"}, r"a share divides two sums of one unit \(eur / count\)"),
     ({"per": "par personne"}, r"a share is per nothing"),

@@ -182,7 +182,7 @@ def test_every_column_is_formatted_by_its_unit_in_french(fake, definitions) -> N
             assert all(json.loads(k)[0] == "name" for k in viz.get("column_settings", {}))
             for column, unit in card["column_units"].items():
                 assert settings[column]["number_separators"] == ", ", (card["id"], column)
-                style = {"eur": "currency", "share": "percent"}.get(unit, "decimal")
+                style = {"eur": "currency", "share": "percent", "relative_error": "percent"}.get(unit, "decimal")
                 assert settings[column]["number_style"] == style, (d.title, card["id"], column)
                 units += 1
             assert {c for c, v in settings.items() if "number_style" in v} == set(card["column_units"])

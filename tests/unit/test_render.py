@@ -78,6 +78,8 @@ def test_format_number_french(value, decimals, expected) -> None:
     (Decimal("8320.0000"), "count", f"8{THIN}320"),
     (Decimal("1.5"), "ratio", "1,50"),
     (Decimal(2), "ratio", "2,00"),
+    (Decimal("0.148"), "relative_error", f"14,8{NBSP}%"),  # dashboard 4's MAPE, once printed « 0,15 »
+    (Decimal("1.25"), "relative_error", f"125,0{NBSP}%"),  # an error may exceed the true value
     (Decimal("1.25"), "days", f"1,3{NBSP}j"),
     (Decimal(3), "days", f"3{NBSP}j"),
     (Decimal("0.45"), "eur", f"0,45{NBSP}€"),

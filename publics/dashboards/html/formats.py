@@ -19,8 +19,9 @@ THIN = "\u202f"  # narrow no-break space: French thousands separator (CLDR fr)
 NBSP = "\u00a0"  # no-break space: before € and % (CLDR fr)
 MISSING = "—"
 
-Kind = str  # a unit of publics.kpis.UNITS (eur, share, count, ratio, days), or "number" for none
-PERCENT = ("share", "percent")  # "percent": the share a pie's slice is of its whole
+Kind = str  # a unit of publics.kpis.UNITS (eur, share, count, ratio, …), or "number" for none
+# the units printed in %: "percent" is the share a pie's slice is of its whole
+PERCENT = ("percent", *(u.id for u in UNITS.values() if u.style == "percent"))
 
 
 # --------------------------------------------------------------------------- numbers

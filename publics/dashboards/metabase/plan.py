@@ -40,6 +40,7 @@ UNIT_SETTINGS = {
     "share": {"number_style": "percent", "decimals": 1, **FRENCH},
     "count": {"number_style": "decimal", **FRENCH},
     "ratio": {"number_style": "decimal", "decimals": 2, **FRENCH},
+    "relative_error": {"number_style": "percent", "decimals": 1, **FRENCH},
     "days": {"number_style": "decimal", "decimals": 1, "suffix": "\u00a0j", **FRENCH},
 }
 
