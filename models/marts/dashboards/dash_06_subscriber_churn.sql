@@ -27,6 +27,14 @@ renewals as (
     from {{ ref('fct_orders') }}
     where is_subscription and not is_cancelled and buyer_person_key is not null
     group by buyer_person_key, season
+),
+
+-- the seasons whose subscription campaign has started: one subscription order delivered at least
+-- (before it, a renewal share of 0 would read « nobody renewed » when nobody could yet)
+campaigns as (
+    select distinct season
+    from {{ ref('fct_orders') }}
+    where is_subscription and not is_cancelled
 )
 
 select
@@ -48,6 +56,7 @@ select
         as renewal_lead_days,
     {{ dbt.datediff('as_of.as_of_date', publics.season_start_date(publics.next_season(publics.season_of('as_of.as_of_date'))), 'day') }}
         as lead_days_today,
+    campaigns.season is not null as is_next_campaign_open,
     scores.person_key is not null as is_scored,
     scores.probability,
     scores.decile,
@@ -59,3 +68,4 @@ inner join persons on persons.person_key = features.person_key
 left join renewals
     on renewals.person_key = features.person_key and renewals.season = {{ publics.next_season('features.season') }}
 left join scores on scores.person_key = features.person_key and scores.season = features.season
+left join campaigns on campaigns.season = {{ publics.next_season('features.season') }}
