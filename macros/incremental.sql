@@ -11,6 +11,9 @@
     keys, and every raw row of those keys — earlier versions included — goes through the model
     again, so that the latest-version rule ranks all the versions of a key as a full build does.
     dbt then deletes the target rows of the recomputed keys and inserts the new ones.
+    A model over incremental models (int_web__sessions over the web staging) works the same way
+    with their `raw_loaded_through` in place of raw's `_loaded_at` (`loaded_at` below): their rows
+    newer than its watermark are those their builds recomputed since its own.
     Raw rows removed (the GDPR purge, a person forgotten) are not a new batch: the caller rebuilds
     the models concerned with `full_refresh_models` (publics/incremental.py). -#}
 
