@@ -21,6 +21,7 @@ READERS: dict[str, tuple[str, ...]] = {
     "secutix_tickets": ("stg_secutix__tickets",),
     "mailchimp_email_activity": ("stg_emailing__mailchimp_email_activity",),
     "secutix_contacts": ("stg_emailing__mailchimp_email_activity",),
+    "spreadsheet_utm_plan": ("int_web__sessions",),  # the traffic classes
 }
 
 __all__ = ["READERS", "models_to_refresh"]

@@ -22,7 +22,7 @@ def test_every_incremental_model_and_only_those_are_rebuilt_after_raw_rows_of_it
         if unique_id in seen or unique_id not in nodes:
             return set()
         seen.add(unique_id)
-        return {t for dep in nodes[unique_id]["depends_on"]["nodes"] for t in raw_tables(dep, seen)}
+        return {t for dep in nodes[unique_id].get("depends_on", {}).get("nodes", []) for t in raw_tables(dep, seen)}
 
     expected: dict[str, set[str]] = {}
     for unique_id, node in nodes.items():
