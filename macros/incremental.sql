@@ -11,6 +11,9 @@
     keys, and every raw row of those keys — earlier versions included — goes through the model
     again, so that the latest-version rule ranks all the versions of a key as a full build does.
     dbt then deletes the target rows of the recomputed keys and inserts the new ones.
+    A model over incremental models (int_web__sessions over the web staging) works the same way
+    with their `raw_loaded_through` in place of raw's `_loaded_at` (`loaded_at` below): their rows
+    newer than its watermark are those their builds recomputed since its own.
     Raw rows removed (the GDPR purge, a person forgotten) are not a new batch: the caller rebuilds
     the models concerned with `full_refresh_models` (publics/incremental.py). -#}
 
@@ -20,12 +23,17 @@
     (the keys as incremental_filter takes them, the raw tables as [source, table] pairs) make the
     pre-hook give the raw tables the indexes the incremental run reads them through
     (raw_key_indexes); the model's own table gets one on its key (dbt's delete) and one on its
-    watermark (incremental_watermark), made by dbt with the table. -#}
-{% macro incremental_config(unique_key, raw_keys=none, raw_tables=none) -%}
+    watermark (incremental_watermark), made by dbt with the table, and one on each of `indexes`
+    (lists of columns): the columns an incremental model downstream reads this one by. -#}
+{% macro incremental_config(unique_key, raw_keys=none, raw_tables=none, indexes=[]) -%}
     {%- set forced = model.name in var('full_refresh_models', []) -%}
     {%- set key_columns = [] -%}
     {%- for key in ([unique_key] if unique_key is string else unique_key) -%}
         {%- do key_columns.append('(' ~ key ~ ')') -%}  {#- a column or an expression -#}
+    {%- endfor -%}
+    {%- set extra_indexes = [] -%}
+    {%- for columns in indexes -%}
+        {%- do extra_indexes.append({'columns': columns}) -%}
     {%- endfor -%}
     {%- set pre_hooks = ['{{ publics.incremental_session(true) }}'] -%}
     {%- if raw_keys and raw_tables -%}
@@ -37,7 +45,7 @@
         'unique_key': unique_key,
         'on_schema_change': 'fail',
         'full_refresh': true if forced else none,
-        'indexes': [{'columns': key_columns}, {'columns': ['raw_loaded_through']}],
+        'indexes': [{'columns': key_columns}, {'columns': ['raw_loaded_through']}] + extra_indexes,
         'pre_hook': pre_hooks,
         'post_hook': '{{ publics.incremental_session(false) }}',
     }) }}
@@ -88,18 +96,23 @@
     the model reads for the same records (their keys are gathered from all of them). `keys`: a
     list of SQL expressions over the raw columns, the same for each relation. `also`: a query
     of more keys to recompute (keys whose rows depend on another raw table's new batches, e.g.
-    Mailchimp's activity on the contacts), unioned with them. -#}
-{% macro incremental_filter(keys, relations, also=none) -%}
-    {{ return(adapter.dispatch('incremental_filter', 'publics')(keys, relations, also)) }}
+    Mailchimp's activity on the contacts), unioned with them. `loaded_at`: the column saying
+    when a row arrived — raw's `_loaded_at`, or `raw_loaded_through` when the relations are
+    incremental models themselves (a row recomputed by a build carries that build's watermark,
+    so the rows newer than this model's watermark are those recomputed since its last build).
+    `everything`: no filter on an incremental run either (every key recomputed, e.g. when a rule
+    the rows are classified by changed). -#}
+{% macro incremental_filter(keys, relations, also=none, loaded_at='_loaded_at', everything=false) -%}
+    {{ return(adapter.dispatch('incremental_filter', 'publics')(keys, relations, also, loaded_at, everything)) }}
 {%- endmacro %}
 
-{% macro default__incremental_filter(keys, relations, also=none) -%}
-    {%- if is_incremental() -%}
+{% macro default__incremental_filter(keys, relations, also=none, loaded_at='_loaded_at', everything=false) -%}
+    {%- if is_incremental() and not everything -%}
     {%- set affected -%}
         {%- for relation in relations %}
         select {{ keys | join(', ') }}
         from {{ relation }}
-        where _loaded_at > {{ publics.incremental_watermark() }}
+        where {{ loaded_at }} > {{ publics.incremental_watermark() }}
         {%- if not loop.last %}
         union
         {%- endif %}
@@ -180,18 +193,19 @@
 {%- endmacro %}
 
 {#- The newest `_loaded_at` of `relations` (read in the same statement as the rows: the same
-    snapshot), the value of the model's `raw_loaded_through` column. -#}
-{% macro raw_loaded_through(relations) -%}
-    {{ return(adapter.dispatch('raw_loaded_through', 'publics')(relations)) }}
+    snapshot), the value of the model's `raw_loaded_through` column. `loaded_at`: the column read,
+    `raw_loaded_through` over models that carry it (the newest raw row their builds read). -#}
+{% macro raw_loaded_through(relations, loaded_at='_loaded_at') -%}
+    {{ return(adapter.dispatch('raw_loaded_through', 'publics')(relations, loaded_at)) }}
 {%- endmacro %}
 
-{% macro default__raw_loaded_through(relations) -%}
+{% macro default__raw_loaded_through(relations, loaded_at='_loaded_at') -%}
     {%- if relations | length == 1 -%}
-    (select max(_loaded_at) from {{ relations[0] }})
+    (select max({{ loaded_at }}) from {{ relations[0] }})
     {%- else -%}
     greatest(
         {%- for relation in relations %}
-        (select max(_loaded_at) from {{ relation }}){{ ',' if not loop.last }}
+        (select max({{ loaded_at }}) from {{ relation }}){{ ',' if not loop.last }}
         {%- endfor %}
     )
     {%- endif -%}

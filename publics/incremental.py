@@ -11,15 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-# raw table → the incremental models reading it (a unit test checks it against dbt's manifest)
+# raw table → the incremental models reading it, directly or through other models: the sessions
+# keep a purged session until they are rebuilt whole (a unit test checks it against dbt's manifest)
 READERS: dict[str, tuple[str, ...]] = {
-    "ga4_events": ("base_ga4__deliveries", "stg_ga4__events"),
-    "matomo_visits": ("stg_matomo__visits",),
-    "matomo_visits_csv": ("stg_matomo__visits",),
+    "ga4_events": ("base_ga4__deliveries", "stg_ga4__events", "int_web__sessions"),
+    "matomo_visits": ("stg_matomo__visits", "int_web__sessions"),
+    "matomo_visits_csv": ("stg_matomo__visits", "int_web__sessions"),
     "secutix_orders": ("stg_secutix__orders",),
     "secutix_tickets": ("stg_secutix__tickets",),
     "mailchimp_email_activity": ("stg_emailing__mailchimp_email_activity",),
     "secutix_contacts": ("stg_emailing__mailchimp_email_activity",),
+    "spreadsheet_utm_plan": ("int_web__sessions",),  # the traffic classes
 }
 
 __all__ = ["READERS", "models_to_refresh"]

@@ -72,11 +72,13 @@ def test_purge_removes_what_is_past_retention_and_only_that(world):
     assert query("select trim(contact_number) from raw.secutix_contacts order by 1") == [("1001",), ("1002",), ("1003",)]
     assert query("select distinct email_address from raw.mailchimp_email_activity") == [("curieuse@example.fr",)]
     assert query("select count(*) from raw.matomo_visits") == [(0,)]
-    # the incremental staging models of the tables the purge changed were rebuilt whole (an
-    # incremental run sees new loads only, not rows removed or rewritten in place)
-    assert ("rebuilt whole: stg_emailing__mailchimp_email_activity, stg_matomo__visits, stg_secutix__orders, "
-            "stg_secutix__tickets") in result.out, result
+    # the incremental models of the tables the purge changed were rebuilt whole (an incremental
+    # run sees new loads only, not rows removed or rewritten in place): the staging, and the
+    # sessions built from the web staging
+    assert ("rebuilt whole: int_web__sessions, stg_emailing__mailchimp_email_activity, stg_matomo__visits, "
+            "stg_secutix__orders, stg_secutix__tickets") in result.out, result
     assert query("select count(*) from staging.stg_matomo__visits") == [(0,)]
+    assert query("select count(*) from intermediate.int_web__sessions where tool = 'matomo'") == [(0,)]
     # O5 and O6 lose their buyer to the marker staging reads (O3, a reseller's sale, never had one)
     assert query("select file_number, buying_contact_number from raw.secutix_orders "
                  "where buying_contact_number is null or buying_contact_number = '[effacé RGPD]' order by 1") == \

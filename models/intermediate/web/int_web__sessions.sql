@@ -13,13 +13,55 @@
     (`tagged_medium` keeps what the link said). Matomo: the campaign's source / medium for a campaign visit; a search engine, social network
     or website referrer becomes source = its name (canonical), medium = organic / social /
     referral, as GA4 does for the same visit; a direct entry is (direct) / (none). -#}
-with events as (
-    select * from {{ ref('stg_ga4__events') }}
+
+{#- Incremental by session (macros/incremental.sql), over the incremental staging: a staging row
+    recomputed since this model's last build carries a newer `raw_loaded_through` than this
+    model's watermark, and the sessions of those rows are recomputed from all their events (a
+    session across midnight is in two daily files: its first day's events are read again).
+    A purchase sent again moves to its first event's session (int_web__transactions): every
+    session holding a purchase of a transaction id among the recomputed rows is recomputed too,
+    the one that loses it included. The traffic classes read the seeds and the UTM plan: a plan
+    delivered since the last build (its `raw_loaded_through` newer than the watermark) has every
+    session recomputed; a changed seed asks for a `--full-refresh`, as a changed model does.
+    Sessions whose every event is gone (the GDPR purge) go with a full rebuild
+    (publics/incremental.py). DECISIONLOG.md, "Web sessions incremental". -#}
+{%- set ga4_key = ['user_pseudo_id', 'ga_session_id'] -%}
+{%- set events_relation = ref('stg_ga4__events') -%}
+{%- set visits_relation = ref('stg_matomo__visits') -%}
+{%- set plan_relation = ref('stg_spreadsheets__utm_plan') -%}
+{{ config(**publics.incremental_config('session_key')) }}
+{%- set replanned = is_incremental() and execute and run_query(
+    'select count(*) from ' ~ plan_relation ~ ' where raw_loaded_through > ' ~ publics.incremental_watermark()
+).columns[0].values()[0] > 0 -%}
+{%- set watermark = publics.incremental_watermark() if is_incremental() else none -%}
+{%- set resent_purchases -%}
+    select {{ ga4_key | join(', ') }} from {{ events_relation }}
+    where transaction_id in (
+        select transaction_id from {{ events_relation }}
+        where raw_loaded_through > {{ watermark }} and transaction_id is not null
+    )
+{%- endset -%}
+{%- set resent_orders -%}
+    select visit_key from {{ visits_relation }}
+    where order_id in (
+        select order_id from {{ visits_relation }}
+        where raw_loaded_through > {{ watermark }} and order_id is not null
+    )
+{%- endset %}
+
+with recomputed_events as (
+    select * from {{ events_relation }}
+    {{ publics.incremental_filter(ga4_key, [events_relation], resent_purchases, 'raw_loaded_through', replanned) }}
+),
+
+events as (
+    select * from recomputed_events
     where user_pseudo_id is not null and ga_session_id is not null
 ),
 
 visits as (
-    select * from {{ ref('stg_matomo__visits') }}
+    select * from {{ visits_relation }}
+    {{ publics.incremental_filter(['visit_key'], [visits_relation], resent_orders, 'raw_loaded_through', replanned) }}
 ),
 
 transactions as (
@@ -274,7 +316,9 @@ final as (
         unioned.reached_{{ step.step }}_at,
         {%- endfor %}
         -- the show page the visitor saw first, without its query string (the funnel's by-show view)
-        {{ dbt.split_part(dbt.split_part('unioned.show_page_url', "'?'", 1), "'#'", 1) }} as show_page
+        {{ dbt.split_part(dbt.split_part('unioned.show_page_url', "'?'", 1), "'#'", 1) }} as show_page,
+        {{ publics.raw_loaded_through([events_relation, visits_relation, plan_relation], 'raw_loaded_through') }}
+            as raw_loaded_through
     from unioned
     -- null-safe equality written as two equalities per column, so that Postgres can hash it
     inner join classes_labelled as classes

@@ -26,7 +26,9 @@
 {#- Incremental by event day (macros/incremental.sql): a batch that delivers a day again (a new
     export, the daily table after the intraday one) has the whole day chosen again
     (base_ga4__deliveries ranks a day's deliveries) and recomputed from all of its raw rows. -#}
-{{ config(**publics.incremental_config('event_date', ['event_date'], [['ga4', 'events']])) }}
+{#- indexes: int_web__sessions reads the events of its recomputed sessions and transactions -#}
+{{ config(**publics.incremental_config('event_date', ['event_date'], [['ga4', 'events']],
+    [['user_pseudo_id', 'ga_session_id'], ['transaction_id']])) }}
 {%- set raw_events = [source('ga4', 'events')] -%}
 
 with events as (

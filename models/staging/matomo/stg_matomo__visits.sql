@@ -39,7 +39,9 @@
 {#- Incremental by visit (macros/incremental.sql): a batch that delivers a visit again has all its
     versions, JSON and CSV, ranked again. The raw key columns are the record's idSite / idVisit. -#}
 {%- set raw_visit_key = [clean_text('id_site'), clean_text('id_visit')] -%}
-{{ config(**publics.incremental_config('visit_key', raw_visit_key, [['matomo', 'visits'], ['matomo', 'visits_csv']])) }}
+{#- the index on order_id: int_web__sessions reads the visits of a recomputed visit's order -#}
+{{ config(**publics.incremental_config('visit_key', raw_visit_key, [['matomo', 'visits'], ['matomo', 'visits_csv']],
+    [['order_id']])) }}
 {%- set raw_visits = [source('matomo', 'visits'), source('matomo', 'visits_csv')] -%}
 
 with json_visits as (

@@ -35,7 +35,9 @@ select
     latest.campaign_label,
     latest.channel_label,
     latest.landing_url,
-    latest._source_file as source_file
+    latest._source_file as source_file,
+    -- a plan delivered after int_web__sessions' last build has its sessions classified again
+    {{ publics.raw_loaded_through([source('spreadsheets', 'utm_plan')]) }} as raw_loaded_through
 from latest
 left join {{ ref('utm_source_aliases') }} as source_aliases on source_aliases.alias = latest.planned_source
 left join {{ ref('utm_medium_aliases') }} as medium_aliases on medium_aliases.alias = latest.planned_medium
