@@ -28,7 +28,7 @@
         {%- do key_columns.append('(' ~ key ~ ')') -%}  {#- a column or an expression -#}
     {%- endfor -%}
     {%- set pre_hooks = ['{{ publics.incremental_session(true) }}'] -%}
-    {%- if raw_keys and raw_tables -%}
+    {%- if raw_tables -%}
         {%- do pre_hooks.append('{{ publics.raw_key_indexes(' ~ (raw_keys | tojson) ~ ', ' ~ (raw_tables | tojson) ~ ') }}') -%}
     {%- endif -%}
     {{ return({
@@ -45,7 +45,8 @@
 
 {#- The indexes an incremental run reads raw through, on each of `raw_tables` ([source, table]
     pairs): one on `_loaded_at` (the rows of the batches not yet seen, and the watermark's max)
-    and one on the keys (every version of an affected key), so that an incremental run reads
+    and one on the keys (every version of an affected key; none when `keys` is empty, a model
+    of whole batches: incremental_new_batches), so that an incremental run reads
     what the delivery touches rather than all of history. Expression indexes on the very SQL of
     `keys` (the planner uses an index only for the same expression), made once, when missing
     (`if not exists`: a catalogue look-up afterwards); the loader's inserts keep them up to date.
@@ -63,8 +64,10 @@
     {%- set relation = source(pair[0], pair[1]) -%}
     {%- set stem = relation.identifier[:40] %}
     create index if not exists {{ stem }}__loaded_at_idx on {{ relation }} (_loaded_at);
+    {%- if keys %}
     create index if not exists {{ stem }}__key_{{ local_md5(keys | join(',')) [:8] }}_idx on {{ relation }} (
         {%- for key in keys %}({{ key }}){{ ',' if not loop.last }}{% endfor %});
+    {%- endif -%}
     {%- endfor -%}
 {%- endmacro %}
 
@@ -122,6 +125,19 @@
     {%- else %}
     where ({{ keys | join(', ') }}) in ({{ listed | join(', ') }})
     {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- A WHERE clause (with its `where`) keeping the raw rows of `relation` loaded since the last
+    build, empty on a full build: for a model whose rows are whole load batches (grouped by
+    `_batch_id`, one row per file delivered). A loaded batch never changes and its rows share one
+    `_loaded_at` (the loading transaction's start), so the new batches' rows are all such a model
+    needs: no key to recompute from earlier batches, no key index (incremental_config with
+    `raw_keys` empty). Rows removed from a batch (purge, forget) are no new batch: as for every
+    incremental model, the caller rebuilds it whole (publics/incremental.py). -#}
+{% macro incremental_new_batches(relation) -%}
+    {%- if is_incremental() %}
+    where {{ relation }}._loaded_at > {{ publics.incremental_watermark() }}
     {%- endif -%}
 {%- endmacro %}
 

@@ -3,7 +3,8 @@ included (issue 16; macros/incremental.sql).
 
 Three deliveries land in one database, each followed by `publics build` of the web models
 (`+int_web__sessions`: the incremental stg_ga4__events and stg_matomo__visits, their parents,
-the sessions built from them; the incremental stg_secutix__orders and stg_secutix__tickets):
+the sessions built from them; the incremental stg_secutix__orders and stg_secutix__tickets; the
+files' dates, int_quality__file_data_dates, incremental by load batch):
 1. GA4: the 12th, the 13th in two shards, the intraday table of the 14th; Matomo: the visits of
    the 15th (JSON) and of the 16th (NDJSON);
 2. GA4: the 13th exported again (replacing both shards), the daily table of the 14th (replacing
@@ -60,7 +61,7 @@ DELIVERIES = [  # (the GA4 delivery, the Matomo files, the SecuTix files, the e-
 ]
 # the tests of these models only (not those reading models outside the selection)
 SELECT = ["+int_web__sessions", "+stg_secutix__orders", "+stg_secutix__tickets", "+stg_emailing__mailchimp_email_activity",
-          "--indirect-selection", "cautious"]
+          "int_quality__file_data_dates", "--indirect-selection", "cautious"]
 WATERMARK = "raw_loaded_through"
 
 
@@ -81,7 +82,7 @@ def built(module_db: warehouse.ConnInfo, tmp_path_factory):
     query = querier(module_db)
     env = {"DATABASE_URL": module_db.url}
     quarantine = tmp_path_factory.mktemp("quarantine")
-    builds, watermarks, keys = [], [], []
+    builds, watermarks, keys, batches = [], [], [], []
     for n, (ga4, matomo, secutix, emailing, written) in enumerate(DELIVERIES, 1):
         inbox = tmp_path_factory.mktemp(f"delivery_{n}")
         for f in ga4.iterdir():
@@ -103,6 +104,8 @@ def built(module_db: warehouse.ConnInfo, tmp_path_factory):
             f"select event_date::text, max({WATERMARK}) from staging.stg_ga4__events group by 1 order by 1"))
         keys.append(dict(query("select campaign_id, string_agg(email_key, ',' order by email_key) "
                                "from staging.stg_emailing__mailchimp_email_activity group by 1")))
+        batches.append(dict(query(f"select file_hash || ' ' || loaded_at, {WATERMARK} "
+                                  "from intermediate.int_quality__file_data_dates")))
     incremental = {}
     for schema, table in models(query):
         cols = ", ".join(f'"{c}"' for c in columns(query, schema, table))
@@ -111,7 +114,7 @@ def built(module_db: warehouse.ConnInfo, tmp_path_factory):
               f'create table incremental_{schema}."{table}" as select {cols} from {schema}."{table}"')
     full = dbt_build(module_db, SELECT, full_refresh=True)
     return {"query": query, "builds": builds, "full": full, "incremental": incremental, "watermarks": watermarks,
-            "mailchimp_keys": keys}
+            "mailchimp_keys": keys, "batches": batches}
 
 
 def test_every_build_passes(built) -> None:
@@ -135,6 +138,7 @@ def test_incremental_and_full_builds_give_identical_tables(built) -> None:
     assert ("intermediate", "int_web__sessions") in incremental
     assert ("staging", "stg_secutix__orders") in incremental and ("staging", "stg_secutix__tickets") in incremental
     assert ("staging", "stg_emailing__mailchimp_email_activity") in incremental
+    assert ("intermediate", "int_quality__file_data_dates") in incremental
     assert set(models(query)) == set(incremental)
     differ = {}
     for (schema, table), cols in incremental.items():
@@ -160,3 +164,14 @@ def test_a_new_contact_gives_its_key_to_the_activity_of_its_address_delivered_be
     assert second["a1b2c3d4e5"] == third["a1b2c3d4e5"]
     first = built["mailchimp_keys"][0]
     assert "b7c8d9e0f1" not in first and set(first["a1b2c3d4e5"].split(",")) == set(third["a1b2c3d4e5"].split(","))
+
+
+def test_the_files_dates_group_the_new_batches_only(built) -> None:
+    """int_quality__file_data_dates (one row per load batch) kept the rows of the batches loaded
+    before, with their watermark, and added those of each delivery (the equality above says
+    they are what a full build groups)."""
+    first, second, third = built["batches"]
+    assert first and set(first) < set(second) < set(third)
+    assert all(second[batch] == watermark for batch, watermark in first.items())
+    assert all(third[batch] == watermark for batch, watermark in second.items())
+    assert min(third[batch] for batch in set(third) - set(second)) > max(second.values())
