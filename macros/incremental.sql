@@ -46,7 +46,7 @@
 {#- The indexes an incremental run reads raw through, on each of `raw_tables` ([source, table]
     pairs): one on `_loaded_at` (the rows of the batches not yet seen, and the watermark's max)
     and one on the keys (every version of an affected key; none when `keys` is empty, a model
-    of whole batches: incremental_new_batches), so that an incremental run reads
+    of whole file loads: incremental_new_files), so that an incremental run reads
     what the delivery touches rather than all of history. Expression indexes on the very SQL of
     `keys` (the planner uses an index only for the same expression), made once, when missing
     (`if not exists`: a catalogue look-up afterwards); the loader's inserts keep them up to date.
@@ -128,16 +128,18 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- A WHERE clause (with its `where`) keeping the raw rows of `relation` loaded since the last
-    build, empty on a full build: for a model whose rows are whole load batches (grouped by
-    `_batch_id`, one row per file delivered). A loaded batch never changes and its rows share one
-    `_loaded_at` (the loading transaction's start), so the new batches' rows are all such a model
-    needs: no key to recompute from earlier batches, no key index (incremental_config with
-    `raw_keys` empty). Rows removed from a batch (purge, forget) are no new batch: as for every
-    incremental model, the caller rebuilds it whole (publics/incremental.py). -#}
-{% macro incremental_new_batches(relation) -%}
+{#- A WHERE clause (with its `where`) keeping the raw rows loaded since the last build, empty on
+    a full build (for a query reading one raw relation; the model reads it once and uses it for
+    each): for a model whose rows are whole file loads (grouped by `_source_file`,
+    `_file_hash`, `_batch_id`: one file of one ingestion run). A loaded file never
+    changes and its rows share one `_loaded_at` (its loading transaction's start), so the rows of
+    the files loaded since are all such a model needs: no key to recompute from earlier loads, no
+    key index (incremental_config with `raw_keys` empty). Rows removed from a load (purge, forget)
+    are no new load: as for every incremental model, the caller rebuilds it whole
+    (publics/incremental.py). -#}
+{% macro incremental_new_files() -%}
     {%- if is_incremental() %}
-    where {{ relation }}._loaded_at > {{ publics.incremental_watermark() }}
+    where _loaded_at > {{ publics.incremental_watermark() }}
     {%- endif -%}
 {%- endmacro %}
 

@@ -4,7 +4,7 @@ included (issue 16; macros/incremental.sql).
 Three deliveries land in one database, each followed by `publics build` of the web models
 (`+int_web__sessions`: the incremental stg_ga4__events and stg_matomo__visits, their parents,
 the sessions built from them; the incremental stg_secutix__orders and stg_secutix__tickets; the
-files' dates, int_quality__file_data_dates, incremental by load batch):
+files' dates, int_quality__file_data_dates, incremental by file load):
 1. GA4: the 12th, the 13th in two shards, the intraday table of the 14th; Matomo: the visits of
    the 15th (JSON) and of the 16th (NDJSON);
 2. GA4: the 13th exported again (replacing both shards), the daily table of the 14th (replacing
@@ -82,7 +82,7 @@ def built(module_db: warehouse.ConnInfo, tmp_path_factory):
     query = querier(module_db)
     env = {"DATABASE_URL": module_db.url}
     quarantine = tmp_path_factory.mktemp("quarantine")
-    builds, watermarks, keys, batches = [], [], [], []
+    builds, watermarks, keys, loads = [], [], [], []
     for n, (ga4, matomo, secutix, emailing, written) in enumerate(DELIVERIES, 1):
         inbox = tmp_path_factory.mktemp(f"delivery_{n}")
         for f in ga4.iterdir():
@@ -104,8 +104,8 @@ def built(module_db: warehouse.ConnInfo, tmp_path_factory):
             f"select event_date::text, max({WATERMARK}) from staging.stg_ga4__events group by 1 order by 1"))
         keys.append(dict(query("select campaign_id, string_agg(email_key, ',' order by email_key) "
                                "from staging.stg_emailing__mailchimp_email_activity group by 1")))
-        batches.append(dict(query(f"select file_hash || ' ' || loaded_at, {WATERMARK} "
-                                  "from intermediate.int_quality__file_data_dates")))
+        loads.append(dict(query(f"select file_hash || ' ' || loaded_at, {WATERMARK} "
+                                "from intermediate.int_quality__file_data_dates")))
     incremental = {}
     for schema, table in models(query):
         cols = ", ".join(f'"{c}"' for c in columns(query, schema, table))
@@ -114,7 +114,7 @@ def built(module_db: warehouse.ConnInfo, tmp_path_factory):
               f'create table incremental_{schema}."{table}" as select {cols} from {schema}."{table}"')
     full = dbt_build(module_db, SELECT, full_refresh=True)
     return {"query": query, "builds": builds, "full": full, "incremental": incremental, "watermarks": watermarks,
-            "mailchimp_keys": keys, "batches": batches}
+            "mailchimp_keys": keys, "loads": loads}
 
 
 def test_every_build_passes(built) -> None:
@@ -166,12 +166,12 @@ def test_a_new_contact_gives_its_key_to_the_activity_of_its_address_delivered_be
     assert "b7c8d9e0f1" not in first and set(first["a1b2c3d4e5"].split(",")) == set(third["a1b2c3d4e5"].split(","))
 
 
-def test_the_files_dates_group_the_new_batches_only(built) -> None:
-    """int_quality__file_data_dates (one row per load batch) kept the rows of the batches loaded
+def test_the_files_dates_group_the_files_loaded_since_only(built) -> None:
+    """int_quality__file_data_dates (one row per file load) kept the rows of the files loaded
     before, with their watermark, and added those of each delivery (the equality above says
     they are what a full build groups)."""
-    first, second, third = built["batches"]
+    first, second, third = built["loads"]
     assert first and set(first) < set(second) < set(third)
-    assert all(second[batch] == watermark for batch, watermark in first.items())
-    assert all(third[batch] == watermark for batch, watermark in second.items())
-    assert min(third[batch] for batch in set(third) - set(second)) > max(second.values())
+    assert all(second[load] == watermark for load, watermark in first.items())
+    assert all(third[load] == watermark for load, watermark in second.items())
+    assert min(third[load] for load in set(third) - set(second)) > max(second.values())

@@ -5,6 +5,7 @@
     `action`: `delete` the row; `anonymise` an order or a ticket, whose amount the sales figures
     keep, by emptying its contact number. Reads the raw sources itself: the purge needs each
     raw row's coordinates (_file_hash, _row_number), which staging does not keep. -#}
+{{ config(pre_hook="{{ publics.prefer_hash_joins() }}") }}
 {%- set web_sources = ['ga4', 'matomo'] -%}
 {%- set season_months = 12 -%}
 {#- The raw rows of a person past retention: each raw table, the key its rows are matched on
@@ -103,7 +104,7 @@ person_rows as (
 ),
 
 {# Files judged by their newest day (a file is removed once all its rows are past retention): the
-   web files' from the dates of their load batches (int_quality__file_data_dates, incremental),
+   web files' from the dates of their loads (int_quality__file_data_dates, incremental),
    not from every raw row again. -#}
 files as (
     select source || '_' || entity as raw_table, file_hash, 'web_analytics' as rule_id, max(data_until) as data_until

@@ -1,4 +1,4 @@
-{#- Each load batch of a delivered file with rows, and the newest day its rows hold (the data's
+{#- Each load of a delivered file with rows, and the newest day its rows hold (the data's
     own date, per entity: macros/source_entities.sql): the base of the freshness on the data's
     date (quality_file_data_dates) and of the files the GDPR purge judges by their newest day
     (int_gdpr__purge_targets). A file's rows are all its versions as delivered (raw), so a
@@ -11,11 +11,13 @@
     {%- do relations.append(source(e.source, e.entity)) -%}
 {%- endfor -%}
 
-{#- Incremental by load batch (macros/incremental.sql, incremental_new_batches): one row per
-    batch, and a loaded batch does not change, so a daily run groups the new batches' rows only.
-    The key is the batch's columns (a file loaded at one moment). Rows removed from raw (purge,
-    forget) are no new batch: publics/incremental.py has this model rebuilt whole then. -#}
+{#- Incremental by file load (macros/incremental.sql, incremental_new_files): one row per file
+    loaded (a file of an ingestion run, `_batch_id`), and a loaded file does not change, so a
+    daily run groups the rows of the files loaded since only. The key: a file loaded at one
+    moment. Rows removed from raw (purge, forget) are no new load: publics/incremental.py has
+    this model rebuilt whole then. -#}
 {{ config(**publics.incremental_config(['source', 'entity', 'file_hash', 'loaded_at'], [], raw_tables)) }}
+{%- set new_files = publics.incremental_new_files() -%}
 {#- Built after the incremental staging models indexing the same raw tables: two pre-hooks making
     the same missing `_loaded_at` index at once fail (`if not exists` does not see an index
     another transaction is still creating). -#}
@@ -34,7 +36,7 @@ with
         count(*) as rows_delivered,
         max({{ e.data_date }}) as data_until
     from {{ relations[loop.index0] }}
-    {{- publics.incremental_new_batches(relations[loop.index0]) }}
+    {{- new_files }}
     group by _source_file, _file_hash, _batch_id
 ),
 {% endfor %}

@@ -1,8 +1,8 @@
 {#- Each delivered file with rows and the newest day its rows hold (the data's own date, per
     entity), for the freshness on the data's date (quality_source_freshness) and the stalled
-    sources (quality_stalled_sources): one row per load batch, grouped incrementally by
-    int_quality__file_data_dates (a daily run reads the new batches only). -#}
-with batches as (
+    sources (quality_stalled_sources): one row per file load, grouped incrementally by
+    int_quality__file_data_dates (a daily run reads the files loaded since only). -#}
+with loads as (
     select * from {{ ref('int_quality__file_data_dates') }}
 ),
 
@@ -15,7 +15,7 @@ final as (
         loaded_at,
         rows_delivered,
         data_until
-    from batches
+    from loads
 )
 
 select * from final
