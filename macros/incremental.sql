@@ -36,7 +36,7 @@
         {%- do extra_indexes.append({'columns': columns}) -%}
     {%- endfor -%}
     {%- set pre_hooks = ['{{ publics.incremental_session(true) }}'] -%}
-    {%- if raw_keys and raw_tables -%}
+    {%- if raw_tables -%}
         {%- do pre_hooks.append('{{ publics.raw_key_indexes(' ~ (raw_keys | tojson) ~ ', ' ~ (raw_tables | tojson) ~ ') }}') -%}
     {%- endif -%}
     {{ return({
@@ -53,7 +53,8 @@
 
 {#- The indexes an incremental run reads raw through, on each of `raw_tables` ([source, table]
     pairs): one on `_loaded_at` (the rows of the batches not yet seen, and the watermark's max)
-    and one on the keys (every version of an affected key), so that an incremental run reads
+    and one on the keys (every version of an affected key; none when `keys` is empty, a model
+    of whole file loads: incremental_new_files), so that an incremental run reads
     what the delivery touches rather than all of history. Expression indexes on the very SQL of
     `keys` (the planner uses an index only for the same expression), made once, when missing
     (`if not exists`: a catalogue look-up afterwards); the loader's inserts keep them up to date.
@@ -71,8 +72,10 @@
     {%- set relation = source(pair[0], pair[1]) -%}
     {%- set stem = relation.identifier[:40] %}
     create index if not exists {{ stem }}__loaded_at_idx on {{ relation }} (_loaded_at);
+    {%- if keys %}
     create index if not exists {{ stem }}__key_{{ local_md5(keys | join(',')) [:8] }}_idx on {{ relation }} (
         {%- for key in keys %}({{ key }}){{ ',' if not loop.last }}{% endfor %});
+    {%- endif -%}
     {%- endfor -%}
 {%- endmacro %}
 
@@ -135,6 +138,21 @@
     {%- else %}
     where ({{ keys | join(', ') }}) in ({{ listed | join(', ') }})
     {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- A WHERE clause (with its `where`) keeping the raw rows loaded since the last build, empty on
+    a full build (for a query reading one raw relation; the model reads it once and uses it for
+    each): for a model whose rows are whole file loads (grouped by `_source_file`,
+    `_file_hash`, `_batch_id`: one file of one ingestion run). A loaded file never
+    changes and its rows share one `_loaded_at` (its loading transaction's start), so the rows of
+    the files loaded since are all such a model needs: no key to recompute from earlier loads, no
+    key index (incremental_config with `raw_keys` empty). Rows removed from a load (purge, forget)
+    are no new load: as for every incremental model, the caller rebuilds it whole
+    (publics/incremental.py). -#}
+{% macro incremental_new_files() -%}
+    {%- if is_incremental() %}
+    where _loaded_at > {{ publics.incremental_watermark() }}
     {%- endif -%}
 {%- endmacro %}
 

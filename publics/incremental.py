@@ -11,16 +11,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-# raw table → the incremental models reading it, directly or through other models: the sessions
-# keep a purged session until they are rebuilt whole (a unit test checks it against dbt's manifest)
+# raw table → the incremental models reading it, directly or through other models (a unit test
+# checks it against dbt's manifest): the sessions keep a purged session until they are rebuilt
+# whole; int_quality__file_data_dates reads every delivered raw table (macros/source_entities.sql)
+FILE_DATES = "int_quality__file_data_dates"
 READERS: dict[str, tuple[str, ...]] = {
-    "ga4_events": ("base_ga4__deliveries", "stg_ga4__events", "int_web__sessions"),
-    "matomo_visits": ("stg_matomo__visits", "int_web__sessions"),
-    "matomo_visits_csv": ("stg_matomo__visits", "int_web__sessions"),
-    "secutix_orders": ("stg_secutix__orders",),
-    "secutix_tickets": ("stg_secutix__tickets",),
-    "mailchimp_email_activity": ("stg_emailing__mailchimp_email_activity",),
-    "secutix_contacts": ("stg_emailing__mailchimp_email_activity",),
+    "ga4_events": ("base_ga4__deliveries", "stg_ga4__events", "int_web__sessions", FILE_DATES),
+    "matomo_visits": ("stg_matomo__visits", "int_web__sessions", FILE_DATES),
+    "matomo_visits_csv": ("stg_matomo__visits", "int_web__sessions", FILE_DATES),
+    "secutix_contacts": ("stg_emailing__mailchimp_email_activity", FILE_DATES),
+    "secutix_performances": (FILE_DATES,),
+    "secutix_orders": ("stg_secutix__orders", FILE_DATES),
+    "secutix_tickets": ("stg_secutix__tickets", FILE_DATES),
+    "mailchimp_email_activity": ("stg_emailing__mailchimp_email_activity", FILE_DATES),
+    "mailchimp_reports": (FILE_DATES,),
+    "brevo_campaigns": (FILE_DATES,),
+    "google_ads_campaigns": (FILE_DATES,),
+    "meta_ads_insights": (FILE_DATES,),
+    "social_posts": (FILE_DATES,),
     "spreadsheet_utm_plan": ("int_web__sessions",),  # the traffic classes
 }
 

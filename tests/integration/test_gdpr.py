@@ -73,10 +73,10 @@ def test_purge_removes_what_is_past_retention_and_only_that(world):
     assert query("select distinct email_address from raw.mailchimp_email_activity") == [("curieuse@example.fr",)]
     assert query("select count(*) from raw.matomo_visits") == [(0,)]
     # the incremental models of the tables the purge changed were rebuilt whole (an incremental
-    # run sees new loads only, not rows removed or rewritten in place): the staging, and the
-    # sessions built from the web staging
-    assert ("rebuilt whole: int_web__sessions, stg_emailing__mailchimp_email_activity, stg_matomo__visits, "
-            "stg_secutix__orders, stg_secutix__tickets") in result.out, result
+    # run sees new loads only, not rows removed or rewritten in place): the staging, the sessions
+    # built from the web staging, and the files' dates
+    assert ("rebuilt whole: int_quality__file_data_dates, int_web__sessions, stg_emailing__mailchimp_email_activity, "
+            "stg_matomo__visits, stg_secutix__orders, stg_secutix__tickets") in result.out, result
     assert query("select count(*) from staging.stg_matomo__visits") == [(0,)]
     assert query("select count(*) from intermediate.int_web__sessions where tool = 'matomo'") == [(0,)]
     # O5 and O6 lose their buyer to the marker staging reads (O3, a reseller's sale, never had one)
@@ -153,7 +153,8 @@ def test_forget_then_redeliver(world, tmp_path):
     assert query("select is_buyer_erased, buyer_person_key from marts.fct_orders o "
                  "join staging.stg_secutix__orders s using (order_id) where order_id = 'O1'") == [(True, None)]
     # the e-mail activity follows its contacts (a row without an address takes its contact's key)
-    assert "rebuilt whole: stg_emailing__mailchimp_email_activity, stg_secutix__orders, stg_secutix__tickets" in result.out, result
+    assert ("rebuilt whole: int_quality__file_data_dates, stg_emailing__mailchimp_email_activity, stg_secutix__orders, "
+            "stg_secutix__tickets") in result.out, result
     assert query("select count(*) from staging.stg_secutix__orders where buyer_contact_id = '1001'") == [(0,)]
     tombstones = query("select key_kind, key from raw.gdpr_tombstones order by 1")
     assert [k for k, _ in tombstones] == ["contact", "email", "mailchimp_hash"]

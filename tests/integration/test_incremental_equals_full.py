@@ -3,7 +3,8 @@ included (issue 16; macros/incremental.sql).
 
 Three deliveries land in one database, each followed by `publics build` of the web models
 (`+int_web__sessions`: the incremental stg_ga4__events and stg_matomo__visits, their parents,
-the sessions built from them; the incremental stg_secutix__orders and stg_secutix__tickets):
+the sessions built from them; the incremental stg_secutix__orders and stg_secutix__tickets; the
+files' dates, int_quality__file_data_dates, incremental by file load):
 1. GA4: the 12th, the 13th in two shards, the intraday table of the 14th; Matomo: the visits of
    the 15th (JSON) and of the 16th (NDJSON);
 2. GA4: the 13th exported again (replacing both shards), the daily table of the 14th (replacing
@@ -106,7 +107,8 @@ DELIVERIES = [  # (the GA4 delivery, the Matomo files, the SecuTix files, the e-
 # the tests of these models only (not those reading models outside the selection); the marts of
 # the sessions are tables, built here to show that they are unchanged too
 SELECT = ["+int_web__sessions", "+stg_secutix__orders", "+stg_secutix__tickets", "+stg_emailing__mailchimp_email_activity",
-          "+fct_web_sessions", "+fct_touchpoints", "+fct_attribution_credits", "--indirect-selection", "cautious"]
+          "+fct_web_sessions", "+fct_touchpoints", "+fct_attribution_credits", "int_quality__file_data_dates",
+          "--indirect-selection", "cautious"]
 WATERMARK = "raw_loaded_through"
 
 
@@ -127,7 +129,7 @@ def built(module_db: warehouse.ConnInfo, tmp_path_factory):
     query = querier(module_db)
     env = {"DATABASE_URL": module_db.url}
     quarantine = tmp_path_factory.mktemp("quarantine")
-    builds, watermarks, keys, sessions = [], [], [], []
+    builds, watermarks, keys, sessions, loads = [], [], [], [], []
     for n, (ga4, matomo, secutix, emailing, written, others) in enumerate(DELIVERIES, 1):
         inbox = tmp_path_factory.mktemp(f"delivery_{n}")
         for f in ga4.iterdir():
@@ -154,6 +156,8 @@ def built(module_db: warehouse.ConnInfo, tmp_path_factory):
         sessions.append({row[0]: row[1:] for row in query(
             f"select visitor_id, pageviews, source, medium, channel_group, transactions, {WATERMARK} "
             "from intermediate.int_web__sessions where tool = 'ga4'")})
+        loads.append(dict(query(f"select file_hash || ' ' || loaded_at, {WATERMARK} "
+                                "from intermediate.int_quality__file_data_dates")))
     incremental = {}
     for schema, table in models(query):
         cols = ", ".join(f'"{c}"' for c in columns(query, schema, table))
@@ -162,7 +166,7 @@ def built(module_db: warehouse.ConnInfo, tmp_path_factory):
               f'create table incremental_{schema}."{table}" as select {cols} from {schema}."{table}"')
     full = dbt_build(module_db, SELECT, full_refresh=True)
     return {"query": query, "builds": builds, "full": full, "incremental": incremental, "watermarks": watermarks,
-            "mailchimp_keys": keys, "sessions": sessions}
+            "mailchimp_keys": keys, "sessions": sessions, "loads": loads}
 
 
 def test_every_build_passes(built) -> None:
@@ -187,6 +191,7 @@ def test_incremental_and_full_builds_give_identical_tables(built) -> None:
     assert ("marts", "fct_touchpoints") in incremental and ("marts", "fct_attribution_credits") in incremental
     assert ("staging", "stg_secutix__orders") in incremental and ("staging", "stg_secutix__tickets") in incremental
     assert ("staging", "stg_emailing__mailchimp_email_activity") in incremental
+    assert ("intermediate", "int_quality__file_data_dates") in incremental
     assert set(models(query)) == set(incremental)
     differ = {}
     for (schema, table), cols in incremental.items():
@@ -232,3 +237,14 @@ def test_the_sessions_were_recomputed_where_a_delivery_touched_them(built) -> No
     # as is every session (the third delivery holds no event of it)
     assert third[NIGHT[0]][2:4] == ("paid_social", "Paid Social")
     assert all(third[v][-1] > second[v][-1] for v in second)
+
+
+def test_the_files_dates_group_the_files_loaded_since_only(built) -> None:
+    """int_quality__file_data_dates (one row per file load) kept the rows of the files loaded
+    before, with their watermark, and added those of each delivery (the equality above says
+    they are what a full build groups)."""
+    first, second, third = built["loads"]
+    assert first and set(first) < set(second) < set(third)
+    assert all(second[load] == watermark for load, watermark in first.items())
+    assert all(third[load] == watermark for load, watermark in second.items())
+    assert min(third[load] for load in set(third) - set(second)) > max(second.values())

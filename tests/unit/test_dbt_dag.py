@@ -23,11 +23,13 @@ ALLOWED: dict[str, set[str]] = {
 
 # Marts allowed to read a source directly, and why. The quality marts measure the raw
 # deliveries themselves (rows before staging types and deduplicates them, the load ledger,
-# the Great Expectations history), which no staging model keeps. The purge's targets name raw
+# the Great Expectations history), which no staging model keeps; int_quality__file_data_dates
+# groups the raw batches for them and for the purge (incrementally, once for both). The purge's targets name raw
 # rows by their coordinates (_file_hash, _row_number), which staging does not keep either.
 # The scores' views read the tables `publics score` writes after the build, so that new scores
 # show without a second dbt run (DECISIONLOG « Scores »).
 SOURCE_READERS_ALLOWED = ("models/marts/quality/", "models/intermediate/gdpr/int_gdpr__purge_targets.sql",
+                          "models/intermediate/quality/int_quality__file_data_dates.sql",
                           "models/marts/scores/fct_audience_scores.sql",
                           "models/marts/scores/quality_model_calibration.sql",
                           "models/marts/scores/quality_model_evaluations.sql")

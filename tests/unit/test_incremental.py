@@ -39,8 +39,12 @@ def test_every_incremental_model_and_only_those_are_rebuilt_after_raw_rows_of_it
 
 def test_the_places_a_purge_or_forget_reports_name_the_models_to_rebuild() -> None:
     assert models_to_refresh(["raw.ga4_events", "raw.secutix_contacts", "quarantine deleted"]) == [
-        "base_ga4__deliveries", "int_web__sessions", "stg_emailing__mailchimp_email_activity", "stg_ga4__events"]
-    assert models_to_refresh(["raw.matomo_visits", "raw.matomo_visits_csv"]) == ["int_web__sessions", "stg_matomo__visits"]
+        "base_ga4__deliveries", "int_quality__file_data_dates", "int_web__sessions",
+        "stg_emailing__mailchimp_email_activity", "stg_ga4__events"]
+    assert models_to_refresh(["raw.matomo_visits", "raw.matomo_visits_csv"]) == [
+        "int_quality__file_data_dates", "int_web__sessions", "stg_matomo__visits"]
+    # a table only the files' dates read incrementally (brevo_contacts: none)
+    assert models_to_refresh(["raw.social_posts", "raw.brevo_contacts"]) == ["int_quality__file_data_dates"]
     assert models_to_refresh(["server log lines"]) == []
 
 

@@ -25,14 +25,30 @@ email_persons as (
     select email_key, person_key from {{ ref('int_identity__email_persons') }}
 ),
 
-emailing as (
-    select email_key, action, {{ local_date('occurred_at') }} as activity_on
+{# Per address and kind, its first and last moment: the subjects below need no more of the
+    e-mailing (its earliest day, and its latest contact), and the activity has millions of rows
+    (a local date per row, then a join per row, cost more than the rest of the model). The
+    local date of the first and last moment is the first and last local date. -#}
+emailing_moments as (
+    select
+        email_key,
+        case when action = 'click' then 'click' when action = 'signup' then 'form' else 'open_or_other' end as kind,
+        min(occurred_at) as first_at,
+        max(occurred_at) as last_at
     from {{ ref('stg_emailing__mailchimp_email_activity') }}
     where email_key is not null
+    group by email_key, kind
     union all
-    select email_key, 'signup' as action, {{ local_date('added_at') }} as activity_on
+    select email_key, 'form' as kind, min(added_at) as first_at, max(added_at) as last_at
     from {{ ref('stg_emailing__brevo_contacts') }}
     where email_key is not null
+    group by email_key
+),
+
+emailing as (
+    select email_key, kind, {{ local_date('first_at') }} as activity_on from emailing_moments
+    union all
+    select email_key, kind, {{ local_date('last_at') }} as activity_on from emailing_moments
 ),
 
 {# Every dated event, on its subject: the person when the address belongs to one, else the address. -#}
@@ -67,11 +83,7 @@ events as (
     select
         coalesce(email_persons.person_key, emailing.email_key) as subject_key,
         case when email_persons.person_key is not null then 'person' else 'email' end as subject_kind,
-        case
-            when emailing.action = 'click' then 'click'
-            when emailing.action = 'signup' then 'form'
-            else 'open_or_other'
-        end as kind,
+        emailing.kind,
         emailing.activity_on as event_on
     from emailing
     left join email_persons on email_persons.email_key = emailing.email_key
