@@ -117,9 +117,13 @@ def _matches() -> list[tuple[sql.Composable, int]]:
     """The rows a group of targets names, in two disjoint WHERE conditions on raw rows `r`, each
     with how many times it takes the group's (table, rule, action): whole files, then single
     rows outside them. One condition (`row_number is null or row_number = r._row_number`) cannot
-    be a hash join: at scale 1 it ran a nested loop over 3.75 M e-mail activity rows (minutes)."""
-    return [(_target("file"), 1),
-            (sql.Composed([_target("row"), sql.SQL(" and not "), _target("file")]), 2)]
+    be a hash join: at scale 1 it ran a nested loop over 3.75 M e-mail activity rows (minutes).
+    The files are left out of the second by `not in` (a hashed subplan of a few file hashes):
+    as `not exists`, PostgreSQL chose a nested-loop anti-join, minutes again for 155 k contacts
+    (0.14 s this way)."""
+    whole_files = sql.SQL("r._file_hash not in (select p.file_hash from purge_targets p where p.raw_table = %s "
+                          "and p.rule_id = %s and p.action = %s and p.row_number is null)")
+    return [(_target("file"), 1), (sql.Composed([_target("row"), sql.SQL(" and "), whole_files]), 2)]
 
 
 def _apply(conn, t: sql.Composable, table: str, action: str, match: sql.Composable, args: tuple,
