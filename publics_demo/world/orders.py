@@ -106,8 +106,8 @@ class _Pool:
 
 # share of the tickets (outside subscriptions) and order size per originator
 CHANNEL_MIX = {
-    "default": {"TICKETSHOP": 0.78, "DESK": 0.07, "SALE": 0.045, "EXTERNAL_SALE": 0.05,
-                "GROUP": 0.035, "ADMINISTRATION": 0.02},
+    "default": {"TICKETSHOP": 0.72, "DESK": 0.085, "SALE": 0.055, "EXTERNAL_SALE": 0.07,
+                "GROUP": 0.045, "ADMINISTRATION": 0.025},
     "jeune public": {"TICKETSHOP": 0.50, "DESK": 0.08, "SALE": 0.04, "EXTERNAL_SALE": 0.03,
                      "GROUP": 0.33, "ADMINISTRATION": 0.02},
 }

@@ -28,10 +28,6 @@ from publics_demo.world.people import (
 
 LIFE_EVENT_RATE = 0.10  # a season that changes someone's plans, invisible in the data
 CONVERSION_BASE = -4.6  # logit of becoming a subscriber, for an average occasional attendee
-# long-time subscribers' logit lift: the spread of enthusiasm, price and distance around the
-# sector's rate lowers the average renewal (a sigmoid's mean falls below its centre), and so do
-# life events; without it long-time renewal came out at 74.8 % (seed 42), below the 80–90 % reported
-LONG_TIME_LIFT = 0.7
 LAPSED_ATTENDANCE = 0.45  # a former subscriber still buys single tickets in a season
 
 
@@ -65,7 +61,7 @@ def renewal_probability(t: Traits, streak: int, season: int) -> float:
         return 0.08
     # first-year subscribers are often keen converts: without the extra 0.8 their enthusiasm
     # would cancel the sector's gap between first-year and long-time renewal
-    base = _logit(FIRST_YEAR_RENEWAL) - 0.8 if streak == 1 else _logit(LONG_TIME_RENEWAL) + LONG_TIME_LIFT
+    base = _logit(FIRST_YEAR_RENEWAL) - 0.8 if streak == 1 else _logit(LONG_TIME_RENEWAL)
     return _sigmoid(base + 1.1 * t.enthusiasm - 0.5 * t.price_sensitivity - 0.35 * (t.distance - 1))
 
 
