@@ -217,7 +217,8 @@ def dbt(info: warehouse.ConnInfo, name: str, args: list[str], target: Path) -> s
     (target / "run_results.json").unlink(missing_ok=True)  # what is read after is this call's
     with step(name) as report:
         try:
-            summary = dbt_build(info, args=[*args, "--target-path", str(target)])
+            # the gate always runs the unit tests its selection holds (the change is new code)
+            summary = dbt_build(info, args=[*args, "--target-path", str(target)], unit_tests=True)
         except DbtFailed as exc:
             raise StepFailed("ci", f"{name}: {exc}") from None
         report(summary)

@@ -104,7 +104,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    pipeline.do_build(open_warehouse(), select=args.select, full_refresh=args.full_refresh)
+    pipeline.do_build(open_warehouse(), select=args.select, full_refresh=args.full_refresh,
+                      unit_tests=True if args.unit_tests else None)
     return 0
 
 
@@ -241,6 +242,9 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--select", nargs="*", help="dbt selection (default: everything)")
     lock_options(b)
     b.add_argument("--full-refresh", action="store_true", help="rebuild the incremental models whole")
+    b.add_argument("--unit-tests", action="store_true",
+                   help="run dbt's unit tests even if they passed on this code already (they run by "
+                        "themselves after any change to models, macros or seeds)")
     b.set_defaults(func=cmd_build)
 
     c = sub.add_parser("check", help="run the Great Expectations suites")

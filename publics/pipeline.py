@@ -127,14 +127,15 @@ def prepare_build(info: warehouse.ConnInfo) -> None:
 
 @writes("build")
 def do_build(info: warehouse.ConnInfo, select: list[str] | None = None, full_refresh: bool = False,
-             refresh_models: list[str] | None = None) -> None:
+             refresh_models: list[str] | None = None, unit_tests: bool | None = None) -> None:
     from publics.dbt_runner import DbtFailed, dbt_build
 
     what = " --full-refresh" if full_refresh else (f", rebuilt whole: {', '.join(refresh_models)}" if refresh_models else "")
     with step(f"build (dbt seed, run, test{what})") as report:
         prepare_build(info)
         try:
-            summary = dbt_build(info, select=select, full_refresh=full_refresh, refresh_models=refresh_models)
+            summary = dbt_build(info, select=select, full_refresh=full_refresh, refresh_models=refresh_models,
+                                unit_tests=unit_tests)
         except DbtFailed as exc:
             raise StepFailed("build", str(exc)) from None
         report(summary)

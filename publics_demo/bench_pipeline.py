@@ -36,7 +36,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from publics import pg_settings, warehouse
+from publics import pg_settings, runs, warehouse
 from publics.project import environment, project_root
 from publics_demo import INBOX, TODAY, bench, web_bench
 
@@ -202,6 +202,28 @@ def _pointed_at(info: warehouse.ConnInfo):
     return environment(values)
 
 
+def _model_seconds(run_results: Path) -> dict[str, float]:
+    """Every model's seconds in that dbt run (what a model rebuilt whole costs)."""
+    results = json.loads(run_results.read_text())["results"]
+    return {r["unique_id"].split(".")[-1]: r["execution_time"] for r in results if r["unique_id"].startswith("model.")}
+
+
+def purge_consequence(info: warehouse.ConnInfo, full_seconds: dict[str, float]) -> dict:
+    """What the retention purge would remove now (a dry run: the bench keeps the history whole),
+    and the incremental models an applied purge rebuilds whole because raw rows were removed
+    (publics/incremental.py), with what each took in the full build: the daily run's cost on a
+    day the purge removes anything."""
+    from publics.gdpr.purge import purge
+    from publics.incremental import models_to_refresh
+
+    report = purge(info, dry_run=True)
+    places = sorted({place for (_, place, _), n in report.counts.items() if n})
+    models = models_to_refresh(places)
+    return {"rows_by_rule": report.by_rule(), "places": places,
+            "rebuilt_whole": {m: full_seconds.get(m) for m in models},
+            "rebuilt_whole_seconds": sum(full_seconds.get(m) or 0.0 for m in models)}
+
+
 def _slowest_models(run_results: Path, n: int = SLOWEST) -> list[dict]:
     results = json.loads(run_results.read_text())["results"]
     models = [{"model": r["unique_id"].split(".")[-1], "seconds": r["execution_time"], "status": r["status"]}
@@ -262,8 +284,9 @@ def run_pipeline_steps(folder: Path, info: warehouse.ConnInfo, workdir: Path, pr
             pipeline.do_render(info, workdir / "dashboards")
             extra = {}
         steps.append({"step": name, "seconds": time.monotonic() - t0, **extra})
+    run_results = project_root() / "target" / "run_results.json"
     return {"steps": steps, "formats": formats, "_ingested": report.results,
-            "models": _slowest_models(project_root() / "target" / "run_results.json")}
+            "models": _slowest_models(run_results), "model_seconds": _model_seconds(run_results)}
 
 
 # --------------------------------------------------------------------------- the limit
@@ -396,7 +419,12 @@ def run(scale: float, seed: int, admin: warehouse.ConnInfo, daily: bool = False,
             code = pipeline.run_pipeline(daily_inbox, quarantine_dir=work / "quarantine")
             result["daily"] = {"files": len(daily_files), "bytes": sum(p.stat().st_size for p in daily_files),
                                "seconds": time.monotonic() - t0, "exit_code": code,
-                               "names": sorted(str(p.relative_to(inbox)) for p in daily_files)}
+                               "names": sorted(str(p.relative_to(inbox)) for p in daily_files),
+                               "steps": [{"step": name, "seconds": float(secs), "status": status}
+                                         for name, secs, status, _ in runs.last_runs(info, 1)[0]["steps"]],
+                               "models": _slowest_models(project_root() / "target" / "run_results.json")}
+            printer("  … what an applied retention purge would rebuild whole (dry run)")
+            result["daily"]["purge"] = purge_consequence(info, result["model_seconds"])
     result["machine"]["load_avg_after"] = os.getloadavg()
     warehouse.drop_database(admin, BENCH_DB)
     out_dir = out_dir or project_root() / "target" / "bench"
@@ -422,6 +450,15 @@ def markdown(r: dict) -> list[str]:
     if "daily" in r:
         d = r["daily"]
         lines.append(f"| daily delivery (`publics run`, {d['files']} files) | {d['seconds']:.1f} |")
+        lines += ["", "| daily delivery: step | seconds |", "|---|---:|"]
+        lines += [f"| {s['step']} | {s['seconds']:.1f} |" for s in d.get("steps", [])]
+        lines += ["", f"| daily delivery: slowest models (of {SLOWEST}) | seconds |", "|---|---:|"]
+        lines += [f"| {x['model']} | {x['seconds']:.1f} |" for x in d.get("models", [])]
+        if purge := d.get("purge"):
+            rules = ", ".join(f"{rule} {n:,}" for rule, n in purge["rows_by_rule"].items()) or "nothing"
+            models = ", ".join(f"{m} {s or 0:.0f} s" for m, s in purge["rebuilt_whole"].items()) or "none"
+            lines.append(f"\nRetention purge (dry run, the bench keeps the history): {rules}; applied, it would "
+                         f"rebuild whole {models} (their full-build times: {purge['rebuilt_whole_seconds']:.0f} s).")
     copy = {f["format"]: f for f in r["limit"]["copy"]["formats"]}
     same = {f["format"]: f for f in r["formats_comparable"]}
     lines += ["", "| format | files | rows | MB | ingest rows/s | ingest MB/s | bare COPY MB/s | × COPY |",

@@ -133,6 +133,9 @@ def test_rerun_changes_nothing(built, fresh_db, query, tmp_path) -> None:
     assert again.code == 0, again
     assert "0 file(s) loaded, 6 skipped" in again.out
     assert query("select count(*), sum(revenue_eur) from marts.fct_tickets") == before
+    # dbt's unit tests passed on this code at the first run: the second does not run them again
+    assert f"unit_test(s) {declared_unit_tests()} pass" in built.out
+    assert "unit_test(s)" not in again.out and "unit tests not run again: they passed on this code" in again.out
     runs = query("select count(distinct run_id) from quality.expectation_results")
     assert runs == [(2,)], "every check run is kept in the quality history"
 
