@@ -380,7 +380,7 @@ def current_settings(info: warehouse.ConnInfo) -> dict[str, str]:
 
 
 def run(scale: float, seed: int, admin: warehouse.ConnInfo, daily: bool = False, printer=print,
-        out_dir: Path | None = None) -> dict:
+        out_dir: Path | None = None, keep: bool = False) -> dict:
     from ingestion.loader import WORKERS
     from publics import pipeline
 
@@ -426,7 +426,10 @@ def run(scale: float, seed: int, admin: warehouse.ConnInfo, daily: bool = False,
             printer("  … what an applied retention purge would rebuild whole (dry run)")
             result["daily"]["purge"] = purge_consequence(info, result["model_seconds"])
     result["machine"]["load_avg_after"] = os.getloadavg()
-    warehouse.drop_database(admin, BENCH_DB)
+    if keep:
+        printer(f"  the benchmark's database is kept: {info.url}")
+    else:
+        warehouse.drop_database(admin, BENCH_DB)
     out_dir = out_dir or project_root() / "target" / "bench"
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"pipeline-{scale:g}.json"

@@ -100,7 +100,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         # the bench drops and creates its database: the local cluster's superuser does
         admin = info if os.environ.get("DATABASE_URL") else warehouse.local_cluster().admin_info.with_db("postgres")
         with step(f"bench pipeline (scale {args.scale:g}{', daily' if args.daily else ''})"):
-            bench_pipeline.run(args.scale, args.seed, admin, daily=args.daily, printer=say)
+            bench_pipeline.run(args.scale, args.seed, admin, daily=args.daily, printer=say, keep=args.keep)
         return 0
     out = project_root() / ".local" / "bench" / f"scale-{args.scale:g}-seed-{args.seed}"
     if not demo_inbox(out).exists():
@@ -119,6 +119,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     be = sub.add_parser("bench", help="benchmarks (they measure, they do not pass or fail)")
     be.add_argument("what", choices=["ingest", "pipeline"])
+    be.add_argument("--keep", action="store_true",
+                    help="(pipeline) leave the benchmark's database in place afterwards, to look into it")
     be.add_argument("--daily", action="store_true",
                     help="pipeline: then deliver one more day of every source and time `publics run` on it")
     be.add_argument("--scale", type=float, default=1.0)
