@@ -146,7 +146,7 @@ def cmd_gdpr(args: argparse.Namespace) -> int:
     if args.action == "purge":
         with runs.writing(info, "gdpr purge"):  # the purge and the rebuild it calls for: one run
             if (purged := pipeline.do_gdpr_purge(info, dry_run=args.dry_run, quarantine_dir=quarantine)) is not None:
-                pipeline.do_build(info, refresh_models=purged)
+                pipeline.rebuild_after(info, purged)
         return 0
     if not args.email:
         raise StepFailed(f"gdpr {args.action}", "--email is required")

@@ -9,7 +9,9 @@ DECISIONLOG.md, "Incremental staging: delete+insert on the keys a new batch touc
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
+from pathlib import Path
 
 # raw table → the incremental models reading it, directly or through other models (a unit test
 # checks it against dbt's manifest): the sessions keep a purged session until they are rebuilt
@@ -32,7 +34,7 @@ READERS: dict[str, tuple[str, ...]] = {
     "spreadsheet_utm_plan": ("int_web__sessions",),  # the traffic classes
 }
 
-__all__ = ["READERS", "models_to_refresh"]
+__all__ = ["READERS", "downstream_of", "models_to_refresh"]
 
 
 def models_to_refresh(places: Iterable[str]) -> list[str]:
@@ -40,3 +42,20 @@ def models_to_refresh(places: Iterable[str]) -> list[str]:
     places named (`raw.<table>`, as the purge and forget report them; other places ignored)."""
     tables = {p.removeprefix("raw.") for p in places if p.startswith("raw.")}
     return sorted({m for t in tables for m in READERS.get(t, ())})
+
+
+def downstream_of(places: Iterable[str], manifest: Path) -> list[str] | None:
+    """dbt's selection of what reads the raw tables named (`raw.<table>`): `source:<source>.<table>+`
+    for each, from the manifest of the build just made — after a purge, only these need building
+    again, the rest of the warehouse did not read what was removed. None (build everything) when
+    the manifest is missing or does not know a table; [] when no raw table is named."""
+    tables = {p.removeprefix("raw.") for p in places if p.startswith("raw.")}
+    if not tables:
+        return []
+    try:
+        nodes = json.loads(manifest.read_text(encoding="utf-8"))["sources"].values()
+    except (OSError, ValueError, KeyError):
+        return None
+    found = {n["identifier"]: f"source:{n['source_name']}.{n['name']}+" for n in nodes
+             if n.get("schema") == "raw" and n.get("identifier") in tables}
+    return sorted(found.values()) if set(found) == tables else None

@@ -156,9 +156,8 @@ def do_gdpr_purge(info: warehouse.ConnInfo, dry_run: bool = False, refresh: bool
                   quarantine_dir: Path | None = None) -> list[str] | None:
     """The retention purge; with `refresh`, dbt first builds what decides it (the targets are
     otherwise those of the build just made). Returns None when nothing was removed, else the
-    incremental models to rebuild whole (the caller rebuilds)."""
+    places that lost rows (the caller rebuilds: rebuild_after)."""
     from publics.gdpr.purge import purge, reference_date
-    from publics.incremental import models_to_refresh
 
     if refresh:
         do_build(info)
@@ -169,8 +168,21 @@ def do_gdpr_purge(info: warehouse.ConnInfo, dry_run: bool = False, refresh: bool
             say(f"  {line}")
         by_rule = result.by_rule()
         report(", ".join(f"{rule}: {n:,}" for rule, n in by_rule.items()) or "nothing past retention")
-    # the incremental models whose raw lost rows are rebuilt whole
-    return models_to_refresh(place for (_, place, _) in result.counts) if result.changed else None
+    # what lost rows (`raw.<table>`, quarantine files, log lines): the caller rebuilds (rebuild_after)
+    return sorted({place for (_, place, _), n in result.counts.items() if n}) if result.changed else None
+
+
+def rebuild_after(info: warehouse.ConnInfo, places: list[str]) -> None:
+    """After rows were removed from raw (`places`, as the purge reports them): the incremental
+    models that read those tables rebuilt whole, and only what reads them (their descendants in
+    dbt's graph, from the manifest of the build just made; everything when it cannot say): the
+    rest of the warehouse did not read what was removed."""
+    from publics.incremental import downstream_of, models_to_refresh
+
+    select = downstream_of(places, project_root() / "target" / "manifest.json")
+    if select == []:
+        return  # nothing dbt reads lost rows (quarantine files, log lines)
+    do_build(info, refresh_models=models_to_refresh(places), select=select)
 
 
 def server_log() -> Path | None:
@@ -316,7 +328,7 @@ def run_pipeline(folder: Path, strict: bool = False, quarantine_dir: Path | None
         do_build(info, full_refresh=full_refresh)
         if (purged := do_gdpr_purge(info, dry_run=purge_mode() == "dry-run", refresh=False,
                                     quarantine_dir=quarantine_dir)) is not None:
-            do_build(info, refresh_models=purged)  # restricted, staging and marts follow what the purge removed from raw
+            rebuild_after(info, purged)  # restricted, staging and marts follow what the purge removed from raw
         do_score(info)
         do_check(info)
         do_dashboards_check(info, require_rows=require_rows)

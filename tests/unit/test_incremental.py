@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 from publics.cli import parser as cli_parser
-from publics.incremental import READERS, models_to_refresh
+from publics.incremental import READERS, downstream_of, models_to_refresh
 
 
 def test_every_incremental_model_and_only_those_are_rebuilt_after_raw_rows_of_its_sources_go(dbt_manifest) -> None:
@@ -53,3 +55,31 @@ def test_build_and_run_take_full_refresh() -> None:
     assert parser.parse_args(["build", "--full-refresh"]).full_refresh
     assert not parser.parse_args(["build"]).full_refresh
     assert parser.parse_args(["run", "inbox", "--full-refresh"]).full_refresh
+
+
+def test_after_a_purge_only_what_reads_the_purged_tables_is_selected(dbt_manifest, tmp_path) -> None:
+    """downstream_of: `source:<source>.<table>+` for each raw table named; its descendants hold
+    every incremental model to rebuild whole and not the whole project; a table the manifest
+    does not know (or no manifest) builds everything (None); no raw table, nothing ([])."""
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps(dbt_manifest))
+    places = ["raw.secutix_contacts", "raw.ga4_events", "quarantine files"]
+    select = downstream_of(places, manifest)
+    assert select == ["source:ga4.events+", "source:secutix.contacts+"]
+
+    children = dbt_manifest["child_map"]
+    reached, todo = set(), ["source.publics.ga4.events", "source.publics.secutix.contacts"]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in reached:
+                reached.add(child)
+                todo.append(child)
+    names = {dbt_manifest["nodes"][u]["name"] for u in reached if u in dbt_manifest["nodes"]}
+    assert set(models_to_refresh(places)) <= names
+    models = {n["name"] for n in dbt_manifest["nodes"].values() if n["resource_type"] == "model"}
+    assert names & models != models  # not everything: e.g. the ad spend does not read them
+    assert "fct_ad_spend_daily" in models - names
+
+    assert downstream_of(["raw.no_such_table"], manifest) is None
+    assert downstream_of(places, tmp_path / "missing.json") is None
+    assert downstream_of(["quarantine files", "server log lines"], manifest) == []
