@@ -68,12 +68,13 @@ def code_hash() -> str:
 
 
 def unit_tests_passed_on(info: ConnInfo, code: str):
-    """When the unit tests last passed on this warehouse for `code` (None: never)."""
+    """(when the unit tests last passed on this warehouse for `code` — None: never, whether
+    they passed for another code before: the code changed since an earlier build)."""
     with connect(info, autocommit=True) as conn:
         if conn.execute("select to_regclass(%s)", (UNIT_TESTS_PASSED,)).fetchone()[0] is None:
-            return None
-        row = conn.execute(f"select passed_at from {UNIT_TESTS_PASSED} where code_hash = %s", (code,)).fetchone()
-        return row[0] if row else None
+            return None, False
+        rows = dict(conn.execute(f"select code_hash, passed_at from {UNIT_TESTS_PASSED}").fetchall())
+        return rows.get(code), bool(rows) and code not in rows
 
 
 def record_unit_tests_passed(info: ConnInfo, code: str) -> None:
@@ -94,7 +95,9 @@ def dbt_build(info: ConnInfo, select: list[str] | None = None, full_refresh: boo
     for the project's current code (a new release, a model edited): a daily run on unchanged code
     does not run them again."""
     code = code_hash()
-    passed_at = unit_tests_passed_on(info, code) if unit_tests is None else None
+    passed_at, changed = unit_tests_passed_on(info, code)
+    if unit_tests is not None:
+        passed_at = None
     run_unit_tests = unit_tests if unit_tests is not None else passed_at is None
     extra = ["--full-refresh"] if full_refresh else []
     if refresh_models:
@@ -127,4 +130,7 @@ def dbt_build(info: ConnInfo, select: list[str] | None = None, full_refresh: boo
         summary += f"; unit tests not run again: they passed on this code on {passed_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
     elif not run_unit_tests:
         summary += "; unit tests left out"
+    if changed and not full_refresh:
+        summary += ("\n  ! the dbt code changed since an earlier build on this warehouse: the incremental "
+                    "models keep the rows the former code computed; `publics build --full-refresh` recomputes them")
     return summary
