@@ -136,7 +136,7 @@
     {%- elif listed | length == 0 %}
     where false
     {%- else %}
-    where ({{ keys | join(', ') }}) in ({{ listed | join(', ') }})
+    where ({{ keys | join(', ') }}) in ({{ 'values ' if keys | length > 1 and target.type == 'postgres' }}{{ listed | join(', ') }})
     {%- endif -%}
     {%- endif -%}
 {%- endmacro %}
@@ -175,11 +175,25 @@
     {%- if rows | length > limit -%}
         {{ return(none) }}
     {%- endif -%}
+    {#- Several columns on PostgreSQL: the rows are listed as a VALUES list (incremental_filter), its
+        first row cast to the keys' types (the others follow it). A row-constructor IN list is
+        planned as one OR branch per key: 25 s of planning for a 1 s query on the 4,252 visits of
+        a day at scale 1, 0.06 s as VALUES (a hashed semi-join on the key index). -#}
+    {%- set types = [] -%}
+    {%- if keys | length > 1 and target.type == 'postgres' and rows | length > 0 -%}
+        {%- set typeofs = [] -%}
+        {%- for n in range(keys | length) -%}
+            {%- do typeofs.append('pg_typeof(k' ~ n ~ ')::text') -%}
+        {%- endfor -%}
+        {%- set types = run_query('select ' ~ typeofs | join(', ') ~ ' from (' ~ affected ~ ') as affected ('
+            ~ names | join(', ') ~ ') limit 1').rows[0].values() | list -%}
+    {%- endif -%}
     {%- set listed = [] -%}
     {%- for row in rows -%}
         {%- set quoted = [] -%}
+        {%- set first = loop.first -%}
         {%- for value in row.values() -%}
-            {%- do quoted.append("'" ~ (value[2:] | replace("'", "''")) ~ "'") -%}
+            {%- do quoted.append("'" ~ (value[2:] | replace("'", "''")) ~ "'" ~ ('::' ~ types[loop.index0] if first and types else '')) -%}
         {%- endfor -%}
         {%- do listed.append(quoted[0] if quoted | length == 1 else '(' ~ quoted | join(', ') ~ ')') -%}
     {%- endfor -%}
