@@ -169,7 +169,7 @@ def do_gdpr_purge(info: warehouse.ConnInfo, dry_run: bool = False, refresh: bool
         by_rule = result.by_rule()
         report(", ".join(f"{rule}: {n:,}" for rule, n in by_rule.items()) or "nothing past retention")
     # what lost rows (`raw.<table>`, quarantine files, log lines): the caller rebuilds (rebuild_after)
-    return sorted({place for (_, place, _), n in result.counts.items() if n}) if result.changed else None
+    return result.places() if result.changed else None
 
 
 def rebuild_after(info: warehouse.ConnInfo, places: list[str]) -> None:

@@ -217,7 +217,7 @@ def purge_consequence(info: warehouse.ConnInfo, full_seconds: dict[str, float]) 
     from publics.incremental import models_to_refresh
 
     report = purge(info, dry_run=True)
-    places = sorted({place for (_, place, _), n in report.counts.items() if n})
+    places = report.places()
     models = models_to_refresh(places)
     return {"rows_by_rule": report.by_rule(), "places": places,
             "rebuilt_whole": {m: full_seconds.get(m) for m in models},

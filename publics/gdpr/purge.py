@@ -55,6 +55,10 @@ class PurgeReport:
             out[rule] += n
         return dict(sorted(out.items()))
 
+    def places(self) -> list[str]:
+        """Where rows or lines were (or, in a dry run, would be) removed: `raw.<table>`, …"""
+        return sorted({place for (_, place, _), n in self.counts.items() if n})
+
     @property
     def changed(self) -> bool:
         return not self.dry_run and any(self.counts.values())
